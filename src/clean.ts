@@ -331,9 +331,9 @@ function duplicateRows(tx: pl.DataFrame): number[] {
 
 /** A boolean Series of length `n`, true at `positions`. */
 function flagSeries(name: string, n: number, positions: Iterable<number>): pl.Series {
-  const flags = new Array<boolean>(n).fill(false);
-  for (const p of positions) flags[p] = true;
-  return pl.Series(name, flags, pl.Bool);
+  const flags = new Uint8Array(n);
+  for (const p of positions) flags[p] = 1;
+  return pl.Series(name, flags).cast(pl.Bool);
 }
 
 function counts_(file: string, rowsIn: number, kept: number, dropped: Record<string, number>): FileCounts {

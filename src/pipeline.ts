@@ -8,7 +8,7 @@ import pl from "nodejs-polars";
 import type { DatasetConfig, MappableColumn } from "./config.ts";
 import { readSource, toCanonical } from "./ingest.ts";
 import { clean, type CleaningReport } from "./clean.ts";
-import { customerMetrics, dayIso, defaultAnalysisDate, type RfmScores, scoreRfm } from "./rfm.ts";
+import { customerMetrics, dayIso, defaultAnalysisDate, type RfmScores, scoreRfm, windowOutcome } from "./rfm.ts";
 import { SEGMENT_RULES } from "./segments.ts";
 import { OutputSet } from "./outputs.ts";
 
@@ -219,4 +219,61 @@ export function stageCoreOutputs(
   });
   out.addJson(`${R}/rfm.json`, rfm.summary);
   out.add(`${R}/customers.csv`, customerTable.writeCSV().toString());
+}
+
+/** A customer table as plain arrays, the input of the model stage. */
+export interface CustomerArrays {
+  customer_id: string[];
+  columns: Record<string, number[]>;
+  rfm_segment: string[];
+}
+
+/** Plain arrays from a customer table (metrics and, when present, scores). */
+export function toArrays(customers: pl.DataFrame, segments: string[]): CustomerArrays {
+  const columns: Record<string, number[]> = {};
+  for (const c of ["recency_days", "frequency", "monetary", "tenure_days", "avg_order_value"]) {
+    columns[c] = Array.from(customers.getColumn(c).toArray() as (number | bigint)[], Number);
+  }
+  return {
+    customer_id: customers.getColumn("customer_id").toArray() as string[],
+    columns,
+    rfm_segment: segments,
+  };
+}
+
+/** Inputs of the forward-looking loyalty model, all derived without looking past the cutoff. */
+export interface ForwardData {
+  cutoff: string;
+  windowEnd: string;
+  /** Features of every customer with a purchase before the cutoff, as of the cutoff. */
+  features: CustomerArrays;
+  /** Level index per customer in the outcome window (0 lapsed, 1 occasional, 2 loyal). */
+  labels: number[];
+  /** Invoices per customer in the outcome window. */
+  invoicesInWindow: number[];
+  /** Persistence baseline: the loyalty level implied by the customer's RFM segment at the cutoff. */
+  persistence: number[];
+}
+
+/**
+ * Builds the forward model's inputs: features from transactions before `cutoff` only, labels
+ * from the window [cutoff, windowEnd).
+ */
+export function forwardData(ds: DatasetConfig, kept: pl.DataFrame): ForwardData {
+  const { cutoff, windowEnd, occasionalMinInvoices, loyalMinInvoices } = ds.model.forward;
+  const atCutoff = customerMetrics(kept, cutoff);
+  if (atCutoff.height === 0) throw new Error(`no customer has a purchase before the cutoff ${cutoff}`);
+  const num = (c: string) => Float64Array.from(atCutoff.getColumn(c).toArray() as (number | bigint)[], Number);
+  const scores = scoreRfm(num("recency_days"), num("frequency"), num("monetary"), ds.rfm.bins, ds.rfm.cutPoints);
+  const features = toArrays(atCutoff, scores.rfm_segment);
+  const outcome = windowOutcome(kept, features.customer_id, cutoff, windowEnd, occasionalMinInvoices, loyalMinInvoices);
+  const levelOf = new Map(SEGMENT_RULES.map((r) => [r.name, r.loyaltyLevel as number]));
+  return {
+    cutoff,
+    windowEnd,
+    features,
+    labels: outcome.level,
+    invoicesInWindow: outcome.invoices,
+    persistence: scores.rfm_segment.map((s) => levelOf.get(s)!),
+  };
 }
