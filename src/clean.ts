@@ -194,7 +194,17 @@ export function clean(tx: pl.DataFrame, cfg: CleaningConfig, options: CleanOptio
   for (let i = conds.length - 1; i >= 0; i--) {
     reason = pl.when(conds[i][1]).then(pl.lit(conds[i][0])).otherwise(reason);
   }
-  let df = tx.withColumns(flagSeries("__dup", tx.height, duplicateRows(tx)))
+  // Rules run on a narrow frame (no free-text columns); the reason is attached once at the end.
+  let df = tx.select(
+    "invoice",
+    "stock_code",
+    "quantity",
+    "unit_price",
+    "line_value",
+    "customer_id",
+    "timestamp",
+    "source_file",
+  ).withColumns(flagSeries("__dup", tx.height, duplicateRows(tx)))
     .withColumns(pl.intRange(0, tx.height, 1, pl.Int64).alias("__i"), reason.alias("reason"))
     .drop("__dup");
 
@@ -300,8 +310,9 @@ export function clean(tx: pl.DataFrame, cfg: CleaningConfig, options: CleanOptio
   if (total.rows_in !== tx.height) {
     throw new Error(`cleaning lost rows: ${tx.height} in, ${total.rows_in} accounted for`);
   }
-  const kept = df.filter(pl.col("reason").isNull()).select(...CANONICAL_COLUMNS);
-  const quarantine = df.filter(pl.col("reason").isNotNull()).select(...CANONICAL_COLUMNS, "reason");
+  const withReason = tx.withColumns(df.getColumn("reason"));
+  const kept = withReason.filter(pl.col("reason").isNull()).select(...CANONICAL_COLUMNS);
+  const quarantine = withReason.filter(pl.col("reason").isNotNull()).select(...CANONICAL_COLUMNS, "reason");
   return {
     kept,
     quarantine,
