@@ -152,6 +152,9 @@ export function clean(tx: pl.DataFrame, cfg: CleaningConfig, options: CleanOptio
     if (!skipped && r.code === "cancelled_order" && !cfg.outliers.matchCancelledOrders) {
       skipped = "disabled in configuration (cleaning.outliers.matchCancelledOrders)";
     }
+    if (!skipped && r.code === "duplicate" && !cfg.dropExactDuplicates) {
+      skipped = "disabled in configuration (cleaning.dropExactDuplicates)";
+    }
     if (!skipped && r.code === "extreme_value" && cfg.outliers.logValueMadMultiplier === null) {
       skipped = "disabled in configuration (cleaning.outliers.logValueMadMultiplier)";
     }
@@ -188,7 +191,7 @@ export function clean(tx: pl.DataFrame, cfg: CleaningConfig, options: CleanOptio
     ]);
   }
   // The first occurrence of a line (in file order, then row order) is the original.
-  conds.push(["duplicate", pl.col("__dup")]);
+  if (on("duplicate")) conds.push(["duplicate", pl.col("__dup")]);
 
   let reason: pl.Expr = pl.lit(null).cast(pl.Utf8);
   for (let i = conds.length - 1; i >= 0; i--) {
@@ -204,7 +207,7 @@ export function clean(tx: pl.DataFrame, cfg: CleaningConfig, options: CleanOptio
     "customer_id",
     "timestamp",
     "source_file",
-  ).withColumns(flagSeries("__dup", tx.height, duplicateRows(tx)))
+  ).withColumns(flagSeries("__dup", tx.height, on("duplicate") ? duplicateRows(tx) : []))
     .withColumns(pl.intRange(0, tx.height, 1, pl.Int64).alias("__i"), reason.alias("reason"))
     .drop("__dup");
 
@@ -233,6 +236,7 @@ export function clean(tx: pl.DataFrame, cfg: CleaningConfig, options: CleanOptio
         on: "timestamp",
         by: keys,
         strategy: "backward",
+        checkSortedness: false,
       });
       const idx = joined.getColumn("__i").toArray() as (number | bigint | null)[];
       matchedIdx = new Set(idx.filter((v) => v !== null).map(Number));

@@ -76,6 +76,8 @@ export interface CleaningConfig {
   nonProductCodes: string[];
   /** Regular expressions; a stock code matching any is not a product. */
   nonProductPatterns: string[];
+  /** Drop exact duplicate lines (default true; turn off where identical lines can be genuine). */
+  dropExactDuplicates: boolean;
   /** Outlier rules. */
   outliers: {
     /** Drop purchase lines that a later cancellation reverses exactly (default true). */
@@ -512,7 +514,7 @@ export function parseDataset(v: Json, key = "", baseDir = "."): DatasetConfig {
     download = { url: str(d, "url", dk), sha256: strOrNull(d, "sha256", dk), kind, member: str(d, "member", dk) };
   }
   const cl = o.cleaning === undefined ? {} : obj(o.cleaning, k("cleaning"));
-  known(cl, k("cleaning"), ["nonProductCodes", "nonProductPatterns", "outliers"]);
+  known(cl, k("cleaning"), ["nonProductCodes", "nonProductPatterns", "dropExactDuplicates", "outliers"]);
   const patterns = strArray(cl, "nonProductPatterns", k("cleaning"), []);
   for (const [i, p] of patterns.entries()) {
     try {
@@ -565,6 +567,7 @@ export function parseDataset(v: Json, key = "", baseDir = "."): DatasetConfig {
     cleaning: {
       nonProductCodes: strArray(cl, "nonProductCodes", k("cleaning"), []),
       nonProductPatterns: patterns,
+      dropExactDuplicates: bool(cl, "dropExactDuplicates", k("cleaning"), true),
       outliers: {
         matchCancelledOrders: bool(ol, "matchCancelledOrders", k("cleaning.outliers"), true),
         logValueMadMultiplier: madV === null ? null : num(ol, "logValueMadMultiplier", k("cleaning.outliers"), 8, { min: 1 }),
