@@ -227,24 +227,15 @@ export function clean(tx: pl.DataFrame, cfg: CleaningConfig, options: CleanOptio
         pl.col("line_value"),
       )
       .filter(pl.col("timestamp").isNotNull())
-      .sort("timestamp");
+      .sort("timestamp")
+      .withRowIndex("__c");
     let matchedIdx = new Set<number>();
     if (on("cancelled_order") && cancels.height > 0) {
       const purchases = df.select("reason", ...keys, "timestamp", "__i").filter(pl.col("reason").isNull())
         .drop("reason").sort("timestamp");
-      const joined = cancels.joinAsof(purchases, {
-        on: "timestamp",
-        by: keys,
-        strategy: "backward",
-        checkSortedness: false,
-      });
-      const idx = joined.getColumn("__i").toArray() as (number | bigint | null)[];
-      matchedIdx = new Set(idx.filter((v) => v !== null).map(Number));
-      const unmatched = joined.filter(pl.col("__i").isNull());
-      unmatchedReturns = {
-        lines: unmatched.height,
-        value: -Number(unmatched.getColumn("line_value").sum() ?? 0),
-      };
+      const match = matchCancellations(cancels, purchases, keys);
+      matchedIdx = match.matched;
+      unmatchedReturns = { lines: match.unmatchedLines, value: match.unmatchedValue };
     } else {
       unmatchedReturns = { lines: cancels.height, value: -Number(cancels.getColumn("line_value").sum() ?? 0) };
     }
@@ -342,6 +333,63 @@ function duplicateRows(tx: pl.DataFrame): number[] {
   if (twins.height === 0) return [];
   return (twins.filter(row.isFirstDistinct().not()).getColumn("__i").toArray() as (number | bigint)[])
     .map(Number);
+}
+
+/**
+ * One-to-one matching of cancellations to purchases: each cancellation takes the latest purchase
+ * with the same key at or before it that no earlier-processed cancellation has taken. Runs
+ * as-of joins in rounds: when several cancellations land on one purchase, the earliest
+ * cancellation keeps it and the others look again among the remaining purchases.
+ *
+ * @param cancels cancellation lines (key columns with positive quantity, timestamp,
+ *   line_value, `__c` id), sorted by timestamp
+ * @param purchases candidate purchase lines (key columns, timestamp, `__i`), sorted by timestamp
+ */
+function matchCancellations(
+  cancels: pl.DataFrame,
+  purchases: pl.DataFrame,
+  keys: string[],
+): { matched: Set<number>; unmatchedLines: number; unmatchedValue: number } {
+  const matched = new Set<number>();
+  const winners: number[] = [];
+  let pending = cancels;
+  // Only purchases sharing a key with some cancellation can match: keep the pool small.
+  let pool = purchases.join(cancels.select(...keys).unique(), { on: keys, how: "semi" }).sort("timestamp");
+  for (let round = 0; round < 100 && pending.height > 0; round++) {
+    const joined = pending.joinAsof(pool, {
+      on: "timestamp",
+      by: keys,
+      strategy: "backward",
+      checkSortedness: false,
+    });
+    const c = Array.from(joined.getColumn("__c").toArray() as (number | bigint)[], Number);
+    const p = joined.getColumn("__i").toArray() as (number | bigint | null)[];
+    const order = c.map((_, j) => j).sort((x, y) => c[x] - c[y]); // earliest cancellation first
+    const losers: number[] = [];
+    const taken: number[] = [];
+    for (const j of order) {
+      if (p[j] === null) continue;
+      const pi = Number(p[j]);
+      if (matched.has(pi)) losers.push(c[j]);
+      else {
+        matched.add(pi);
+        taken.push(pi);
+        winners.push(c[j]);
+      }
+    }
+    if (losers.length === 0) break;
+    pool = pool.join(pl.DataFrame({ __i: pl.Series("__i", taken, pl.Int64) }), { on: "__i", how: "anti" })
+      .sort("timestamp");
+    pending = pending.join(pl.DataFrame({ __c: pl.Series("__c", losers, pl.UInt32) }), { on: "__c", how: "semi" })
+      .sort("timestamp");
+  }
+  const won = pl.DataFrame({ __c: pl.Series("__c", winners, pl.UInt32) });
+  const unmatched = cancels.join(won, { on: "__c", how: "anti" });
+  return {
+    matched,
+    unmatchedLines: unmatched.height,
+    unmatchedValue: unmatched.height ? -Number(unmatched.getColumn("line_value").sum()) : 0,
+  };
 }
 
 /** A boolean Series of length `n`, true at `positions`. */

@@ -262,7 +262,7 @@ function strArray(o: Obj, k: string, key: string, def: string[]): string[] {
   if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) {
     throw new ConfigError(join(key, k), "expected an array of strings");
   }
-  return v as string[];
+  return [...(v as string[])];
 }
 
 function numArray(v: Json, key: string): number[] {
@@ -276,7 +276,8 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 function isoDate(v: string | null, key: string): string | null {
   if (v === null) return null;
-  if (!ISO_DATE.test(v) || Number.isNaN(Date.parse(v + "T00:00:00Z"))) {
+  const t = Date.parse(v + "T00:00:00Z");
+  if (!ISO_DATE.test(v) || Number.isNaN(t) || new Date(t).toISOString().slice(0, 10) !== v) {
     throw new ConfigError(key, `expected an ISO date YYYY-MM-DD, got "${v}"`);
   }
   return v;
@@ -415,7 +416,7 @@ function parseModel(v: Json, key: string): ModelConfig {
   const kn = obj(o.knn ?? {}, `${key}.knn`);
   const nk = `${key}.knn`;
   known(kn, nk, ["kGrid", "weights", "folds", "testShare"]);
-  const kGrid = kn.kGrid === undefined ? d.knn.kGrid : numArray(kn.kGrid, `${nk}.kGrid`);
+  const kGrid = kn.kGrid === undefined ? [...d.knn.kGrid] : numArray(kn.kGrid, `${nk}.kGrid`);
   if (kGrid.length === 0 || kGrid.some((k) => !Number.isInteger(k) || k < 1)) {
     throw new ConfigError(`${nk}.kGrid`, "expected positive integers");
   }
@@ -517,6 +518,12 @@ export function parseDataset(v: Json, key = "", baseDir = "."): DatasetConfig {
   known(cl, k("cleaning"), ["nonProductCodes", "nonProductPatterns", "dropExactDuplicates", "outliers"]);
   const patterns = strArray(cl, "nonProductPatterns", k("cleaning"), []);
   for (const [i, p] of patterns.entries()) {
+    if (/\(\?<?[=!]|\\[1-9]/.test(p)) {
+      throw new ConfigError(
+        k(`cleaning.nonProductPatterns[${i}]`),
+        "unsupported regular expression: look-around and backreferences do not run in polars",
+      );
+    }
     try {
       new RegExp(p);
     } catch (e) {
@@ -546,14 +553,20 @@ export function parseDataset(v: Json, key = "", baseDir = "."): DatasetConfig {
   const outputsO = o.outputs === undefined ? {} : obj(o.outputs, k("outputs"));
   known(outputsO, k("outputs"), ["reports", "processed"]);
   const madV = ol.logValueMadMultiplier;
+  const optionalText = (o2: Obj, key2: string, path: string): string => {
+    const v2 = o2[key2];
+    if (v2 === undefined) return "";
+    if (typeof v2 !== "string") throw new ConfigError(path, `expected a string, got ${typeName(v2)}`);
+    return v2;
+  };
   return {
     id,
     title: str(o, "title", key, id),
-    description: typeof o.description === "string" ? o.description : "",
+    description: optionalText(o, "description", k("description")),
     source: {
-      citation: typeof src.citation === "string" ? src.citation : "",
-      url: typeof src.url === "string" ? src.url : "",
-      licence: typeof src.licence === "string" ? src.licence : "",
+      citation: optionalText(src, "citation", k("source.citation")),
+      url: optionalText(src, "url", k("source.url")),
+      licence: optionalText(src, "licence", k("source.licence")),
     },
     timezone: validTimeZone(str(o, "timezone", key, "UTC"), k("timezone")),
     currency: str(o, "currency", key, "GBP"),

@@ -167,7 +167,7 @@ function numericColumn(
   const parsed = trimmed.cast(pl.Float64, false);
   const bad = firstBad(
     df,
-    trimmed.neq(pl.lit("")).and(parsed.isNull()),
+    trimmed.neq(pl.lit("")).and(parsed.isNull().or(parsed.isNan()).or(parsed.isInfinite())),
     src,
   );
   if (bad) {
@@ -192,7 +192,9 @@ function numericColumn(
 function textColumn(df: pl.DataFrame, file: string, key: MappableColumn, src: string): pl.Expr {
   const dt = df.getColumn(src).dtype;
   if (isText(dt)) {
-    const s = pl.col(src).str.strip();
+    let s = pl.col(src).str.strip();
+    // A customer number exported through a float column ("17850.0") is the same customer as "17850".
+    if (key === "customer_id") s = s.str.replace("^([0-9]+)\\.0+$", "$1");
     return pl.when(s.eq(pl.lit(""))).then(pl.lit(null).cast(pl.Utf8)).otherwise(s);
   }
   if (isFloat(dt)) {
@@ -306,7 +308,8 @@ export function toCanonical(df: pl.DataFrame, file: FileConfig, options: Canonic
   }
   if (!c.invoice) {
     out = out.withColumns(
-      pl.concatString([pl.col("customer_id"), pl.col("timestamp").dt.strftime("%Y-%m-%d")], "|")
+      // The purchase day in the source's own time zone.
+      pl.concatString([pl.col("customer_id"), pl.col("ts_local").dt.strftime("%Y-%m-%d")], "|")
         .alias("invoice"),
     );
   }

@@ -41,7 +41,7 @@ export function defaultAnalysisDate(tx: pl.DataFrame): string {
  * @param tx clean canonical transactions
  * @param asOf analysis date (ISO); only transactions before its midnight UTC count
  * @returns one row per customer, sorted by customer_id: customer_id, recency_days, frequency,
- *   monetary, tenure_days, avg_order_value, first_purchase, last_purchase, country
+ *   monetary, tenure_days, avg_order_value, first_day, last_day (days since 1970-01-01), country
  */
 export function customerMetrics(tx: pl.DataFrame, asOf: string): pl.DataFrame {
   const asOfDay = isoDay(asOf);
@@ -151,10 +151,11 @@ export function scoreMetric(
   const n = values.length;
   const scores = new Int32Array(n);
   const counts = new Array<number>(bins).fill(0);
-  const offset = bins - 1 - cuts.length; // collapsed bins: keep the top score at `bins`
+  const offset = bins - 1 - cuts.length; // number of collapsed bins
   for (let i = 0; i < n; i++) {
-    const b = binOf(values[i], cuts) + offset;
-    const s = higherIsBetter ? b : bins + 1 - b;
+    // With collapsed bins the best values keep the best score (bins), whatever the direction.
+    const b = binOf(values[i], cuts);
+    const s = higherIsBetter ? b + offset : bins + 1 - b;
     scores[i] = s;
     counts[s - 1]++;
   }
