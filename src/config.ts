@@ -52,6 +52,8 @@ export interface FileConfig {
   fields: string[] | null;
   /** Sheet name inside the downloaded workbook that holds this file's rows. */
   sheet: string | null;
+  /** Expected data rows of that sheet in the official download (default: `rows`). */
+  sheetRows: number | null;
   /** Mapping canonical column → source column. */
   columns: Partial<Record<MappableColumn, string>>;
   /** strftime format for string timestamps (default `%Y-%m-%d %H:%M:%S`). */
@@ -306,6 +308,7 @@ function parseFile(v: Json, key: string): FileConfig {
     "header",
     "fields",
     "sheet",
+    "sheetRows",
     "columns",
     "timestampFormat",
   ]);
@@ -359,6 +362,9 @@ function parseFile(v: Json, key: string): FileConfig {
     header,
     fields,
     sheet: strOrNull(o, "sheet", key),
+    sheetRows: o.sheetRows === undefined || o.sheetRows === null
+      ? rows
+      : num(o, "sheetRows", key, 0, { int: true, min: 0 }),
     columns,
     timestampFormat,
   };

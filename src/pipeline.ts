@@ -16,6 +16,8 @@ import { OutputSet } from "./outputs.ts";
 export interface SourceFile {
   file: DatasetConfig["files"][number];
   path: string;
+  /** Where it was found; a file converted from the official download is checked against `sheetRows`. */
+  origin?: string;
 }
 
 /** Prints stage progress: name, rows and elapsed time. */
@@ -69,8 +71,9 @@ export function ingestAndClean(ds: DatasetConfig, sources: SourceFile[], progres
     parts.push(canonical);
     provided[s.file.name] = new Set(Object.keys(s.file.columns) as MappableColumn[]);
     rowsIn[s.file.name] = canonical.height;
-    if (s.file.rows !== null && canonical.height !== s.file.rows) {
-      throw new Error(`${s.file.name}: expected ${fmt(s.file.rows)} rows (configuration), read ${fmt(canonical.height)}`);
+    const expected = s.origin === "download" ? s.file.sheetRows : s.file.rows;
+    if (expected !== null && canonical.height !== expected) {
+      throw new Error(`${s.file.name}: expected ${fmt(expected)} rows (configuration), read ${fmt(canonical.height)}`);
     }
     progress.done(`ingest ${s.file.name}`, `${fmt(canonical.height)} rows`);
   }

@@ -437,6 +437,7 @@ Deno.test("config: defaults are filled in for a minimal dataset", () => {
       header: true,
       fields: null,
       sheet: null,
+      sheetRows: null,
       columns: { customer_id: "Buyer", timestamp: "When", quantity: "Units", unit_price: "Each" },
       timestampFormat: "%Y-%m-%d %H:%M:%S",
     },
