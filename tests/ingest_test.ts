@@ -29,6 +29,7 @@ function fileCfg(overrides: Partial<FileConfig> = {}): FileConfig {
     header: true,
     fields: null,
     sheet: null,
+    sheetRows: null,
     columns: {
       invoice: "Ref",
       stock_code: "Item",
