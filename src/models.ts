@@ -21,8 +21,8 @@ import {
   clusterNames,
   type ClusterProfile,
   clusterProfiles,
-  crossTab,
   type CrossTab,
+  crossTab,
   fitKMeans,
   orderClusters,
   type Stability,
@@ -34,8 +34,8 @@ import { argmax, fitKnn, NeighbourIndex, predictOne, vote, type Weighting } from
 import {
   type ClassificationReport,
   classificationReport,
-  gainsTable,
   type GainsRow,
+  gainsTable,
   lift,
   macroF1,
   rocAuc,
@@ -633,8 +633,10 @@ export function fitLoyaltyModel(
   const C = levels.length;
   const n = table.customer_id.length;
   if (labels.length !== n || persistence.length !== n) {
-    throw new Error(`labels (${labels.length}) and persistence (${persistence.length}) must ` +
-      `have one entry per customer (${n})`);
+    throw new Error(
+      `labels (${labels.length}) and persistence (${persistence.length}) must ` +
+        `have one entry per customer (${n})`,
+    );
   }
   for (const [name, arr] of [["labels", labels], ["persistence", persistence]] as const) {
     arr.forEach((v, i) => {

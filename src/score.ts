@@ -17,7 +17,7 @@
  * - every model feature is required, except `avg_order_value`, which is derived as
  *   `monetary / frequency` (the definition used for the customer table) when left out (and is
  *   not reported as missing while monetary and frequency are given but invalid);
- * - a value is a finite number or a numeric string such as `"12"` or `" 3.5 "` (form fields);
+ * - a value is a finite number (or bigint) or a numeric string such as `"12"` or `" 3.5 "`;
  *   `"abc"`, `"1,234"`, `NaN`, `Infinity`, booleans, objects are rejected; `null`, `undefined`
  *   and blank strings count as missing;
  * - `recency_days`, `tenure_days`: ≥ 0 and ≤ {@link DEFAULT_LIMITS}.maxDays (36,525 = 100 years);
@@ -192,7 +192,9 @@ export function scoreFromProbabilities(
   probabilities: readonly number[],
 ): { exact: number; score: number; band: string } {
   let expected = 0;
-  for (let c = 0; c < probabilities.length; c++) expected += probabilities[c] * scale.levelWeights[c];
+  for (let c = 0; c < probabilities.length; c++) {
+    expected += probabilities[c] * scale.levelWeights[c];
+  }
   expected = Math.min(1, Math.max(0, expected));
   const exact = scale.min + (scale.max - scale.min) * expected;
   const score = Math.round(exact);
@@ -229,6 +231,7 @@ function parseNumber(field: string, v: unknown): Parsed {
     if (!Number.isFinite(n)) return { kind: "error", message: `${field} must be a finite number` };
     return { kind: "ok", value: n };
   }
+  if (typeof v === "bigint") v = Number(v);
   if (typeof v === "number") {
     if (Number.isNaN(v)) return { kind: "error", message: `${field} must be a number (got NaN)` };
     if (!Number.isFinite(v)) {

@@ -1,0 +1,115 @@
+// Number formatting for prose, tables and chart labels (en-GB conventions).
+
+const intFormat = new Intl.NumberFormat("en-GB", { maximumFractionDigits: 0 });
+
+/** 1234567 → "1,234,567"; null → "–". */
+export function fmtInt(x) {
+  return x == null || !Number.isFinite(x) ? "–" : intFormat.format(x);
+}
+
+/** Number with up to `digits` decimals: 1234.5 → "1,234.5". */
+export function fmtNum(x, digits = 2) {
+  return x == null || !Number.isFinite(x)
+    ? "–"
+    : new Intl.NumberFormat("en-GB", { maximumFractionDigits: digits }).format(x);
+}
+
+/** Share 0..1 as a percentage: 0.1234 → "12.3%". */
+export function fmtPct(x, digits = 1) {
+  return x == null || !Number.isFinite(x) ? "–" : new Intl.NumberFormat("en-GB", {
+    style: "percent",
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  }).format(x);
+}
+
+/** Money in the dataset's currency: fmtMoney(16487764.36, "GBP") → "£16,487,764". */
+export function fmtMoney(x, currency, { digits = 0 } = {}) {
+  if (x == null || !Number.isFinite(x)) return "–";
+  try {
+    return new Intl.NumberFormat("en-GB", {
+      style: "currency",
+      currency,
+      minimumFractionDigits: digits,
+      maximumFractionDigits: digits,
+    }).format(x);
+  } catch {
+    return `${fmtNum(x, digits)} ${currency ?? ""}`.trim();
+  }
+}
+
+/** Compact money for axes and headline cards: "£16.5M", "£2.9k". */
+export function fmtMoneyShort(x, currency) {
+  if (x == null || !Number.isFinite(x)) return "–";
+  try {
+    return new Intl.NumberFormat("en-GB", {
+      style: "currency",
+      currency,
+      notation: "compact",
+      maximumFractionDigits: 1,
+    }).format(x);
+  } catch {
+    return fmtNum(x, 1);
+  }
+}
+
+/** The currency symbol alone ("£" for GBP, "US$" for USD in en-GB), for axis labels. */
+export function currencySymbol(currency) {
+  try {
+    const parts = new Intl.NumberFormat("en-GB", { style: "currency", currency }).formatToParts(0);
+    return parts.find((p) => p.type === "currency")?.value ?? currency;
+  } catch {
+    return currency ?? "";
+  }
+}
+
+/** ISO date "2011-12-10" → "10 Dec 2011". */
+export function fmtDate(iso) {
+  if (!iso) return "–";
+  const d = new Date(String(iso).slice(0, 10) + "T00:00:00Z");
+  return Number.isNaN(+d) ? String(iso) : d.toLocaleDateString("en-GB", {
+    day: "numeric",
+    month: "short",
+    year: "numeric",
+    timeZone: "UTC",
+  });
+}
+
+/** "non_positive_price" → "Non positive price". */
+export function humanize(code) {
+  const s = String(code).replace(/_/g, " ");
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** Tick label for log axes: 0.001, 0.01 … 1, 10, 100, 1k, 10k, 1M (no "m" for milli). */
+export function fmtLogTick(x) {
+  if (!Number.isFinite(x)) return "";
+  if (x >= 1e6) return `${+(x / 1e6).toPrecision(3)}M`;
+  if (x >= 1e3) return `${+(x / 1e3).toPrecision(3)}k`;
+  return String(+x.toPrecision(3));
+}
+
+/**
+ * Tick values for a log axis over [min, max]: the powers of ten, plus 2× and 5× them when the
+ * range spans fewer than 2.5 decades (so that a short axis still has a few labels).
+ */
+export function logTicks(min, max) {
+  const lo = Math.floor(Math.log10(min));
+  const hi = Math.ceil(Math.log10(max));
+  const multiples = Math.log10(max / min) < 2.5 ? [1, 2, 5] : [1];
+  const ticks = [];
+  for (let k = lo; k <= hi; k++) {
+    for (const m of multiples) {
+      const t = m * Math.pow(10, k);
+      if (t >= min * 0.999 && t <= max * 1.001) ticks.push(+t.toPrecision(6));
+    }
+  }
+  return ticks;
+}
+
+/** Tick values for a symmetric-log count axis: 0, 1, 10, 100 … up to max. */
+export function symlogTicks(max) {
+  const ticks = [0];
+  for (let t = 1; t <= max; t *= 10) ticks.push(t);
+  return ticks;
+}

@@ -1,0 +1,286 @@
+// Charts and table helpers of the RFM page. Each chart function takes data (from the loaders) and
+// options and returns a Plot figure.
+import * as Plot from "@observablehq/plot";
+import {
+  currencySymbol,
+  fmtInt,
+  fmtLogTick,
+  fmtMoney,
+  fmtMoneyShort,
+  fmtNum,
+  fmtPct,
+  logTicks,
+} from "./format.js";
+import { okabeIto, pair, sequentialScheme } from "./palette.js";
+
+/**
+ * Score ranges of one metric from its cut points: a value ≤ cuts[i] falls in bin i + 1 or lower;
+ * the score is the bin (or bins + 1 − bin when lower values are better, as for recency).
+ *
+ * @param {{cuts: number[], higherIsBetter: boolean, counts: number[], shares: number[]}} t thresholds of the metric
+ * @param {{integer?: boolean, min?: number, format?: (x: number) => string}} options
+ *   `min`: the smallest value of the metric, to write the lowest integer range as "1–19", not "≤ 19"
+ * @returns {{score: number, range: string, low: number | null, high: number | null, customers: number, share: number}[]}
+ *   best score first
+ */
+export function scoreRanges(t, { integer = false, min, format = (x) => fmtNum(x, 2) } = {}) {
+  const nBins = t.counts.length;
+  const offset = nBins - 1 - t.cuts.length;
+  const rows = [];
+  for (let b = 1; b <= t.cuts.length + 1; b++) {
+    const low = b === 1 ? null : t.cuts[b - 2];
+    const high = b === t.cuts.length + 1 ? null : t.cuts[b - 1];
+    let range;
+    if (integer) {
+      const lo = low === null ? (min ?? null) : low + 1;
+      if (lo === null) range = `≤ ${format(high)}`;
+      else if (high === null) range = `≥ ${format(lo)}`;
+      else range = lo === high ? `${format(lo)}` : `${format(lo)}–${format(high)}`;
+    } else {
+      if (low === null) range = `≤ ${format(high)}`;
+      else if (high === null) range = `> ${format(low)}`;
+      else range = `> ${format(low)} and ≤ ${format(high)}`;
+    }
+    const bin = b + offset;
+    const score = t.higherIsBetter ? bin : nBins + 1 - bin;
+    rows.push({
+      score,
+      range,
+      low,
+      high,
+      customers: t.counts[score - 1],
+      share: t.shares[score - 1],
+    });
+  }
+  return rows.sort((a, b) => b.score - a.score);
+}
+
+/**
+ * Histogram of one customer metric on a log x axis, with the score cut points drawn as rules and
+ * each score's zone labelled ("R 5", "R 4" …).
+ *
+ * @param {{label: string, unit: string, integer: boolean, bins: {x0: number, x1: number, count: number}[]}} metric
+ * @param {{cuts: number[], higherIsBetter: boolean, counts: number[], shares: number[]}} thresholds
+ * @param {{width?: number, currency?: string, letter?: string, title?: string, subtitle?: string}} options
+ */
+export function metricHistogram(
+  metric,
+  thresholds,
+  { width = 640, currency, letter, title, subtitle } = {},
+) {
+  const unit = metric.unit === "net revenue"
+    ? `net revenue, ${currencySymbol(currency)}`
+    : metric.unit;
+  const xMin = metric.bins[0]?.x0 ?? 1;
+  const xMax = metric.bins[metric.bins.length - 1]?.x1 ?? 10;
+  // For integer metrics a cut c separates c from c + 1: draw it between them (at the bin edge).
+  const boundaries = thresholds.cuts.map((c) => (metric.integer ? c + 1 : c));
+  const edges = [xMin, ...boundaries, xMax];
+  const zones = scoreRanges(thresholds, { integer: metric.integer, min: metric.min ?? undefined })
+    .sort((a, b) => (a.low ?? -Infinity) - (b.low ?? -Infinity))
+    .map((z, i) => ({
+      ...z,
+      x: Math.sqrt(Math.max(edges[i], xMin) * Math.min(edges[i + 1], xMax)),
+    }));
+  const narrow = width < 520;
+  return Plot.plot({
+    title,
+    subtitle,
+    width,
+    height: Math.min(300, Math.max(200, width * 0.42)),
+    marginTop: 22,
+    marginLeft: 50,
+    x: {
+      type: "log",
+      domain: [xMin, xMax],
+      label: `${metric.label} (${unit}, log scale) →`,
+      ticks: logTicks(xMin, xMax).filter((_, i, a) => !narrow || a.length <= 5 || i % 2 === 0),
+      tickFormat: fmtLogTick,
+    },
+    y: { label: "↑ Customers", grid: true, ticks: narrow ? 4 : 6 },
+    marks: [
+      Plot.rectY(metric.bins, {
+        x1: "x0",
+        x2: "x1",
+        y: "count",
+        fill: okabeIto.blue,
+        insetLeft: 0.5,
+        tip: true,
+        title: (d) =>
+          metric.integer && d.x1 - d.x0 === 1
+            ? `${fmtInt(d.x0)} ${metric.unit}: ${fmtInt(d.count)} customers`
+            : `${fmtNum(d.x0, 2)} to ${fmtNum(d.x1, 2)}: ${fmtInt(d.count)} customers`,
+      }),
+      Plot.ruleX(boundaries, { stroke: okabeIto.vermillion, strokeDasharray: "4,3" }),
+      Plot.text(zones, {
+        x: "x",
+        frameAnchor: "top",
+        dy: -14,
+        text: (z) => `${letter ?? ""}${letter ? " " : ""}${z.score}`,
+        fill: okabeIto.vermillion,
+        fontWeight: "bold",
+      }),
+      Plot.ruleY([0]),
+    ],
+  });
+}
+
+/**
+ * Heatmap of recency score × frequency score, each cell coloured by the mean monetary value of
+ * its customers (log colour scale) and labelled with that mean and the number of customers.
+ *
+ * @param {{r: number, f: number, customers: number, mean_monetary: number | null}[]} grid
+ * @param {{width?: number, currency?: string, title?: string, subtitle?: string}} options
+ */
+export function rfHeatmap(grid, { width = 640, currency, title, subtitle } = {}) {
+  const cells = grid.filter((d) => d.customers > 0);
+  const size = Math.min(width, 640);
+  const narrow = size < 480;
+  // Light text on the dark end of the colour scale, dark text elsewhere.
+  const logs = cells.map((d) => Math.log(d.mean_monetary));
+  const lo = Math.min(...logs);
+  const hi = Math.max(...logs);
+  const dark = (d) => hi > lo && (Math.log(d.mean_monetary) - lo) / (hi - lo) > 0.62;
+  return Plot.plot({
+    title,
+    subtitle,
+    width: size,
+    height: size * 0.8,
+    marginLeft: 50,
+    marginBottom: 40,
+    padding: 0.04,
+    x: { label: "F score (frequency; 5 = most invoices) →", type: "band" },
+    y: { label: "↑ R score (recency; 5 = most recent)", type: "band", reverse: true },
+    color: {
+      type: "log",
+      scheme: sequentialScheme,
+      legend: true,
+      label: `Mean monetary value (${currencySymbol(currency)}, log scale)`,
+      ticks: logTicks(Math.exp(lo), Math.exp(hi)),
+      tickFormat: (x) => fmtMoneyShort(x, currency),
+      width: Math.min(360, size),
+    },
+    marks: [
+      Plot.cell(grid, { x: "f", y: "r", fill: "#eeeeee" }),
+      Plot.cell(cells, {
+        x: "f",
+        y: "r",
+        fill: "mean_monetary",
+        tip: true,
+        title: (d) =>
+          `R ${d.r}, F ${d.f}\n${fmtInt(d.customers)} customers\nmean ${
+            fmtMoney(d.mean_monetary, currency)
+          }, median ${fmtMoney(d.median_monetary, currency)}`,
+      }),
+      ...[true, false].map((onDark) =>
+        Plot.text(cells.filter((d) => dark(d) === onDark), {
+          x: "f",
+          y: "r",
+          text: (d) => `${fmtMoney(d.mean_monetary, currency)}\n${fmtInt(d.customers)} cust.`,
+          fill: onDark ? "white" : "black",
+          fontSize: narrow ? 9 : 11,
+          lineHeight: 1.2,
+        })
+      ),
+    ],
+  });
+}
+
+/**
+ * Share of customers and share of revenue per segment, as paired horizontal bars in the order of
+ * the segment rules.
+ *
+ * @param {{segment: string, share: number, revenue_share: number}[]} segments
+ * @param {{width?: number, title?: string, subtitle?: string}} options
+ */
+export function segmentSharesChart(segments, { width = 640, title, subtitle } = {}) {
+  const measures = ["Share of customers", "Share of revenue"];
+  const data = segments.flatMap((s) => [
+    { segment: s.segment, measure: measures[0], value: s.share },
+    { segment: s.segment, measure: measures[1], value: s.revenue_share },
+  ]);
+  const narrow = width < 520;
+  return Plot.plot({
+    title,
+    subtitle,
+    width,
+    height: segments.length * 40 + 50,
+    marginTop: 6,
+    marginLeft: narrow ? 112 : 130,
+    marginRight: 48,
+    x: { label: "Share (%) →", percent: true, grid: true, nice: true, ticks: narrow ? 4 : 8 },
+    y: { axis: null, domain: measures },
+    fy: { label: null, domain: segments.map((s) => s.segment) },
+    color: { domain: measures, range: pair, legend: true },
+    marks: [
+      Plot.barX(data, { x: "value", y: "measure", fy: "segment", fill: "measure" }),
+      Plot.text(data, {
+        x: "value",
+        y: "measure",
+        fy: "segment",
+        text: (d) => fmtPct(d.value, 1),
+        textAnchor: "start",
+        dx: 3,
+        fontSize: 10,
+        fill: "currentColor",
+      }),
+      Plot.ruleX([0]),
+    ],
+  });
+}
+
+/**
+ * The segment rules drawn as a map: the recency score R (rows) by the combined
+ * frequency–monetary score FM (columns); each rule is one block labelled with its segment.
+ *
+ * @param {{name: string, r: [number, number], fm: [number, number]}[]} rules
+ * @param {{width?: number, bins?: number, title?: string, subtitle?: string}} options
+ */
+export function segmentMap(rules, { width = 640, bins = 5, title, subtitle } = {}) {
+  const blocks = rules.map((s) => ({
+    name: s.name,
+    x1: s.fm[0] - 0.5,
+    x2: s.fm[1] + 0.5,
+    y1: s.r[0] - 0.5,
+    y2: s.r[1] + 0.5,
+    cx: (s.fm[0] + s.fm[1]) / 2,
+    cy: (s.r[0] + s.r[1]) / 2,
+  }));
+  const size = Math.min(width, 640);
+  const narrow = size < 480;
+  const ticks = Array.from({ length: bins }, (_, i) => i + 1);
+  return Plot.plot({
+    title,
+    subtitle,
+    width: size,
+    height: size * 0.7,
+    marginLeft: 50,
+    marginBottom: 40,
+    x: {
+      label: "FM score: round((F + M) / 2) →",
+      domain: [0.5, bins + 0.5],
+      ticks,
+      tickFormat: "d",
+    },
+    y: { label: "↑ R score", domain: [0.5, bins + 0.5], ticks, tickFormat: "d" },
+    marks: [
+      Plot.rect(blocks, {
+        x1: "x1",
+        x2: "x2",
+        y1: "y1",
+        y2: "y2",
+        fill: "#e8eef4",
+        stroke: "white",
+        strokeWidth: 3,
+      }),
+      Plot.text(blocks, {
+        x: "cx",
+        y: "cy",
+        text: "name",
+        lineWidth: narrow ? 5 : 8,
+        fontSize: narrow ? 10 : 12,
+        fill: "currentColor",
+      }),
+    ],
+  });
+}

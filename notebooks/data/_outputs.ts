@@ -1,0 +1,94 @@
+/**
+ * Shared helpers of the site's data loaders: where the analysis outputs are, reading them, and
+ * printing a loader's result.
+ *
+ * Loaders stay thin: they read the outputs of `deno task build` (JSON/CSV under the reports
+ * folder, Parquet under the processed folder) or call pure src/ functions, and print one file.
+ * Which outputs they read comes from the environment, so the same notebooks build the report of
+ * any dataset:
+ *
+ * - `RFM_DATASET`: dataset id or path to a dataset JSON file (default: the id recorded in
+ *   `<reports>/rfm.json`, else the registry's default);
+ * - `RFM_REPORTS_DIR`: reports folder (default: the dataset's `outputs.reports`, else `reports`);
+ * - `RFM_PROCESSED_DIR`: processed-tables folder (default: the dataset's `outputs.processed`,
+ *   else `data/processed`).
+ *
+ * Relative paths are resolved against the repository root, whatever the working directory.
+ *
+ * @module
+ */
+import { isAbsolute, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { DatasetConfig } from "../../src/config.ts";
+import { loadSelectedDataset } from "../../src/cli/args.ts";
+
+/** Repository root. */
+export const ROOT: string = resolve(fileURLToPath(new URL("../../", import.meta.url)));
+
+/** Resolves a path from the environment against the repository root. */
+export function fromRoot(p: string): string {
+  return isAbsolute(p) ? p : join(ROOT, p);
+}
+
+/** Where a loader finds its inputs. */
+export interface OutputDirs {
+  /** Absolute reports folder. */
+  reports: string;
+  /** Absolute processed-tables folder. */
+  processed: string;
+  /** The dataset configuration, or null when it cannot be found. */
+  dataset: DatasetConfig | null;
+  /** A path relative to the repository root, for display. */
+  display(path: string): string;
+}
+
+/** Reads a JSON file, or returns null when it does not exist. */
+export function readJsonIfExists<T = unknown>(path: string): T | null {
+  try {
+    return JSON.parse(Deno.readTextFileSync(path)) as T;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw new Error(`${path}: ${(e as Error).message}`);
+  }
+}
+
+/** Reads a JSON output that must exist; the message says how to produce it. */
+export function readRequiredJson<T = unknown>(path: string): T {
+  const v = readJsonIfExists<T>(path);
+  if (v === null) {
+    throw new Error(`${path} is missing: run the analysis first (npx deno task build)`);
+  }
+  return v;
+}
+
+/** Resolves the output folders and the dataset from the environment (see the module doc). */
+export async function outputDirs(): Promise<OutputDirs> {
+  const env = (k: string) => Deno.env.get(k) || undefined;
+  let reports = env("RFM_REPORTS_DIR");
+  let dataset: DatasetConfig | null = null;
+  const selected = env("RFM_DATASET") ??
+    readJsonIfExists<{ dataset?: string }>(fromRoot(reports ?? "reports") + "/rfm.json")?.dataset;
+  try {
+    dataset = await loadSelectedDataset(selected ? ["--dataset", selected] : [], ROOT);
+  } catch (e) {
+    console.error(`warning: dataset configuration not found (${(e as Error).message})`);
+  }
+  reports ??= dataset?.outputs.reports ?? "reports";
+  const processed = env("RFM_PROCESSED_DIR") ?? dataset?.outputs.processed ?? "data/processed";
+  return {
+    reports: fromRoot(reports),
+    processed: fromRoot(processed),
+    dataset,
+    display: (p: string) => relative(ROOT, p) || ".",
+  };
+}
+
+/** Prints a loader's result as JSON on standard output (the file Framework serves). */
+export function emit(value: unknown): void {
+  Deno.stdout.writeSync(new TextEncoder().encode(JSON.stringify(value)));
+}
+
+/** Rounds to a number of significant digits (smaller JSON, no false precision). */
+export function sig(x: number | null, digits = 6): number | null {
+  return x === null || !Number.isFinite(x) ? x : Number(x.toPrecision(digits));
+}
