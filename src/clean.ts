@@ -87,10 +87,15 @@ export const RULES: readonly Omit<RuleInfo, "order" | "applied" | "skippedBecaus
   },
   {
     code: "non_product",
-    description: "The stock code is not a product (postage, fees, manual lines, vouchers …; see configuration)",
+    description:
+      "The stock code is not a product (postage, fees, manual lines, vouchers …; see configuration)",
     needs: ["stock_code"],
   },
-  { code: "non_positive_quantity", description: "Quantity is zero or negative", needs: ["quantity"] },
+  {
+    code: "non_positive_quantity",
+    description: "Quantity is zero or negative",
+    needs: ["quantity"],
+  },
   {
     code: "non_positive_price",
     description: "Unit price (or line value) is zero, negative or missing",
@@ -98,7 +103,8 @@ export const RULES: readonly Omit<RuleInfo, "order" | "applied" | "skippedBecaus
   },
   {
     code: "duplicate",
-    description: "Exact duplicate of an earlier line (every column equal), including the days both files contain",
+    description:
+      "Exact duplicate of an earlier line (every column equal), including the days both files contain",
     needs: [],
   },
   {
@@ -158,10 +164,19 @@ export function clean(tx: pl.DataFrame, cfg: CleaningConfig, options: CleanOptio
     if (!skipped && r.code === "extreme_value" && cfg.outliers.logValueMadMultiplier === null) {
       skipped = "disabled in configuration (cleaning.outliers.logValueMadMultiplier)";
     }
-    if (!skipped && r.code === "non_product" && cfg.nonProductCodes.length + cfg.nonProductPatterns.length === 0) {
+    if (
+      !skipped && r.code === "non_product" &&
+      cfg.nonProductCodes.length + cfg.nonProductPatterns.length === 0
+    ) {
       skipped = "no non-product codes configured";
     }
-    return { ...r, needs: [...r.needs], order: i + 1, applied: skipped === null, skippedBecause: skipped };
+    return {
+      ...r,
+      needs: [...r.needs],
+      order: i + 1,
+      applied: skipped === null,
+      skippedBecause: skipped,
+    };
   });
   const on = (code: string) => rules.find((r) => r.code === code)!.applied;
 
@@ -170,7 +185,9 @@ export function clean(tx: pl.DataFrame, cfg: CleaningConfig, options: CleanOptio
   if (on("bad_timestamp")) conds.push(["bad_timestamp", pl.col("timestamp").isNull()]);
   if (on("missing_customer")) conds.push(["missing_customer", pl.col("customer_id").isNull()]);
   if (on("cancellation")) conds.push(["cancellation", pl.col("invoice").str.startsWith("C")]);
-  if (on("bad_debt_adjustment")) conds.push(["bad_debt_adjustment", pl.col("invoice").str.startsWith("A")]);
+  if (on("bad_debt_adjustment")) {
+    conds.push(["bad_debt_adjustment", pl.col("invoice").str.startsWith("A")]);
+  }
   if (on("non_product")) {
     const alternatives = [
       ...cfg.nonProductCodes.map((c) => `^${escapeRegex(c)}$`),
@@ -182,12 +199,17 @@ export function clean(tx: pl.DataFrame, cfg: CleaningConfig, options: CleanOptio
     ]);
   }
   if (on("non_positive_quantity")) {
-    conds.push(["non_positive_quantity", pl.col("quantity").isNull().or(pl.col("quantity").ltEq(0))]);
+    conds.push([
+      "non_positive_quantity",
+      pl.col("quantity").isNull().or(pl.col("quantity").ltEq(0)),
+    ]);
   }
   if (on("non_positive_price")) {
     conds.push([
       "non_positive_price",
-      pl.col("unit_price").isNull().or(pl.col("unit_price").ltEq(0)).or(pl.col("unit_price").isNan()),
+      pl.col("unit_price").isNull().or(pl.col("unit_price").ltEq(0)).or(
+        pl.col("unit_price").isNan(),
+      ),
     ]);
   }
   // The first occurrence of a line (in file order, then row order) is the original.
@@ -216,7 +238,15 @@ export function clean(tx: pl.DataFrame, cfg: CleaningConfig, options: CleanOptio
   let unmatchedReturns = { lines: 0, value: 0 };
   if (on("cancellation")) {
     const keys = ["customer_id", "stock_code", "quantity", "unit_price"];
-    const cancels = df.select("reason", "customer_id", "stock_code", "quantity", "unit_price", "timestamp", "line_value")
+    const cancels = df.select(
+      "reason",
+      "customer_id",
+      "stock_code",
+      "quantity",
+      "unit_price",
+      "timestamp",
+      "line_value",
+    )
       .filter(pl.col("reason").eq(pl.lit("cancellation")).and(pl.col("customer_id").isNotNull()))
       .select(
         pl.col("customer_id"),
@@ -231,20 +261,27 @@ export function clean(tx: pl.DataFrame, cfg: CleaningConfig, options: CleanOptio
       .withRowIndex("__c");
     let matchedIdx = new Set<number>();
     if (on("cancelled_order") && cancels.height > 0) {
-      const purchases = df.select("reason", ...keys, "timestamp", "__i").filter(pl.col("reason").isNull())
+      const purchases = df.select("reason", ...keys, "timestamp", "__i").filter(
+        pl.col("reason").isNull(),
+      )
         .drop("reason").sort("timestamp");
       const match = matchCancellations(cancels, purchases, keys);
       matchedIdx = match.matched;
       unmatchedReturns = { lines: match.unmatchedLines, value: match.unmatchedValue };
     } else {
-      unmatchedReturns = { lines: cancels.height, value: -Number(cancels.getColumn("line_value").sum() ?? 0) };
+      unmatchedReturns = {
+        lines: cancels.height,
+        value: -Number(cancels.getColumn("line_value").sum() ?? 0),
+      };
     }
     if (matchedIdx.size > 0) {
       df = df.withColumns(flagSeries("__m", df.height, matchedIdx)).withColumns(
         pl.when(pl.col("reason").isNull().and(pl.col("__m")))
           .then(pl.lit("cancelled_order")).otherwise(pl.col("reason")).alias("reason"),
       ).drop("__m");
-      const c = df.select("reason", "line_value").filter(pl.col("reason").eq(pl.lit("cancelled_order")));
+      const c = df.select("reason", "line_value").filter(
+        pl.col("reason").eq(pl.lit("cancelled_order")),
+      );
       cancelledOrders = { lines: c.height, value: Number(c.getColumn("line_value").sum() ?? 0) };
     }
   }
@@ -255,7 +292,8 @@ export function clean(tx: pl.DataFrame, cfg: CleaningConfig, options: CleanOptio
   if (on("extreme_value") && m !== null) {
     const values = df.select("reason", "line_value")
       .filter(pl.col("reason").isNull().and(pl.col("line_value").gt(0)))
-      .select(pl.col("line_value").log(10).alias("v")).getColumn("v").toTypedArray() as Float64Array;
+      .select(pl.col("line_value").log(10).alias("v")).getColumn("v")
+      .toTypedArray() as Float64Array;
     if (values.length > 0) {
       const sorted = Float64Array.from(values).sort();
       const med = medianSorted(sorted);
@@ -263,7 +301,12 @@ export function clean(tx: pl.DataFrame, cfg: CleaningConfig, options: CleanOptio
       const mad = medianSorted(dev) * 1.4826;
       const lowLog = med - m * mad;
       const highLog = med + m * mad;
-      extremeValueBounds = { low: 10 ** lowLog, high: 10 ** highLog, medianLog10: med, madLog10: mad };
+      extremeValueBounds = {
+        low: 10 ** lowLog,
+        high: 10 ** highLog,
+        medianLog10: med,
+        madLog10: mad,
+      };
       if (mad > 0) {
         const lv = pl.col("line_value").log(10);
         df = df.withColumns(
@@ -307,7 +350,10 @@ export function clean(tx: pl.DataFrame, cfg: CleaningConfig, options: CleanOptio
   }
   const withReason = tx.withColumns(df.getColumn("reason"));
   const kept = withReason.filter(pl.col("reason").isNull()).select(...CANONICAL_COLUMNS);
-  const quarantine = withReason.filter(pl.col("reason").isNotNull()).select(...CANONICAL_COLUMNS, "reason");
+  const quarantine = withReason.filter(pl.col("reason").isNotNull()).select(
+    ...CANONICAL_COLUMNS,
+    "reason",
+  );
   return {
     kept,
     quarantine,
@@ -329,9 +375,12 @@ export function clean(tx: pl.DataFrame, cfg: CleaningConfig, options: CleanOptio
  */
 function duplicateRows(tx: pl.DataFrame): number[] {
   const row = pl.struct(CONTENT_COLUMNS.map((c) => pl.col(c)));
-  const twins = tx.withColumns(pl.intRange(0, tx.height, 1, pl.Int64).alias("__i")).filter(row.isDuplicated());
+  const twins = tx.withColumns(pl.intRange(0, tx.height, 1, pl.Int64).alias("__i")).filter(
+    row.isDuplicated(),
+  );
   if (twins.height === 0) return [];
-  return (twins.filter(row.isFirstDistinct().not()).getColumn("__i").toArray() as (number | bigint)[])
+  return (twins.filter(row.isFirstDistinct().not()).getColumn("__i")
+    .toArray() as (number | bigint)[])
     .map(Number);
 }
 
@@ -354,7 +403,9 @@ function matchCancellations(
   const winners: number[] = [];
   let pending = cancels;
   // Only purchases sharing a key with some cancellation can match: keep the pool small.
-  let pool = purchases.join(cancels.select(...keys).unique(), { on: keys, how: "semi" }).sort("timestamp");
+  let pool = purchases.join(cancels.select(...keys).unique(), { on: keys, how: "semi" }).sort(
+    "timestamp",
+  );
   for (let round = 0; round < 100 && pending.height > 0; round++) {
     const joined = pending.joinAsof(pool, {
       on: "timestamp",
@@ -378,9 +429,15 @@ function matchCancellations(
       }
     }
     if (losers.length === 0) break;
-    pool = pool.join(pl.DataFrame({ __i: pl.Series("__i", taken, pl.Int64) }), { on: "__i", how: "anti" })
+    pool = pool.join(pl.DataFrame({ __i: pl.Series("__i", taken, pl.Int64) }), {
+      on: "__i",
+      how: "anti",
+    })
       .sort("timestamp");
-    pending = pending.join(pl.DataFrame({ __c: pl.Series("__c", losers, pl.UInt32) }), { on: "__c", how: "semi" })
+    pending = pending.join(pl.DataFrame({ __c: pl.Series("__c", losers, pl.UInt32) }), {
+      on: "__c",
+      how: "semi",
+    })
       .sort("timestamp");
   }
   const won = pl.DataFrame({ __c: pl.Series("__c", winners, pl.UInt32) });
@@ -399,7 +456,12 @@ function flagSeries(name: string, n: number, positions: Iterable<number>): pl.Se
   return pl.Series(name, flags).cast(pl.Bool);
 }
 
-function counts_(file: string, rowsIn: number, kept: number, dropped: Record<string, number>): FileCounts {
+function counts_(
+  file: string,
+  rowsIn: number,
+  kept: number,
+  dropped: Record<string, number>,
+): FileCounts {
   const d = Object.values(dropped).reduce((s, n) => s + n, 0);
   return {
     file,

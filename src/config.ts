@@ -238,7 +238,13 @@ function strOrNull(o: Obj, k: string, key: string): string | null {
   return v;
 }
 
-function num(o: Obj, k: string, key: string, def: number, opts: { int?: boolean; min?: number; max?: number } = {}): number {
+function num(
+  o: Obj,
+  k: string,
+  key: string,
+  def: number,
+  opts: { int?: boolean; min?: number; max?: number } = {},
+): number {
   const v = o[k] === undefined ? def : o[k];
   if (typeof v !== "number" || !Number.isFinite(v)) {
     throw new ConfigError(join(key, k), `expected a number, got ${typeName(v)}`);
@@ -255,7 +261,9 @@ function num(o: Obj, k: string, key: string, def: number, opts: { int?: boolean;
 
 function bool(o: Obj, k: string, key: string, def: boolean): boolean {
   const v = o[k] === undefined ? def : o[k];
-  if (typeof v !== "boolean") throw new ConfigError(join(key, k), `expected true or false, got ${typeName(v)}`);
+  if (typeof v !== "boolean") {
+    throw new ConfigError(join(key, k), `expected true or false, got ${typeName(v)}`);
+  }
   return v;
 }
 
@@ -316,27 +324,43 @@ function parseFile(v: Json, key: string): FileConfig {
   const name = o.name === undefined && path ? path.split("/").pop()! : str(o, "name", key);
   const format = str(o, "format", key) as FileFormat;
   if (!FORMATS.includes(format)) {
-    throw new ConfigError(`${key}.format`, `unknown format "${format}" (allowed: ${FORMATS.join(", ")})`);
+    throw new ConfigError(
+      `${key}.format`,
+      `unknown format "${format}" (allowed: ${FORMATS.join(", ")})`,
+    );
   }
   const sha = strOrNull(o, "sha256", key);
   if (sha !== null && !/^[0-9a-f]{64}$/.test(sha)) {
     throw new ConfigError(`${key}.sha256`, "expected 64 lowercase hexadecimal digits");
   }
-  const rows = o.rows === undefined || o.rows === null ? null : num(o, "rows", key, 0, { int: true, min: 0 });
-  const fields = o.fields === undefined || o.fields === null ? null : strArray(o, "fields", key, []);
+  const rows = o.rows === undefined || o.rows === null
+    ? null
+    : num(o, "rows", key, 0, { int: true, min: 0 });
+  const fields = o.fields === undefined || o.fields === null
+    ? null
+    : strArray(o, "fields", key, []);
   const header = bool(o, "header", key, format !== "whitespace");
   if (!header && format !== "parquet" && fields === null) {
-    throw new ConfigError(`${key}.fields`, "a file without a header line needs its field names in `fields`");
+    throw new ConfigError(
+      `${key}.fields`,
+      "a file without a header line needs its field names in `fields`",
+    );
   }
   const colsObj = obj(o.columns, `${key}.columns`);
   known(colsObj, `${key}.columns`, MAPPABLE_COLUMNS);
   const columns: Partial<Record<MappableColumn, string>> = {};
   for (const [k, c] of Object.entries(colsObj)) {
     if (typeof c !== "string" || c.length === 0) {
-      throw new ConfigError(`${key}.columns.${k}`, `expected a source column name, got ${typeName(c)}`);
+      throw new ConfigError(
+        `${key}.columns.${k}`,
+        `expected a source column name, got ${typeName(c)}`,
+      );
     }
     if (fields !== null && !fields.includes(c)) {
-      throw new ConfigError(`${key}.columns.${k}`, `"${c}" is not one of the declared fields (${fields.join(", ")})`);
+      throw new ConfigError(
+        `${key}.columns.${k}`,
+        `"${c}" is not one of the declared fields (${fields.join(", ")})`,
+      );
     }
     columns[k as MappableColumn] = c;
   }
@@ -346,11 +370,17 @@ function parseFile(v: Json, key: string): FileConfig {
     }
   }
   if (!columns.unit_price && !columns.line_value) {
-    throw new ConfigError(`${key}.columns.unit_price`, "missing column mapping: map unit_price or line_value");
+    throw new ConfigError(
+      `${key}.columns.unit_price`,
+      "missing column mapping: map unit_price or line_value",
+    );
   }
   const timestampFormat = str(o, "timestampFormat", key, "%Y-%m-%d %H:%M:%S");
   if (!STRFTIME.test(timestampFormat)) {
-    throw new ConfigError(`${key}.timestampFormat`, `"${timestampFormat}" has no strftime directive such as %Y`);
+    throw new ConfigError(
+      `${key}.timestampFormat`,
+      `"${timestampFormat}" has no strftime directive such as %Y`,
+    );
   }
   return {
     name,
@@ -375,7 +405,15 @@ export const DEFAULT_MODEL: ModelConfig = {
   seed: 20261124,
   features: ["recency_days", "frequency", "monetary", "tenure_days", "avg_order_value"],
   logFeatures: ["recency_days", "frequency", "monetary", "tenure_days", "avg_order_value"],
-  kmeans: { kMin: 2, kMax: 10, restarts: 10, maxIterations: 300, k: null, silhouetteSample: null, stabilitySeeds: 5 },
+  kmeans: {
+    kMin: 2,
+    kMax: 10,
+    restarts: 10,
+    maxIterations: 300,
+    k: null,
+    silhouetteSample: null,
+    stabilitySeeds: 5,
+  },
   forward: {
     cutoff: "",
     windowEnd: "",
@@ -383,12 +421,23 @@ export const DEFAULT_MODEL: ModelConfig = {
     occasionalMinInvoices: 1,
     loyalMinInvoices: 3,
   },
-  knn: { kGrid: [1, 3, 5, 7, 9, 11, 15, 21, 31, 41, 51], weights: ["uniform", "distance"], folds: 5, testShare: 0.25 },
+  knn: {
+    kGrid: [1, 3, 5, 7, 9, 11, 15, 21, 31, 41, 51],
+    weights: ["uniform", "distance"],
+    folds: 5,
+    testShare: 0.25,
+  },
   score: { min: 300, max: 850, bands: ["A", "B", "C", "D", "E"] },
 };
 
 /** Customer feature names the models can use. */
-export const MODEL_FEATURES = ["recency_days", "frequency", "monetary", "tenure_days", "avg_order_value"];
+export const MODEL_FEATURES = [
+  "recency_days",
+  "frequency",
+  "monetary",
+  "tenure_days",
+  "avg_order_value",
+];
 
 function parseModel(v: Json, key: string): ModelConfig {
   const o = v === undefined ? {} : obj(v, key);
@@ -397,16 +446,29 @@ function parseModel(v: Json, key: string): ModelConfig {
   const features = strArray(o, "features", key, d.features);
   for (const [i, f] of features.entries()) {
     if (!MODEL_FEATURES.includes(f)) {
-      throw new ConfigError(`${key}.features[${i}]`, `unknown feature "${f}" (allowed: ${MODEL_FEATURES.join(", ")})`);
+      throw new ConfigError(
+        `${key}.features[${i}]`,
+        `unknown feature "${f}" (allowed: ${MODEL_FEATURES.join(", ")})`,
+      );
     }
   }
   const logFeatures = strArray(o, "logFeatures", key, d.logFeatures);
   for (const [i, f] of logFeatures.entries()) {
-    if (!features.includes(f)) throw new ConfigError(`${key}.logFeatures[${i}]`, `"${f}" is not in features`);
+    if (!features.includes(f)) {
+      throw new ConfigError(`${key}.logFeatures[${i}]`, `"${f}" is not in features`);
+    }
   }
   const km = o.kmeans === undefined ? {} : obj(o.kmeans, `${key}.kmeans`);
   const kk = `${key}.kmeans`;
-  known(km, kk, ["kMin", "kMax", "restarts", "maxIterations", "k", "silhouetteSample", "stabilitySeeds"]);
+  known(km, kk, [
+    "kMin",
+    "kMax",
+    "restarts",
+    "maxIterations",
+    "k",
+    "silhouetteSample",
+    "stabilitySeeds",
+  ]);
   const kMin = num(km, "kMin", kk, d.kmeans.kMin, { int: true, min: 2 });
   const kMax = num(km, "kMax", kk, d.kmeans.kMax, { int: true, min: kMin });
   const fw = obj(o.forward ?? {}, `${key}.forward`);
@@ -414,11 +476,21 @@ function parseModel(v: Json, key: string): ModelConfig {
   known(fw, fk, ["cutoff", "windowEnd", "levels", "occasionalMinInvoices", "loyalMinInvoices"]);
   const cutoff = isoDate(str(fw, "cutoff", fk), `${fk}.cutoff`)!;
   const windowEnd = isoDate(str(fw, "windowEnd", fk), `${fk}.windowEnd`)!;
-  if (windowEnd <= cutoff) throw new ConfigError(`${fk}.windowEnd`, `must be after cutoff ${cutoff}`);
+  if (windowEnd <= cutoff) {
+    throw new ConfigError(`${fk}.windowEnd`, `must be after cutoff ${cutoff}`);
+  }
   const levels = strArray(fw, "levels", fk, d.forward.levels);
-  if (levels.length !== 3) throw new ConfigError(`${fk}.levels`, "expected exactly three level names, lowest first");
-  const occ = num(fw, "occasionalMinInvoices", fk, d.forward.occasionalMinInvoices, { int: true, min: 1 });
-  const loyal = num(fw, "loyalMinInvoices", fk, d.forward.loyalMinInvoices, { int: true, min: occ + 1 });
+  if (levels.length !== 3) {
+    throw new ConfigError(`${fk}.levels`, "expected exactly three level names, lowest first");
+  }
+  const occ = num(fw, "occasionalMinInvoices", fk, d.forward.occasionalMinInvoices, {
+    int: true,
+    min: 1,
+  });
+  const loyal = num(fw, "loyalMinInvoices", fk, d.forward.loyalMinInvoices, {
+    int: true,
+    min: occ + 1,
+  });
   const kn = obj(o.knn ?? {}, `${key}.knn`);
   const nk = `${key}.knn`;
   known(kn, nk, ["kGrid", "weights", "folds", "testShare"]);
@@ -495,7 +567,10 @@ export function parseDataset(v: Json, key = "", baseDir = "."): DatasetConfig {
   ]);
   const id = str(o, "id", key);
   if (!/^[a-z0-9][a-z0-9._-]*$/.test(id)) {
-    throw new ConfigError(k("id"), `"${id}" must be lowercase letters, digits, dot, dash or underscore`);
+    throw new ConfigError(
+      k("id"),
+      `"${id}" must be lowercase letters, digits, dot, dash or underscore`,
+    );
   }
   const src = o.source === undefined ? {} : obj(o.source, k("source"));
   known(src, k("source"), ["citation", "url", "licence"]);
@@ -506,7 +581,9 @@ export function parseDataset(v: Json, key = "", baseDir = "."): DatasetConfig {
   const files = filesV.map((f, i) => parseFile(f, k(`files[${i}]`)));
   const names = new Set<string>();
   for (const [i, f] of files.entries()) {
-    if (names.has(f.name)) throw new ConfigError(k(`files[${i}].name`), `duplicate file name "${f.name}"`);
+    if (names.has(f.name)) {
+      throw new ConfigError(k(`files[${i}].name`), `duplicate file name "${f.name}"`);
+    }
     names.add(f.name);
   }
   let download: DownloadConfig | null = null;
@@ -518,10 +595,20 @@ export function parseDataset(v: Json, key = "", baseDir = "."): DatasetConfig {
     if (kind !== "zip-xlsx" && kind !== "zip-text") {
       throw new ConfigError(`${dk}.kind`, `expected "zip-xlsx" or "zip-text", got "${kind}"`);
     }
-    download = { url: str(d, "url", dk), sha256: strOrNull(d, "sha256", dk), kind, member: str(d, "member", dk) };
+    download = {
+      url: str(d, "url", dk),
+      sha256: strOrNull(d, "sha256", dk),
+      kind,
+      member: str(d, "member", dk),
+    };
   }
   const cl = o.cleaning === undefined ? {} : obj(o.cleaning, k("cleaning"));
-  known(cl, k("cleaning"), ["nonProductCodes", "nonProductPatterns", "dropExactDuplicates", "outliers"]);
+  known(cl, k("cleaning"), [
+    "nonProductCodes",
+    "nonProductPatterns",
+    "dropExactDuplicates",
+    "outliers",
+  ]);
   const patterns = strArray(cl, "nonProductPatterns", k("cleaning"), []);
   for (const [i, p] of patterns.entries()) {
     if (/\(\?<?[=!]|\\[1-9]/.test(p)) {
@@ -533,7 +620,10 @@ export function parseDataset(v: Json, key = "", baseDir = "."): DatasetConfig {
     try {
       new RegExp(p);
     } catch (e) {
-      throw new ConfigError(k(`cleaning.nonProductPatterns[${i}]`), `invalid regular expression: ${(e as Error).message}`);
+      throw new ConfigError(
+        k(`cleaning.nonProductPatterns[${i}]`),
+        `invalid regular expression: ${(e as Error).message}`,
+      );
     }
   }
   const ol = cl.outliers === undefined ? {} : obj(cl.outliers, k("cleaning.outliers"));
@@ -549,9 +639,13 @@ export function parseDataset(v: Json, key = "", baseDir = "."): DatasetConfig {
     cutPoints = {};
     for (const [m, arr] of Object.entries(c)) {
       const cuts = numArray(arr, `${ck}.${m}`);
-      if (cuts.length !== bins - 1) throw new ConfigError(`${ck}.${m}`, `expected ${bins - 1} cut points, got ${cuts.length}`);
+      if (cuts.length !== bins - 1) {
+        throw new ConfigError(`${ck}.${m}`, `expected ${bins - 1} cut points, got ${cuts.length}`);
+      }
       for (let i = 1; i < cuts.length; i++) {
-        if (!(cuts[i] > cuts[i - 1])) throw new ConfigError(`${ck}.${m}`, "cut points must be strictly increasing");
+        if (!(cuts[i] > cuts[i - 1])) {
+          throw new ConfigError(`${ck}.${m}`, "cut points must be strictly increasing");
+        }
       }
       cutPoints[m as keyof NonNullable<RfmConfig["cutPoints"]>] = cuts;
     }
@@ -562,7 +656,9 @@ export function parseDataset(v: Json, key = "", baseDir = "."): DatasetConfig {
   const optionalText = (o2: Obj, key2: string, path: string): string => {
     const v2 = o2[key2];
     if (v2 === undefined) return "";
-    if (typeof v2 !== "string") throw new ConfigError(path, `expected a string, got ${typeName(v2)}`);
+    if (typeof v2 !== "string") {
+      throw new ConfigError(path, `expected a string, got ${typeName(v2)}`);
+    }
     return v2;
   };
   return {
@@ -589,7 +685,9 @@ export function parseDataset(v: Json, key = "", baseDir = "."): DatasetConfig {
       dropExactDuplicates: bool(cl, "dropExactDuplicates", k("cleaning"), true),
       outliers: {
         matchCancelledOrders: bool(ol, "matchCancelledOrders", k("cleaning.outliers"), true),
-        logValueMadMultiplier: madV === null ? null : num(ol, "logValueMadMultiplier", k("cleaning.outliers"), 8, { min: 1 }),
+        logValueMadMultiplier: madV === null
+          ? null
+          : num(ol, "logValueMadMultiplier", k("cleaning.outliers"), 8, { min: 1 }),
       },
     },
     rfm: { bins, cutPoints },

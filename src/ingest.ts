@@ -90,7 +90,9 @@ export function readWhitespace(text: string, file: FileConfig): pl.DataFrame {
     names = lines[start].trim().split(/\s+/);
     start++;
   }
-  if (!names) throw new InputError(file.name, "no field names: set `fields` for a file without header");
+  if (!names) {
+    throw new InputError(file.name, "no field names: set `fields` for a file without header");
+  }
   const cols: string[][] = names.map(() => []);
   for (let i = start; i < lines.length; i++) {
     const line = lines[i].trim();
@@ -99,7 +101,9 @@ export function readWhitespace(text: string, file: FileConfig): pl.DataFrame {
     if (parts.length !== names.length) {
       throw new InputError(
         file.name,
-        `line ${i + 1}: expected ${names.length} fields (${names.join(", ")}), found ${parts.length}`,
+        `line ${i + 1}: expected ${names.length} fields (${
+          names.join(", ")
+        }), found ${parts.length}`,
       );
     }
     for (let j = 0; j < parts.length; j++) cols[j].push(parts[j]);
@@ -130,7 +134,11 @@ function isNumeric(dt: pl.DataType): boolean {
 }
 
 /** First data row (1-based) where `bad` holds, with its source value, for error messages. */
-function firstBad(df: pl.DataFrame, bad: pl.Expr, column: string): { row: number; value: string } | null {
+function firstBad(
+  df: pl.DataFrame,
+  bad: pl.Expr,
+  column: string,
+): { row: number; value: string } | null {
   const hit = df.withRowIndex("__row", 1).filter(bad).select("__row", column).head(1);
   if (hit.height === 0) return null;
   const r = hit.toRecords()[0];
@@ -200,7 +208,10 @@ function textColumn(df: pl.DataFrame, file: string, key: MappableColumn, src: st
   if (isFloat(dt)) {
     const bad = firstBad(df, notWhole(pl.col(src)), src);
     if (bad) {
-      throw new InputError(file, `column "${src}" (${key}), row ${bad.row}: expected an identifier, found "${bad.value}"`);
+      throw new InputError(
+        file,
+        `column "${src}" (${key}), row ${bad.row}: expected an identifier, found "${bad.value}"`,
+      );
     }
     return pl.col(src).cast(pl.Int64).cast(pl.Utf8);
   }
@@ -217,7 +228,10 @@ function timestampColumn(df: pl.DataFrame, file: FileConfig, src: string): pl.Ex
   if (isText(dt)) text = pl.col(src).str.strip();
   else if (isInteger(dt)) text = pl.col(src).cast(pl.Utf8);
   else {
-    throw new InputError(file.name, `column "${src}" (timestamp): expected dates or text, found type ${dt}`);
+    throw new InputError(
+      file.name,
+      `column "${src}" (timestamp): expected dates or text, found type ${dt}`,
+    );
   }
   const fmt = file.timestampFormat;
   const hasTime = /%[HMSTIp]/.test(fmt);
@@ -237,7 +251,11 @@ function timestampColumn(df: pl.DataFrame, file: FileConfig, src: string): pl.Ex
  * @param options time zone and parse tolerance
  * @throws {InputError} naming the file, column and first bad row
  */
-export function toCanonical(df: pl.DataFrame, file: FileConfig, options: CanonicalOptions = {}): pl.DataFrame {
+export function toCanonical(
+  df: pl.DataFrame,
+  file: FileConfig,
+  options: CanonicalOptions = {},
+): pl.DataFrame {
   const tz = options.timezone ?? "UTC";
   const maxShare = options.maxUnparsableShare ?? 0.01;
   if (df.height === 0) throw new InputError(file.name, "file is empty (no data rows)");
@@ -253,14 +271,34 @@ export function toCanonical(df: pl.DataFrame, file: FileConfig, options: Canonic
   const c = file.columns;
   const exprs: pl.Expr[] = [];
   const nullText = (name: string) => pl.lit(null).cast(pl.Utf8).alias(name);
-  exprs.push(c.stock_code ? textColumn(df, file.name, "stock_code", c.stock_code).alias("stock_code") : nullText("stock_code"));
-  exprs.push(c.description ? textColumn(df, file.name, "description", c.description).alias("description") : nullText("description"));
+  exprs.push(
+    c.stock_code
+      ? textColumn(df, file.name, "stock_code", c.stock_code).alias("stock_code")
+      : nullText("stock_code"),
+  );
+  exprs.push(
+    c.description
+      ? textColumn(df, file.name, "description", c.description).alias("description")
+      : nullText("description"),
+  );
   exprs.push(numericColumn(df, file.name, "quantity", c.quantity!, "int").alias("quantity"));
   exprs.push(pl.col(c.timestamp!).alias("ts_key"));
-  if (c.unit_price) exprs.push(numericColumn(df, file.name, "unit_price", c.unit_price, "float").alias("unit_price"));
-  if (c.line_value) exprs.push(numericColumn(df, file.name, "line_value", c.line_value, "float").alias("line_value"));
+  if (c.unit_price) {
+    exprs.push(
+      numericColumn(df, file.name, "unit_price", c.unit_price, "float").alias("unit_price"),
+    );
+  }
+  if (c.line_value) {
+    exprs.push(
+      numericColumn(df, file.name, "line_value", c.line_value, "float").alias("line_value"),
+    );
+  }
   exprs.push(textColumn(df, file.name, "customer_id", c.customer_id!).alias("customer_id"));
-  exprs.push(c.country ? textColumn(df, file.name, "country", c.country).alias("country") : nullText("country"));
+  exprs.push(
+    c.country
+      ? textColumn(df, file.name, "country", c.country).alias("country")
+      : nullText("country"),
+  );
   if (c.invoice) exprs.push(textColumn(df, file.name, "invoice", c.invoice).alias("invoice"));
   // Keep the raw timestamp text to tell "missing" from "unparsable".
   const tsDtype = df.getColumn(c.timestamp!).dtype;
@@ -300,11 +338,15 @@ export function toCanonical(df: pl.DataFrame, file: FileConfig, options: Canonic
   }
   if (!c.unit_price) {
     out = out.withColumns(
-      pl.when(pl.col("quantity").neq(0)).then(pl.col("line_value").div(pl.col("quantity").cast(pl.Float64)))
+      pl.when(pl.col("quantity").neq(0)).then(
+        pl.col("line_value").div(pl.col("quantity").cast(pl.Float64)),
+      )
         .otherwise(pl.lit(null).cast(pl.Float64)).alias("unit_price"),
     );
   } else {
-    out = out.withColumns(pl.col("quantity").cast(pl.Float64).mul(pl.col("unit_price")).alias("line_value"));
+    out = out.withColumns(
+      pl.col("quantity").cast(pl.Float64).mul(pl.col("unit_price")).alias("line_value"),
+    );
   }
   if (!c.invoice) {
     out = out.withColumns(

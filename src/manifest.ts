@@ -34,11 +34,19 @@ export interface Manifest {
  */
 export function lockedVersions(lockText: string, names?: string[]): Record<string, string> {
   const lock = JSON.parse(lockText) as {
-    packages?: Record<string, { version?: string; dependencies?: Record<string, string>; devDependencies?: Record<string, string> }>;
+    packages?: Record<
+      string,
+      {
+        version?: string;
+        dependencies?: Record<string, string>;
+        devDependencies?: Record<string, string>;
+      }
+    >;
   };
   const pkgs = lock.packages ?? {};
   const root = pkgs[""] ?? {};
-  const wanted = names ?? [...Object.keys(root.dependencies ?? {}), ...Object.keys(root.devDependencies ?? {})];
+  const wanted = names ??
+    [...Object.keys(root.dependencies ?? {}), ...Object.keys(root.devDependencies ?? {})];
   const out: Record<string, string> = {};
   for (const n of [...wanted].sort()) {
     const v = pkgs[`node_modules/${n}`]?.version;
@@ -76,10 +84,17 @@ export function buildManifest(args: {
 }
 
 /** The current git commit and whether the work tree has changes (null outside a checkout). */
-export async function gitState(root: string): Promise<{ commit: string | null; dirty: boolean | null }> {
+export async function gitState(
+  root: string,
+): Promise<{ commit: string | null; dirty: boolean | null }> {
   try {
     const run = async (...args: string[]) => {
-      const out = await new Deno.Command("git", { args, cwd: root, stdout: "piped", stderr: "null" }).output();
+      const out = await new Deno.Command("git", {
+        args,
+        cwd: root,
+        stdout: "piped",
+        stderr: "null",
+      }).output();
       if (!out.success) throw new Error("git failed");
       return new TextDecoder().decode(out.stdout).trim();
     };

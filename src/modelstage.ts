@@ -12,8 +12,8 @@ import {
   fitLoyaltyModel,
   fitSegmentClassifier,
   type LoyaltyFit,
-  type SegmentClassifier,
   type Segmentation,
+  type SegmentClassifier,
   segmentCustomers,
 } from "./models.ts";
 import { type LoyaltyModel, scoreMany, type ScoreOk } from "./score.ts";
@@ -133,9 +133,11 @@ export function modelStage(
         levels,
         occasionalMinInvoices: cfg.forward.occasionalMinInvoices,
         loyalMinInvoices: cfg.forward.loyalMinInvoices,
-        text: `${levels[0]}: no purchase in the window; ${levels[1]}: ${cfg.forward.occasionalMinInvoices}–${
-          cfg.forward.loyalMinInvoices - 1
-        } invoices; ${levels[2]}: ${cfg.forward.loyalMinInvoices} or more invoices`,
+        text: `${levels[0]}: no purchase in the window; ${
+          levels[1]
+        }: ${cfg.forward.occasionalMinInvoices}–${cfg.forward.loyalMinInvoices - 1} invoices; ${
+          levels[2]
+        }: ${cfg.forward.loyalMinInvoices} or more invoices`,
       },
       customersAtCutoff: forward.features.customer_id.length,
       ...loyalty.evaluation,
@@ -143,14 +145,18 @@ export function modelStage(
     currentScores: {
       customers: current.customer_id.length,
       bands: bandCounts,
-      levels: levels.map((l) => ({ level: l, customers: columns.loyalty_level.filter((x) => x === l).length })),
+      levels: levels.map((l) => ({
+        level: l,
+        customers: columns.loyalty_level.filter((x) => x === l).length,
+      })),
     },
   };
   const model = {
     ...loyalty.model,
     dataset: ds.id,
     trainingFingerprint: trainingFingerprint(loyalty.model),
-    trainedOn: `${forward.features.customer_id.length} customers with a purchase before ${forward.cutoff}`,
+    trainedOn:
+      `${forward.features.customer_id.length} customers with a purchase before ${forward.cutoff}`,
     libraries: versions,
   };
   return { segmentation, segmentClassifier, loyalty, columns, metrics, model };

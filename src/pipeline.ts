@@ -8,7 +8,14 @@ import pl from "nodejs-polars";
 import type { DatasetConfig, MappableColumn } from "./config.ts";
 import { readSource, toCanonical } from "./ingest.ts";
 import { clean, type CleaningReport } from "./clean.ts";
-import { customerMetrics, dayIso, defaultAnalysisDate, type RfmScores, scoreRfm, windowOutcome } from "./rfm.ts";
+import {
+  customerMetrics,
+  dayIso,
+  defaultAnalysisDate,
+  type RfmScores,
+  scoreRfm,
+  windowOutcome,
+} from "./rfm.ts";
 import { SEGMENT_RULES } from "./segments.ts";
 import { OutputSet } from "./outputs.ts";
 
@@ -61,7 +68,11 @@ export interface CleanStage {
  * @param sources resolved source files, in configuration order
  * @param progress progress printer
  */
-export function ingestAndClean(ds: DatasetConfig, sources: SourceFile[], progress: Progress): CleanStage {
+export function ingestAndClean(
+  ds: DatasetConfig,
+  sources: SourceFile[],
+  progress: Progress,
+): CleanStage {
   const parts: pl.DataFrame[] = [];
   const provided: Record<string, Set<MappableColumn>> = {};
   const rowsIn: Record<string, number> = {};
@@ -73,7 +84,11 @@ export function ingestAndClean(ds: DatasetConfig, sources: SourceFile[], progres
     rowsIn[s.file.name] = canonical.height;
     const expected = s.origin === "download" ? s.file.sheetRows : s.file.rows;
     if (expected !== null && canonical.height !== expected) {
-      throw new Error(`${s.file.name}: expected ${fmt(expected)} rows (configuration), read ${fmt(canonical.height)}`);
+      throw new Error(
+        `${s.file.name}: expected ${fmt(expected)} rows (configuration), read ${
+          fmt(canonical.height)
+        }`,
+      );
     }
     progress.done(`ingest ${s.file.name}`, `${fmt(canonical.height)} rows`);
   }
@@ -155,7 +170,9 @@ export function rfmStage(ds: DatasetConfig, kept: pl.DataFrame, progress: Progre
       median_monetary: s ? Number(s.median_monetary) : null,
     };
   });
-  const warnings = Object.values(scores.thresholds).flatMap((t) => t.warnings.map((w) => `${t.metric}: ${w}`));
+  const warnings = Object.values(scores.thresholds).flatMap((t) =>
+    t.warnings.map((w) => `${t.metric}: ${w}`)
+  );
   for (const w of warnings) console.error(`warning: ${w}`);
   const summary = {
     dataset: ds.id,
@@ -197,8 +214,12 @@ export const CUSTOMER_COLUMNS = [
 export function customerOutputTable(customers: pl.DataFrame, extra: string[] = []): pl.DataFrame {
   const DAY_MS = 86_400_000;
   return customers.withColumns(
-    pl.col("first_day").mul(DAY_MS).cast(pl.Datetime("ms")).dt.strftime("%Y-%m-%d").alias("first_purchase"),
-    pl.col("last_day").mul(DAY_MS).cast(pl.Datetime("ms")).dt.strftime("%Y-%m-%d").alias("last_purchase"),
+    pl.col("first_day").mul(DAY_MS).cast(pl.Datetime("ms")).dt.strftime("%Y-%m-%d").alias(
+      "first_purchase",
+    ),
+    pl.col("last_day").mul(DAY_MS).cast(pl.Datetime("ms")).dt.strftime("%Y-%m-%d").alias(
+      "last_purchase",
+    ),
   ).select(...CUSTOMER_COLUMNS, ...extra);
 }
 
@@ -265,11 +286,27 @@ export interface ForwardData {
 export function forwardData(ds: DatasetConfig, kept: pl.DataFrame): ForwardData {
   const { cutoff, windowEnd, occasionalMinInvoices, loyalMinInvoices } = ds.model.forward;
   const atCutoff = customerMetrics(kept, cutoff);
-  if (atCutoff.height === 0) throw new Error(`no customer has a purchase before the cutoff ${cutoff}`);
-  const num = (c: string) => Float64Array.from(atCutoff.getColumn(c).toArray() as (number | bigint)[], Number);
-  const scores = scoreRfm(num("recency_days"), num("frequency"), num("monetary"), ds.rfm.bins, ds.rfm.cutPoints);
+  if (atCutoff.height === 0) {
+    throw new Error(`no customer has a purchase before the cutoff ${cutoff}`);
+  }
+  const num = (c: string) =>
+    Float64Array.from(atCutoff.getColumn(c).toArray() as (number | bigint)[], Number);
+  const scores = scoreRfm(
+    num("recency_days"),
+    num("frequency"),
+    num("monetary"),
+    ds.rfm.bins,
+    ds.rfm.cutPoints,
+  );
   const features = toArrays(atCutoff, scores.rfm_segment);
-  const outcome = windowOutcome(kept, features.customer_id, cutoff, windowEnd, occasionalMinInvoices, loyalMinInvoices);
+  const outcome = windowOutcome(
+    kept,
+    features.customer_id,
+    cutoff,
+    windowEnd,
+    occasionalMinInvoices,
+    loyalMinInvoices,
+  );
   const levelOf = new Map(SEGMENT_RULES.map((r) => [r.name, r.loyaltyLevel as number]));
   return {
     cutoff,

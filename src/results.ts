@@ -20,7 +20,16 @@ function figures(value: unknown, dropKeys: ReadonlySet<string>): unknown {
 }
 
 /** Prose fields left out of results.json (they are documentation, not figures). */
-const PROSE = new Set(["description", "action", "note", "claim", "text", "rule", "ordering", "scoreFormula"]);
+const PROSE = new Set([
+  "description",
+  "action",
+  "note",
+  "claim",
+  "text",
+  "rule",
+  "ordering",
+  "scoreFormula",
+]);
 
 /**
  * Builds the results from the stage outputs.

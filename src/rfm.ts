@@ -31,7 +31,9 @@ export function dayIso(day: number): string {
 /** The default analysis date: the day after the last transaction (UTC), as an ISO date. */
 export function defaultAnalysisDate(tx: pl.DataFrame): string {
   const max = tx.select(pl.col("timestamp").max().cast(pl.Int64).alias("m")).row(0)[0];
-  if (max === null || max === undefined) throw new Error("no transactions: cannot set the analysis date");
+  if (max === null || max === undefined) {
+    throw new Error("no transactions: cannot set the analysis date");
+  }
   return dayIso(Math.floor(Number(max) / DAY_US) + 1);
 }
 
@@ -46,7 +48,14 @@ export function defaultAnalysisDate(tx: pl.DataFrame): string {
 export function customerMetrics(tx: pl.DataFrame, asOf: string): pl.DataFrame {
   const asOfDay = isoDay(asOf);
   const day = pl.col("timestamp").cast(pl.Int64).div(DAY_US).floor().cast(pl.Int64);
-  const before = tx.select("customer_id", "invoice", "line_value", "timestamp", "country", "source_row")
+  const before = tx.select(
+    "customer_id",
+    "invoice",
+    "line_value",
+    "timestamp",
+    "country",
+    "source_row",
+  )
     .filter(pl.col("timestamp").lt(pl.lit(asOfDay * DAY_US).cast(pl.Datetime("us", "UTC"))))
     .withColumns(day.alias("__day"));
   return before.groupBy("customer_id").agg(
@@ -96,7 +105,10 @@ export interface MetricCuts {
  * values for the remaining bins. With at least `bins` distinct values every bin is non-empty;
  * with fewer, bins collapse and a warning says so.
  */
-export function quantileCuts(values: ArrayLike<number>, bins: number): { cuts: number[]; warnings: string[] } {
+export function quantileCuts(
+  values: ArrayLike<number>,
+  bins: number,
+): { cuts: number[]; warnings: string[] } {
   const n = values.length;
   if (n === 0) return { cuts: [], warnings: ["no values"] };
   const sorted = Float64Array.from(values).sort();
@@ -112,7 +124,9 @@ export function quantileCuts(values: ArrayLike<number>, bins: number): { cuts: n
   const wanted = bins - 1;
   const possible = Math.min(wanted, m - 1);
   if (possible < wanted) {
-    warnings.push(`only ${m} distinct values: ${bins - 1 - possible} of ${bins} score bins are empty`);
+    warnings.push(
+      `only ${m} distinct values: ${bins - 1 - possible} of ${bins} score bins are empty`,
+    );
   }
   const cuts: number[] = [];
   let lo = 0;

@@ -20,7 +20,11 @@ export const DEFAULT_TOLERANCE = 1e-9;
  * `segment`, `cluster`, `band`, `level` or `k` field are keyed by it (`segments[Champions]`),
  * so that a reordering shows as a few named differences rather than a cascade.
  */
-export function flatten(value: unknown, prefix = "", out: Map<string, Leaf> = new Map()): Map<string, Leaf> {
+export function flatten(
+  value: unknown,
+  prefix = "",
+  out: Map<string, Leaf> = new Map(),
+): Map<string, Leaf> {
   if (value === null || typeof value !== "object") {
     out.set(prefix, value as Leaf);
     return out;
@@ -66,7 +70,11 @@ export interface Comparison {
 }
 
 /** Whether two leaves match under the tolerance rules. */
-export function leavesMatch(expected: Leaf | undefined, got: Leaf | undefined, tolerance = DEFAULT_TOLERANCE): boolean {
+export function leavesMatch(
+  expected: Leaf | undefined,
+  got: Leaf | undefined,
+  tolerance = DEFAULT_TOLERANCE,
+): boolean {
   if (typeof expected === "number" && typeof got === "number") {
     if (Number.isInteger(expected) && Number.isInteger(got)) return expected === got;
     if (expected === got) return true;
@@ -83,7 +91,11 @@ export function leavesMatch(expected: Leaf | undefined, got: Leaf | undefined, t
  * @param got the rebuilt results
  * @param tolerance relative tolerance for non-integers
  */
-export function compareResults(expected: unknown, got: unknown, tolerance = DEFAULT_TOLERANCE): Comparison {
+export function compareResults(
+  expected: unknown,
+  got: unknown,
+  tolerance = DEFAULT_TOLERANCE,
+): Comparison {
   const e = flatten(expected);
   const g = flatten(got);
   const keys = [...new Set([...e.keys(), ...g.keys()])].sort();
@@ -109,7 +121,14 @@ function show(v: Leaf | undefined): string {
 
 /** A plain-text table of the differences, one per line, aligned. */
 export function formatDifferences(diffs: Difference[]): string {
-  const rows = diffs.map((d) => [d.key, show(d.expected), show(d.got), d.relative === null ? "" : d.relative.toExponential(2)]);
+  const rows = diffs.map((
+    d,
+  ) => [
+    d.key,
+    show(d.expected),
+    show(d.got),
+    d.relative === null ? "" : d.relative.toExponential(2),
+  ]);
   const head = ["figure", "expected", "got", "rel. diff"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();

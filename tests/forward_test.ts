@@ -15,7 +15,12 @@ const ds = parseDataset({
     columns: { customer_id: "c", timestamp: "t", quantity: "q", unit_price: "p", invoice: "i" },
   }],
   model: {
-    forward: { cutoff: "2011-01-01", windowEnd: "2011-07-01", occasionalMinInvoices: 1, loyalMinInvoices: 3 },
+    forward: {
+      cutoff: "2011-01-01",
+      windowEnd: "2011-07-01",
+      occasionalMinInvoices: 1,
+      loyalMinInvoices: 3,
+    },
   },
 });
 
@@ -24,7 +29,9 @@ function tx(rows: [string, string, string, number][]): pl.DataFrame {
   return pl.DataFrame({
     invoice: rows.map((r) => r[1]),
     customer_id: rows.map((r) => r[0]),
-    timestamp: pl.Series("timestamp", rows.map((r) => new Date(r[2]))).cast(pl.Datetime("us", "UTC")),
+    timestamp: pl.Series("timestamp", rows.map((r) => new Date(r[2]))).cast(
+      pl.Datetime("us", "UTC"),
+    ),
     line_value: rows.map((r) => r[3]),
     country: rows.map(() => "UK"),
     source_row: rows.map((_, i) => i + 1),
@@ -68,7 +75,9 @@ Deno.test("forward labels count invoices inside [cutoff, windowEnd) only", () =>
 
 Deno.test("changing any post-cutoff value cannot change a feature", () => {
   const base = forwardData(ds, tx([...before, ...after]));
-  const tampered = after.map((r) => [r[0], r[1], r[2], r[3] * 1000] as [string, string, string, number]);
+  const tampered = after.map((r) =>
+    [r[0], r[1], r[2], r[3] * 1000] as [string, string, string, number]
+  );
   const other = forwardData(ds, tx([...before, ...tampered]));
   assert.deepEqual(other.features, base.features);
 });

@@ -45,11 +45,17 @@ export interface AnalysisResult {
 }
 
 /** Runs the analysis (no site) for a dataset and commits its outputs. */
-export async function runAnalysis(ds: DatasetConfig, options: AnalysisOptions = {}): Promise<AnalysisResult> {
+export async function runAnalysis(
+  ds: DatasetConfig,
+  options: AnalysisOptions = {},
+): Promise<AnalysisResult> {
   const outRoot = options.outRoot ?? ROOT;
   const progress = options.progress ?? new Progress();
   const sources = await resolveDataset(ds, { root: ROOT, log: (m) => console.error(m) });
-  progress.done("data", `${sources.length} file(s): ${sources.map((s) => `${s.file.name} (${s.origin})`).join(", ")}`);
+  progress.done(
+    "data",
+    `${sources.length} file(s): ${sources.map((s) => `${s.file.name} (${s.origin})`).join(", ")}`,
+  );
   const cleaned = ingestAndClean(ds, sources, progress);
   const rfm = rfmStage(ds, cleaned.kept, progress);
 
@@ -57,7 +63,10 @@ export async function runAnalysis(ds: DatasetConfig, options: AnalysisOptions = 
   const packages = lockedVersions(lockText);
   const current = toArrays(rfm.customers, rfm.scores.rfm_segment);
   const forward = forwardData(ds, cleaned.kept);
-  progress.done("features at cutoff", `${forward.features.customer_id.length} customers before ${forward.cutoff}`);
+  progress.done(
+    "features at cutoff",
+    `${forward.features.customer_id.length} customers before ${forward.cutoff}`,
+  );
   const models = modelStage(ds, current, forward, {
     "ml-kmeans": packages["ml-kmeans"],
     "ml-knn": packages["ml-knn"],
@@ -102,7 +111,10 @@ export async function runAnalysis(ds: DatasetConfig, options: AnalysisOptions = 
   });
   out.addJson(`${R}/manifest.json`, manifest);
   const written = await out.commit();
-  progress.done("write outputs", `${written.length} files below ${outRoot === ROOT ? "the workspace" : outRoot}`);
+  progress.done(
+    "write outputs",
+    `${written.length} files below ${outRoot === ROOT ? "the workspace" : outRoot}`,
+  );
   return { ds, results, written, progress };
 }
 
@@ -111,8 +123,12 @@ async function main(args: string[]): Promise<void> {
   const noSite = rest.includes("--no-site");
   const outIdx = rest.indexOf("--out");
   const outRoot = outIdx >= 0 ? rest[outIdx + 1] : undefined;
-  const unknown = rest.filter((a, i) => a !== "--no-site" && a !== "--out" && !(outIdx >= 0 && i === outIdx + 1));
-  if (unknown.length) throw new Error(`unknown argument(s): ${unknown.join(" ")} (see README: Tasks)`);
+  const unknown = rest.filter((a, i) =>
+    a !== "--no-site" && a !== "--out" && !(outIdx >= 0 && i === outIdx + 1)
+  );
+  if (unknown.length) {
+    throw new Error(`unknown argument(s): ${unknown.join(" ")} (see README: Tasks)`);
+  }
   if (outIdx >= 0 && !outRoot) throw new Error("--out needs a folder");
   const ds = await loadSelectedDataset(args, ROOT);
   console.error(`dataset ${ds.id}: ${ds.title}`);

@@ -27,7 +27,11 @@ async function verifyOne(args: string[], update: boolean, tolerance: number): Pr
     const { results } = await runAnalysis(ds, { outRoot: tmp, progress: new Progress(() => {}) });
     if (update) {
       await writeJsonAtomic(committedPath, results);
-      console.log(`verify ${ds.id}: wrote ${committedPath.replace(ROOT + "/", "")} (review the diff, then commit it)`);
+      console.log(
+        `verify ${ds.id}: wrote ${
+          committedPath.replace(ROOT + "/", "")
+        } (review the diff, then commit it)`,
+      );
       return true;
     }
     let expected: unknown;
@@ -35,7 +39,11 @@ async function verifyOne(args: string[], update: boolean, tolerance: number): Pr
       expected = await readJson(committedPath);
     } catch (e) {
       if (e instanceof Deno.errors.NotFound) {
-        console.log(`verify ${ds.id}: no committed ${committedPath.replace(ROOT + "/", "")}; run with --update to create it`);
+        console.log(
+          `verify ${ds.id}: no committed ${
+            committedPath.replace(ROOT + "/", "")
+          }; run with --update to create it`,
+        );
         return false;
       }
       throw e;
@@ -43,14 +51,18 @@ async function verifyOne(args: string[], update: boolean, tolerance: number): Pr
     const cmp = compareResults(expected, results, tolerance);
     if (cmp.differences.length === 0) {
       console.log(
-        `verify ${ds.id}: OK, all ${cmp.compared} figures match ${committedPath.replace(ROOT + "/", "")} ` +
+        `verify ${ds.id}: OK, all ${cmp.compared} figures match ${
+          committedPath.replace(ROOT + "/", "")
+        } ` +
           `(integers exactly, other numbers within ${tolerance} relative)`,
       );
       return true;
     }
     console.log(`verify ${ds.id}: ${cmp.differences.length} of ${cmp.compared} figures differ:\n`);
     console.log(formatDifferences(cmp.differences));
-    console.log(`\nIf the change is intended, run: npx deno task verify --dataset ${ds.id} --update`);
+    console.log(
+      `\nIf the change is intended, run: npx deno task verify --dataset ${ds.id} --update`,
+    );
     return false;
   } finally {
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
@@ -69,8 +81,13 @@ async function main(args: string[]): Promise<number> {
   if (unknown.length) throw new Error(`unknown argument(s): ${unknown.join(" ")}`);
   let ok = true;
   if (all) {
-    const registry = parseRegistry(await readJson(join(ROOT, "data", "datasets.json")), join(ROOT, "data"));
-    for (const ds of registry.datasets) ok = (await verifyOne(["--dataset", ds.id], update, tolerance)) && ok;
+    const registry = parseRegistry(
+      await readJson(join(ROOT, "data", "datasets.json")),
+      join(ROOT, "data"),
+    );
+    for (const ds of registry.datasets) {
+      ok = (await verifyOne(["--dataset", ds.id], update, tolerance)) && ok;
+    }
   } else {
     ok = await verifyOne(args, update, tolerance);
   }

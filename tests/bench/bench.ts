@@ -32,7 +32,10 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-const registry = parseRegistry(JSON.parse(await Deno.readTextFile(`${ROOT}/data/datasets.json`)), ROOT);
+const registry = parseRegistry(
+  JSON.parse(await Deno.readTextFile(`${ROOT}/data/datasets.json`)),
+  ROOT,
+);
 const ds = registry.datasets.find((d) => d.id === registry.default)!;
 const sources = await resolveDataset(ds, { root: ROOT, log: () => {} });
 const quiet = new Progress(() => {});
@@ -51,7 +54,11 @@ for (let i = 0; i < RUNS; i++) {
   customers = r.customers.height;
 }
 const best = Math.min(...walls);
-console.log(`bench: ingest + clean + RFM on ${ds.id} (${rowsIn.toLocaleString("en-GB")} lines, ${customers} customers)`);
+console.log(
+  `bench: ingest + clean + RFM on ${ds.id} (${
+    rowsIn.toLocaleString("en-GB")
+  } lines, ${customers} customers)`,
+);
 console.log(`  runs            ${RUNS}`);
 console.log(`  wall best       ${best.toFixed(3)} s   (target < 1.5 s)`);
 console.log(`  wall median     ${median(walls).toFixed(3)} s`);
@@ -61,5 +68,7 @@ const stageLines = new Progress(() => {});
   const c = ingestAndClean(ds, sources, stageLines);
   rfmStage(ds, c.kept, stageLines);
 }
-for (const s of stageLines.stages) console.log(`    ${s.stage.padEnd(44)} ${(s.ms / 1000).toFixed(3)} s`);
+for (const s of stageLines.stages) {
+  console.log(`    ${s.stage.padEnd(44)} ${(s.ms / 1000).toFixed(3)} s`);
+}
 console.log(`  peak memory     ${peakRssMiB().toFixed(0)} MiB (VmHWM)`);
