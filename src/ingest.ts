@@ -40,17 +40,18 @@ export interface CanonicalOptions {
  *
  * @param path file path
  * @param file its configuration (format, header, field names)
+ * @param maxRows read only about this many data rows (for a quick preflight check)
  * @throws {InputError} when the file is empty or cannot be read
  */
-export function readSource(path: string, file: FileConfig): pl.DataFrame {
+export function readSource(path: string, file: FileConfig, maxRows?: number): pl.DataFrame {
   let df: pl.DataFrame;
   try {
     if (file.format === "parquet") {
-      df = pl.readParquet(path);
+      df = maxRows ? pl.readParquet(path, { nRows: maxRows }) : pl.readParquet(path);
     } else if (file.format === "whitespace") {
-      df = readWhitespace(Deno.readTextFileSync(path), file);
+      df = readWhitespace(headLines(Deno.readTextFileSync(path), maxRows), file);
     } else {
-      const text = Deno.readTextFileSync(path);
+      const text = headLines(Deno.readTextFileSync(path), maxRows);
       if (text.trim().length === 0) throw new InputError(file.name, "file is empty (no data rows)");
       df = pl.readCSV(text, {
         sep: file.format === "tsv" ? "\t" : ",",
@@ -74,6 +75,17 @@ export function readSource(path: string, file: FileConfig): pl.DataFrame {
   }
   if (df.height === 0) throw new InputError(file.name, "file is empty (no data rows)");
   return df;
+}
+
+/** The first `maxRows` + 1 lines of a text (all of it without a limit). */
+function headLines(text: string, maxRows?: number): string {
+  if (!maxRows) return text;
+  let at = -1;
+  for (let i = 0; i <= maxRows; i++) {
+    at = text.indexOf("\n", at + 1);
+    if (at < 0) return text;
+  }
+  return text.slice(0, at + 1);
 }
 
 /**

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { dirname, join } from "node:path";
+import { dirname, resolve } from "node:path";
 import { tempPathFor, toJson } from "./io.ts";
 
 type Writer = (tmpPath: string) => void | Promise<void>;
@@ -53,7 +53,7 @@ export class OutputSet {
     const createdDirs: string[] = [];
     try {
       for (const [rel, write] of this.#entries) {
-        const target = join(this.root, rel);
+        const target = resolve(this.root, rel);
         await mkdirTracked(dirname(target), createdDirs);
         const tmp = tempPathFor(target);
         staged.push([tmp, target]);

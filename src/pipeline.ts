@@ -53,6 +53,18 @@ function fmt(n: number): string {
   return n.toLocaleString("en-GB");
 }
 
+/**
+ * Checks every source file's structure on its first rows before any real work: mapped columns
+ * present, types readable, timestamps parse with the configured format. Throws the same clear
+ * {@link InputError} the full ingest would, naming the file and column, within milliseconds.
+ */
+export function preflight(ds: DatasetConfig, sources: SourceFile[], sampleRows = 2000): void {
+  for (const s of sources) {
+    const sample = readSource(s.path, s.file, sampleRows);
+    toCanonical(sample, s.file, { timezone: ds.timezone });
+  }
+}
+
 /** Result of the ingest and cleaning stage. */
 export interface CleanStage {
   kept: pl.DataFrame;

@@ -8,12 +8,14 @@
  * @module
  */
 import pl from "nodejs-polars";
+import { isAbsolute } from "node:path";
 import { resolveDataset } from "../acquire.ts";
 import { loadSelectedDataset, parseDatasetArg } from "./args.ts";
 import {
   customerOutputTable,
   forwardData,
   ingestAndClean,
+  preflight,
   Progress,
   rfmStage,
   stageCoreOutputs,
@@ -56,6 +58,8 @@ export async function runAnalysis(
     "data",
     `${sources.length} file(s): ${sources.map((s) => `${s.file.name} (${s.origin})`).join(", ")}`,
   );
+  preflight(ds, sources);
+  progress.done("preflight", "columns, types and timestamp formats checked on a sample");
   const cleaned = ingestAndClean(ds, sources, progress);
   const rfm = rfmStage(ds, cleaned.kept, progress);
 

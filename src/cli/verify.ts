@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { loadSelectedDataset, parseDatasetArg } from "./args.ts";
 import { ROOT, runAnalysis } from "./build.ts";
 import { Progress } from "../pipeline.ts";
@@ -20,7 +20,7 @@ import { parseRegistry } from "../config.ts";
 
 async function verifyOne(args: string[], update: boolean, tolerance: number): Promise<boolean> {
   const ds = await loadSelectedDataset(args, ROOT);
-  const committedPath = join(ROOT, ds.outputs.reports, "results.json");
+  const committedPath = resolve(ROOT, ds.outputs.reports, "results.json");
   const tmp = await Deno.makeTempDir({ prefix: `verify-${ds.id}-` });
   try {
     console.error(`verify ${ds.id}: rebuilding from the raw files in ${tmp}`);
