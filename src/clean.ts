@@ -134,12 +134,6 @@ function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-/** Median of a non-empty sorted Float64Array. */
-function medianSorted(a: Float64Array): number {
-  const n = a.length;
-  return n % 2 ? a[(n - 1) / 2] : (a[n / 2 - 1] + a[n / 2]) / 2;
-}
-
 /**
  * Applies the cleaning rules to canonical transactions (several files concatenated in order).
  *
@@ -261,10 +255,9 @@ export function clean(tx: pl.DataFrame, cfg: CleaningConfig, options: CleanOptio
       .withRowIndex("__c");
     let matchedIdx = new Set<number>();
     if (on("cancelled_order") && cancels.height > 0) {
-      const purchases = df.select("reason", ...keys, "timestamp", "__i").filter(
-        pl.col("reason").isNull(),
-      )
-        .drop("reason").sort("timestamp");
+      // Sorted by timestamp inside matchCancellations, after narrowing to matching keys.
+      const purchases = df.select("reason", ...keys, "timestamp", "__i")
+        .filter(pl.col("reason").isNull()).drop("reason");
       const match = matchCancellations(cancels, purchases, keys);
       matchedIdx = match.matched;
       unmatchedReturns = { lines: match.unmatchedLines, value: match.unmatchedValue };
@@ -290,15 +283,14 @@ export function clean(tx: pl.DataFrame, cfg: CleaningConfig, options: CleanOptio
   let extremeValueBounds: CleaningReport["extremeValueBounds"] = null;
   const m = cfg.outliers.logValueMadMultiplier;
   if (on("extreme_value") && m !== null) {
-    const values = df.select("reason", "line_value")
+    const logs = df.select("reason", "line_value")
       .filter(pl.col("reason").isNull().and(pl.col("line_value").gt(0)))
-      .select(pl.col("line_value").log(10).alias("v")).getColumn("v")
-      .toTypedArray() as Float64Array;
-    if (values.length > 0) {
-      const sorted = Float64Array.from(values).sort();
-      const med = medianSorted(sorted);
-      const dev = Float64Array.from(sorted, (v) => Math.abs(v - med)).sort();
-      const mad = medianSorted(dev) * 1.4826;
+      .select(pl.col("line_value").log(10).alias("v"));
+    if (logs.height > 0) {
+      // Medians in polars (selection, not a full sort).
+      const med = Number(logs.select(pl.col("v").median()).row(0)[0]);
+      const mad = Number(logs.select(pl.col("v").sub(pl.lit(med)).abs().median()).row(0)[0]) *
+        1.4826;
       const lowLog = med - m * mad;
       const highLog = med + m * mad;
       extremeValueBounds = {
@@ -392,7 +384,7 @@ function duplicateRows(tx: pl.DataFrame): number[] {
  *
  * @param cancels cancellation lines (key columns with positive quantity, timestamp,
  *   line_value, `__c` id), sorted by timestamp
- * @param purchases candidate purchase lines (key columns, timestamp, `__i`), sorted by timestamp
+ * @param purchases candidate purchase lines (key columns, timestamp, `__i`), any order
  */
 function matchCancellations(
   cancels: pl.DataFrame,
