@@ -383,6 +383,18 @@ function named(report: ClassificationReport, names: readonly string[]): NamedRep
 // ---------------------------------------------------------------------------------------------
 // Segment classifier
 
+/** CV tuning options from the model configuration, with the CV seed derived from `seed`. */
+function tuningOptions(config: ModelConfig, seed: number) {
+  return {
+    features: config.features,
+    logFeatures: config.logFeatures,
+    kGrid: config.knn.kGrid,
+    weights: config.knn.weights,
+    folds: config.knn.folds,
+    seed: deriveSeed(seed, "cv"),
+  };
+}
+
 /** Result of {@link fitSegmentClassifier}. */
 export interface SegmentClassifier {
   /** Cluster names (class order). */
@@ -415,14 +427,7 @@ export function fitSegmentClassifier(
   const nClasses = segmentation.names.length;
   const seed = deriveSeed(config.seed, "segment-classifier");
   const split = stratifiedSplit(y, config.knn.testShare, seed);
-  const tuning = tuneKnn(cols, split.train, y, nClasses, {
-    features: config.features,
-    logFeatures: config.logFeatures,
-    kGrid: config.knn.kGrid,
-    weights: config.knn.weights,
-    folds: config.knn.folds,
-    seed: deriveSeed(seed, "cv"),
-  });
+  const tuning = tuneKnn(cols, split.train, y, nClasses, tuningOptions(config, seed));
   const scaler = fitScaler(cols, config.features, config.logFeatures, split.train);
   const model = fitKnn(
     transform(scaler, cols, split.train),
@@ -648,14 +653,7 @@ export function fitLoyaltyModel(
   const cols = featureColumns(table, config.features);
   const seed = deriveSeed(config.seed, "loyalty");
   const split = stratifiedSplit(labels, config.knn.testShare, seed);
-  const tuning = tuneKnn(cols, split.train, labels, C, {
-    features: config.features,
-    logFeatures: config.logFeatures,
-    kGrid: config.knn.kGrid,
-    weights: config.knn.weights,
-    folds: config.knn.folds,
-    seed: deriveSeed(seed, "cv"),
-  });
+  const tuning = tuneKnn(cols, split.train, labels, C, tuningOptions(config, seed));
   const { k, weighting } = tuning.best;
 
   const scaler = fitScaler(cols, config.features, config.logFeatures, split.train);
