@@ -101,6 +101,16 @@ async function build(
   return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
 }
 
+async function verify(config: string): Promise<{ code: number; stdout: string }> {
+  const out = await new Deno.Command(DENO, {
+    args: ["run", "-A", join(ROOT, "src/cli/verify.ts"), "--dataset", config],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code: out.code, stdout: new TextDecoder().decode(out.stdout) };
+}
+
 Deno.test("bring your own data: a user's CSV files build into their own output folder", async () => {
   const dir = await Deno.makeTempDir({ prefix: "byod-" });
   try {
@@ -130,6 +140,21 @@ Deno.test("bring your own data: a user's CSV files build into their own output f
     // Nothing was written into the workspace's own default outputs by this dataset.
     const model = JSON.parse(await Deno.readTextFile(join(out, "reports", "model.json")));
     assert.equal(model.dataset, "my-shop");
+
+    // verify rebuilds in a temporary folder: it passes, and leaves the user's outputs alone.
+    const before = (await Deno.stat(join(out, "reports", "customers.csv"))).mtime;
+    const ok = await verify(cfg);
+    assert.equal(ok.code, 0, ok.stdout);
+    assert.match(ok.stdout, /verify my-shop: OK, all \d+ figures match/);
+    assert.deepEqual((await Deno.stat(join(out, "reports", "customers.csv"))).mtime, before);
+    // An edited figure makes it fail, and the figure is shown.
+    const resultsPath = join(out, "reports", "results.json");
+    const results = JSON.parse(await Deno.readTextFile(resultsPath));
+    results.cleaning.total.rows_kept += 1;
+    await Deno.writeTextFile(resultsPath, JSON.stringify(results, null, 2));
+    const bad = await verify(cfg);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stdout, /cleaning\.total\.rows_kept\s+\d+\s+\d+/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -48,10 +48,20 @@ export interface AnalysisResult {
 
 /** Runs the analysis (no site) for a dataset and commits its outputs. */
 export async function runAnalysis(
-  ds: DatasetConfig,
+  dataset: DatasetConfig,
   options: AnalysisOptions = {},
 ): Promise<AnalysisResult> {
   const outRoot = options.outRoot ?? ROOT;
+  // With another output root, absolute output folders are re-rooted below it too, so that a
+  // verification build never touches the real outputs.
+  const reroot = (p: string) => (options.outRoot && isAbsolute(p) ? p.replace(/^\/+/, "") : p);
+  const ds: DatasetConfig = {
+    ...dataset,
+    outputs: {
+      reports: reroot(dataset.outputs.reports),
+      processed: reroot(dataset.outputs.processed),
+    },
+  };
   const progress = options.progress ?? new Progress();
   const sources = await resolveDataset(ds, { root: ROOT, log: (m) => console.error(m) });
   progress.done(
