@@ -48,12 +48,16 @@ const escapeHtml = (s) =>
 
 /**
  * Browser bundles of the pure src/ modules the pages run client-side (the score widget must use
- * the very code the pipeline uses). Framework only imports modules inside its root, so each one
+ * the very code the pipeline uses; src/report.ts holds the tested helpers that turn the numbers
+ * into sentences). Framework only imports modules inside its root, so each one
  * is bundled with esbuild into notebooks/components/generated/ (git-ignored) when the config
  * loads, i.e. at the start of every build and preview. A module that does not exist yet is
  * skipped; a stale bundle of it is removed.
  */
-const SHARED_MODULES = [["src/score.ts", "score.js"]];
+const SHARED_MODULES = [
+  ["src/score.ts", "score.js"],
+  ["src/report.ts", "report.js"],
+];
 
 function bundleSharedModules() {
   const outDir = join(NOTEBOOKS, "components", "generated");
@@ -107,9 +111,12 @@ export default {
   pages: [
     { name: "Overview", path: "/" },
     { name: "1 · Data cleaning", path: "/1-cleaning" },
-    { name: "2 · RFM segments", path: "/2-rfm" },
+    { name: "2 · RFM", path: "/2-rfm" },
+    { name: "3 · Segments", path: "/3-segments" },
+    { name: "4 · Loyalty model", path: "/4-loyalty" },
+    { name: "5 · Score a customer", path: "/5-score" },
     { name: "Customers", path: "/customers" },
-    { name: "Methods", path: "/methods" },
+    { name: "Methods & reproducibility", path: "/methods" },
   ],
   pager: true,
   sidebar: true,

@@ -2,6 +2,7 @@
 // returns a Plot figure.
 import * as Plot from "@observablehq/plot";
 import {
+  chartWidth,
   currencySymbol,
   fmtInt,
   fmtLogTick,
@@ -21,6 +22,7 @@ import { beforeAfter, okabeIto } from "./palette.js";
  * @param {{width?: number, title?: string, subtitle?: string}} options
  */
 export function droppedByReasonChart(rules, dropped, { width = 640, title, subtitle } = {}) {
+  width = chartWidth(width);
   const data = rules.map((r) => ({
     reason: r.applied ? humanize(r.code) : `${humanize(r.code)} (skipped)`,
     rows: dropped[r.code] ?? 0,
@@ -70,6 +72,7 @@ export function beforeAfterHistogram(
   measure,
   { width = 640, currency, bounds, title, subtitle } = {},
 ) {
+  width = chartWidth(width);
   const unit = measure.unit === "currency" ? currencySymbol(currency) : measure.unit;
   const stages = ["Before cleaning", "After cleaning"];
   const long = [

@@ -14,13 +14,26 @@ export function fmtNum(x, digits = 2) {
     : new Intl.NumberFormat("en-GB", { maximumFractionDigits: digits }).format(x);
 }
 
-/** Share 0..1 as a percentage: 0.1234 → "12.3%". */
+/** Number with exactly `digits` decimals (for columns of scores): 0.83 → "0.830". */
+export function fmtFixed(x, digits = 3) {
+  return x == null || !Number.isFinite(x) ? "–" : x.toFixed(digits);
+}
+
+/**
+ * Share 0..1 as a percentage: 0.1234 → "12.3%". A share that is not exactly 0 or 1 never prints
+ * as "0%" or "100%": 0.99991 → "> 99.9%", 0.00004 → "< 0.1%".
+ */
 export function fmtPct(x, digits = 1) {
-  return x == null || !Number.isFinite(x) ? "–" : new Intl.NumberFormat("en-GB", {
+  if (x == null || !Number.isFinite(x)) return "–";
+  const f = new Intl.NumberFormat("en-GB", {
     style: "percent",
     minimumFractionDigits: digits,
     maximumFractionDigits: digits,
-  }).format(x);
+  });
+  const step = 10 ** -digits / 100; // the smallest share shown
+  if (x > 0 && x < step / 2) return `< ${f.format(step)}`;
+  if (x < 1 && x > 1 - step / 2) return `> ${f.format(1 - step)}`;
+  return f.format(x);
 }
 
 /** Money in the dataset's currency: fmtMoney(16487764.36, "GBP") → "£16,487,764". */
@@ -112,4 +125,13 @@ export function symlogTicks(max) {
   const ticks = [0];
   for (let t = 1; t <= max; t *= 10) ticks.push(t);
   return ticks;
+}
+
+/**
+ * The width to draw a chart at: the container's width, but never less than 240 px. While a page
+ * lays out, a container can briefly report a width smaller than a chart's margins, which would
+ * give Plot negative sizes (and the browser console errors).
+ */
+export function chartWidth(width) {
+  return Math.max(240, Math.floor(Number.isFinite(width) ? width : 0));
 }

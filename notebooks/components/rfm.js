@@ -2,6 +2,7 @@
 // options and returns a Plot figure.
 import * as Plot from "@observablehq/plot";
 import {
+  chartWidth,
   currencySymbol,
   fmtInt,
   fmtLogTick,
@@ -68,6 +69,7 @@ export function metricHistogram(
   thresholds,
   { width = 640, currency, letter, title, subtitle } = {},
 ) {
+  width = chartWidth(width);
   const unit = metric.unit === "net revenue"
     ? `net revenue, ${currencySymbol(currency)}`
     : metric.unit;
@@ -133,6 +135,7 @@ export function metricHistogram(
  * @param {{width?: number, currency?: string, title?: string, subtitle?: string}} options
  */
 export function rfHeatmap(grid, { width = 640, currency, title, subtitle } = {}) {
+  width = chartWidth(width);
   const cells = grid.filter((d) => d.customers > 0);
   const size = Math.min(width, 640);
   const narrow = size < 480;
@@ -194,6 +197,7 @@ export function rfHeatmap(grid, { width = 640, currency, title, subtitle } = {})
  * @param {{width?: number, title?: string, subtitle?: string}} options
  */
 export function segmentSharesChart(segments, { width = 640, title, subtitle } = {}) {
+  width = chartWidth(width);
   const measures = ["Share of customers", "Share of revenue"];
   const data = segments.flatMap((s) => [
     { segment: s.segment, measure: measures[0], value: s.share },
@@ -237,6 +241,7 @@ export function segmentSharesChart(segments, { width = 640, title, subtitle } = 
  * @param {{width?: number, bins?: number, title?: string, subtitle?: string}} options
  */
 export function segmentMap(rules, { width = 640, bins = 5, title, subtitle } = {}) {
+  width = chartWidth(width);
   const blocks = rules.map((s) => ({
     name: s.name,
     x1: s.fm[0] - 0.5,

@@ -1,7 +1,9 @@
 /**
  * Data loader: the customer table for the Customers page, from `<processed>/customers.parquet`
- * (the same rows as `<reports>/customers.csv`), every column including those the model stage
- * appends (cluster, loyalty band, score …).
+ * (the same rows as `<reports>/customers.csv`), with the columns the model stage appends
+ * (cluster, loyalty level, score, band) but without the class probabilities (`p_<level>`), which
+ * the page does not show and which would make it heavy for large datasets (they stay in
+ * customers.csv).
  *
  * Written column by column to keep the file small: numbers as arrays (money rounded to 2
  * decimals), dates (columns of Date type, or strings named *_purchase / *_date) as day numbers
@@ -62,5 +64,6 @@ function encode(name: string, s: pl.Series): Encoded {
   return { type: "string", values: text };
 }
 
-const columns = Object.fromEntries(df.columns.map((c) => [c, encode(c, df.getColumn(c))]));
-emit({ source: dirs.display(path), rows: df.height, order: df.columns, columns });
+const order = df.columns.filter((c) => !/^p_/.test(c));
+const columns = Object.fromEntries(order.map((c) => [c, encode(c, df.getColumn(c))]));
+emit({ source: dirs.display(path), rows: df.height, order, columns });

@@ -38,8 +38,11 @@ const commit = git("rev-parse", "--short=12", "HEAD");
 const dirty = commit !== null &&
   (git("status", "--porcelain", "--untracked-files=no") ?? "") !== "";
 
+const registry = readJsonIfExists<{ default?: string }>(`${ROOT}/data/datasets.json`);
+
 emit({
   id: ds?.id ?? null,
+  isDefault: ds !== null && registry?.default === ds.id,
   title: ds?.title ?? null,
   description: ds?.description ?? null,
   source: ds?.source ?? null,

@@ -7,10 +7,12 @@
  * npx deno task test:e2e        # deno test -A tests/e2e/
  * ```
  *
- * Uses the built site in `$RFM_SITE_DIR` (default `reports/site`); builds it first (with
- * notebooks/site.ts, from the existing analysis outputs) when it is missing or when
- * `RFM_E2E_REBUILD=1`. The site is served by a small static server on 127.0.0.1 (port chosen by
- * the system). For each page it checks:
+ * Uses the built site in `$RFM_SITE_DIR` (default `reports/site`, read from the analysis outputs
+ * in `$RFM_REPORTS_DIR`, default the site's parent folder); builds it first (with
+ * notebooks/site.ts, from the existing analysis outputs) when it is missing, older than a file of
+ * `notebooks/` or of the reports folder, or when `RFM_E2E_REBUILD=1`. The site is served by a
+ * small static server on 127.0.0.1 (port chosen by the system). For each of the 8 pages it
+ * checks:
  *
  * - no console error, no uncaught exception, no failed request, no HTTP error;
  * - no request to any host but the local server (such requests are also blocked);
@@ -19,28 +21,51 @@
  *   the charts and tables it is expected to have;
  * - the page's weight (HTML + JavaScript + CSS + data fetched) is under 2 MB;
  *
- * and on the Customers page, that filtering shrinks the table and the CSV download holds exactly
- * the rows shown. It saves a full-page screenshot of each page at 1280 px wide, and of the
- * overview at a phone width of 390 px, in `reports/screenshots/` (`$RFM_SCREENSHOT_DIR`).
+ * on the Customers page, that filtering shrinks the table and the CSV download holds exactly the
+ * rows shown; and on the score widget (5-score), that for fixed inputs it gives exactly what
+ * src/score.ts's `scoreCustomer` gives with the same `model.json` (level, probabilities, score,
+ * band, neighbour ids), that a picked customer gets the score of the customer table, that an
+ * invalid input shows a message beside its field (and no NaN), and that it answers an input
+ * change within 50 ms (the figure is printed). Every page is also opened at a phone width of
+ * 390 px (no console error, charts drawn, nothing but tables wider than the screen). It saves a
+ * full-page screenshot of each page at 1280 px and at 390 px wide (`<page>.png`,
+ * `<page>-phone.png`) in `reports/screenshots/` (`$RFM_SCREENSHOT_DIR`).
+ *
+ * A second test builds the site twice (into temporary folders) and checks that the data files
+ * (`_file/**.json`) of the two builds are byte-identical.
  */
 import assert from "node:assert/strict";
-import { extname, isAbsolute, join, normalize } from "node:path";
+import { dirname, extname, isAbsolute, join, normalize, relative } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { type LoyaltyModel, scoreCustomer, type ScoreOk } from "../../src/score.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
 const abs = (p: string) => (isAbsolute(p) ? p : join(ROOT, p));
 const SITE = abs(Deno.env.get("RFM_SITE_DIR") || "reports/site");
+/** The analysis outputs the site reports on (the model the widget must agree with). */
+const REPORTS = Deno.env.get("RFM_REPORTS_DIR")
+  ? abs(Deno.env.get("RFM_REPORTS_DIR")!)
+  : await import("../../notebooks/site.ts")
+    .then((m) => m.planSite({ siteDir: SITE }))
+    .then((p) => p.reports)
+    .catch(() => dirname(SITE));
 const SHOTS = abs(Deno.env.get("RFM_SCREENSHOT_DIR") || "reports/screenshots");
 const CHROMIUM = Deno.env.get("CHROMIUM_PATH") || "/usr/bin/chromium";
 const MAX_PAGE_BYTES = 2 * 1024 * 1024;
+
+/** Widget latency budget: from an input change to the updated result, in milliseconds. */
+const MAX_LATENCY_MS = 50;
 
 /** Pages and what each must show at least: Plot charts and tables (HTML or Inputs tables). */
 const EXPECTED: Record<string, { charts: number; tables: number }> = {
   "index": { charts: 1, tables: 1 },
   "1-cleaning": { charts: 4, tables: 3 },
   "2-rfm": { charts: 6, tables: 2 },
+  "3-segments": { charts: 6, tables: 2 },
+  "4-loyalty": { charts: 8, tables: 2 },
+  "5-score": { charts: 4, tables: 0 },
   "customers": { charts: 0, tables: 1 },
-  "methods": { charts: 0, tables: 3 },
+  "methods": { charts: 1, tables: 3 },
 };
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -87,11 +112,38 @@ function serve(dir: string): { server: Deno.HttpServer; origin: string } {
   return { server, origin: `http://127.0.0.1:${addr.port}` };
 }
 
-/** Builds the site when it is missing (or on request). */
+/** Latest modification time of the files under a folder (skipping Framework's cache). */
+async function newest(
+  dir: string,
+  skip = /\/\.observablehq\/|\/site\/|\/screenshots\//,
+): Promise<number> {
+  let latest = 0;
+  try {
+    for await (const e of Deno.readDir(dir)) {
+      const p = join(dir, e.name);
+      if (skip.test(`${p}/`)) continue;
+      if (e.isDirectory) latest = Math.max(latest, await newest(p, skip));
+      else if (e.isFile) latest = Math.max(latest, (await Deno.stat(p)).mtime?.getTime() ?? 0);
+    }
+  } catch {
+    // a missing folder has nothing newer
+  }
+  return latest;
+}
+
+/** Builds the site when it is missing, stale (older than a notebook or an output), or on request. */
 async function ensureSite(): Promise<void> {
-  if (Deno.env.get("RFM_E2E_REBUILD") !== "1" && (await isFile(join(SITE, "index.html")))) return;
+  const index = join(SITE, "index.html");
+  if (Deno.env.get("RFM_E2E_REBUILD") !== "1" && (await isFile(index))) {
+    const built = (await Deno.stat(index)).mtime?.getTime() ?? 0;
+    const sources = Math.max(await newest(join(ROOT, "notebooks")), await newest(REPORTS));
+    if (sources <= built) return;
+    console.error(`site ${relative(ROOT, SITE)} is older than its sources: rebuilding`);
+  }
   const { buildSite } = await import("../../notebooks/site.ts");
+  const t0 = performance.now();
   await buildSite({ siteDir: SITE, quiet: true });
+  console.error(`site built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
 
 /** Problems seen while a page loads. */
@@ -179,6 +231,28 @@ async function openPage(ctx: BrowserContext, origin: string, name: string, width
   return { page, log, bytes: served.bytes };
 }
 
+/**
+ * Types values into the score widget's fields (as a user would: one input event per field) and
+ * returns the widget's result (`data-result`). Fields not given are left as they are; giving
+ * `avg_order_value` unticks "= net revenue ÷ invoices", leaving it out ticks it.
+ */
+// deno-lint-ignore no-explicit-any
+async function setWidget(page: Page, values: Record<string, string>): Promise<any> {
+  const derive = page.locator("input[name=derive_aov]");
+  if (await derive.count()) {
+    await derive.setChecked(!("avg_order_value" in values));
+  }
+  const before = await page.getAttribute("#score-widget", "data-updates");
+  for (const [name, value] of Object.entries(values)) {
+    await page.fill(`input[name=${name}]`, value);
+  }
+  await page.waitForFunction(
+    (before) => document.querySelector("#score-widget")?.getAttribute("data-updates") !== before,
+    before,
+  );
+  return JSON.parse(await page.getAttribute("#score-widget", "data-result") ?? "{}");
+}
+
 Deno.test({
   name: "report site in headless Chromium",
   sanitizeOps: false,
@@ -256,17 +330,169 @@ Deno.test({
         });
       }
 
-      await t.step("overview at phone width (390 px)", async () => {
-        const { page, log } = await openPage(ctx, origin, "index", 390);
-        const info = await inspect(page);
-        await page.screenshot({ path: join(SHOTS, "index-phone.png"), fullPage: true });
-        assert.deepEqual(log.errors, []);
-        assert.deepEqual(info.emptyCharts, []);
-        // Nothing wider than the screen but tables, which scroll inside their own box.
-        const overflow = await page.evaluate(() =>
-          document.documentElement.scrollWidth - globalThis.innerWidth
+      for (const name of pages) {
+        await t.step(`${name} at phone width (390 px)`, async () => {
+          const { page, log } = await openPage(ctx, origin, name, 390);
+          const info = await inspect(page);
+          await page.screenshot({ path: join(SHOTS, `${name}-phone.png`), fullPage: true });
+          assert.deepEqual(log.errors, []);
+          assert.deepEqual(info.errors, []);
+          assert.deepEqual(info.emptyCharts, []);
+          // Nothing wider than the screen but tables, which scroll inside their own box.
+          const overflow = await page.evaluate(() =>
+            document.documentElement.scrollWidth - globalThis.innerWidth
+          );
+          assert.ok(overflow <= 1, `${name} scrolls sideways by ${overflow} px on a phone`);
+          await page.close();
+        });
+      }
+
+      await t.step("score widget: same answers as src/score.ts", async () => {
+        const model = JSON.parse(
+          await Deno.readTextFile(join(REPORTS, "model.json")),
+        ) as LoyaltyModel;
+        const { page, log } = await openPage(ctx, origin, "5-score");
+        await page.waitForSelector("#score-widget[data-result]");
+        // Fixed inputs; avg_order_value left to the widget (derived = monetary / frequency, the
+        // rule of src/score.ts when it is missing) unless given.
+        const cases: Record<string, string>[] = [
+          { recency_days: "10", frequency: "12", monetary: "4000", tenure_days: "500" },
+          { recency_days: "300", frequency: "1", monetary: "150.5", tenure_days: "300" },
+          { recency_days: "45", frequency: "3", monetary: "800", tenure_days: "200" },
+          {
+            recency_days: "120",
+            frequency: "2",
+            monetary: "90",
+            tenure_days: "400",
+            avg_order_value: "60",
+          },
+        ];
+        for (const input of cases) {
+          const got = await setWidget(page, input);
+          const expected = scoreCustomer(model, input);
+          assert.ok(expected.ok, `scoreCustomer rejected ${JSON.stringify(input)}`);
+          const want = expected as ScoreOk;
+          assert.equal(got.ok, true, `widget rejected ${JSON.stringify(input)}`);
+          assert.equal(got.level, want.level, `level for ${JSON.stringify(input)}`);
+          assert.deepEqual(got.probabilities, want.probabilities);
+          assert.equal(got.score, want.score);
+          assert.equal(got.band, want.band);
+          assert.deepEqual(got.neighbours, want.neighbours.map((n) => n.customer_id));
+          console.error(
+            `widget ${JSON.stringify(input)} → ${got.level}, score ${got.score} (${got.band})` +
+              ` = scoreCustomer`,
+          );
+        }
+        // A customer picked by id gets the score of the customer table.
+        const csv = (await Deno.readTextFile(join(REPORTS, "customers.csv"))).trim().split("\n");
+        const header = csv[0].split(",");
+        const at = (row: string[], c: string) => row[header.indexOf(c)];
+        const row = csv[Math.min(csv.length - 1, 7)].split(",");
+        const id = at(row, "customer_id");
+        await page.fill("input[name=customer]", id);
+        await page.waitForFunction(
+          (id) => document.querySelector(".sw-pick-note")?.textContent?.includes(`Customer ${id}`),
+          id,
+          { timeout: 10_000 },
         );
-        assert.ok(overflow <= 1, `the page scrolls sideways by ${overflow} px on a phone`);
+        const picked = JSON.parse(
+          await page.getAttribute("#score-widget", "data-result") ?? "{}",
+        );
+        assert.equal(picked.score, Number(at(row, "score")), `score of customer ${id}`);
+        assert.equal(picked.band, at(row, "band"));
+        assert.equal(picked.level, at(row, "loyalty_level"));
+        assert.deepEqual(log.errors, []);
+        await page.close();
+      });
+
+      await t.step("score widget: invalid input shows a message beside the field", async () => {
+        const { page, log } = await openPage(ctx, origin, "5-score");
+        await page.waitForSelector("#score-widget[data-result]");
+        const valid = { recency_days: "10", frequency: "5", monetary: "1000", tenure_days: "300" };
+        for (
+          const [fieldName, value, pattern] of [
+            ["frequency", "abc", /number/i],
+            ["monetary", "-5", /negative/i],
+            ["frequency", "2.5", /whole number/i],
+            ["recency_days", "", /required/i],
+          ] as [string, string, RegExp][]
+        ) {
+          const got = await setWidget(page, { ...valid, [fieldName]: value });
+          assert.equal(got.ok, false, `${fieldName} = "${value}" was accepted`);
+          const message = await page.textContent(`.field-error[data-field=${fieldName}]`);
+          assert.match(message ?? "", pattern, `message beside ${fieldName}`);
+          // The message sits right under its own input.
+          const near = await page.evaluate((f) => {
+            const input = document.querySelector(`input[name=${f}]`)!.getBoundingClientRect();
+            const msg = document.querySelector(`.field-error[data-field=${f}]`)!
+              .getBoundingClientRect();
+            return msg.top >= input.bottom - 1 && msg.top - input.bottom < 40 &&
+              Math.abs(msg.left - input.left) < 40;
+          }, fieldName);
+          assert.ok(near, `the message for ${fieldName} is not beside its field`);
+          const text = await page.textContent("#score-widget");
+          assert.ok(!/\bNaN\b|undefined/.test(text ?? ""), `NaN or undefined shown: ${text}`);
+          const others = await page.evaluate(
+            (f) =>
+              [...document.querySelectorAll(".field-error")]
+                .filter((e) => e.getAttribute("data-field") !== f && e.textContent)
+                .map((e) => e.getAttribute("data-field")),
+            fieldName,
+          );
+          assert.deepEqual(others, [], `messages on other fields for ${fieldName} = "${value}"`);
+          if (fieldName === "frequency" && value === "abc") {
+            await page.screenshot({ path: join(SHOTS, "5-score-invalid.png"), fullPage: false });
+          }
+        }
+        const back = await setWidget(page, valid);
+        assert.equal(back.ok, true);
+        assert.equal(await page.textContent(".field-error[data-field=frequency]"), "");
+        assert.deepEqual(log.errors, []);
+        await page.close();
+      });
+
+      await t.step(`score widget: answers within ${MAX_LATENCY_MS} ms`, async () => {
+        const { page, log } = await openPage(ctx, origin, "5-score");
+        await page.waitForSelector("#score-widget[data-result]");
+        const timings = await page.evaluate(async (n) => {
+          const input = document.querySelector("input[name=monetary]") as HTMLInputElement;
+          const root = document.querySelector("#score-widget") as HTMLElement;
+          const inPage: number[] = [];
+          const endToEnd: number[] = [];
+          for (let i = 0; i < n; i++) {
+            input.value = String(200 + 137 * i);
+            const t0 = performance.now();
+            input.dispatchEvent(new Event("input", { bubbles: true }));
+            // Include style and layout of the updated DOM.
+            void root.getBoundingClientRect().height;
+            void document.body.offsetHeight;
+            endToEnd.push(performance.now() - t0);
+            inPage.push(Number(root.dataset.latencyMs));
+            await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+          }
+          return { inPage, endToEnd };
+        }, 30);
+        const stats = (xs: number[]) => {
+          const s = xs.slice(3).sort((a, b) => a - b); // the first changes warm up the JIT
+          return {
+            median: s[Math.floor(s.length / 2)],
+            p95: s[Math.min(s.length - 1, Math.floor(s.length * 0.95))],
+            max: s[s.length - 1],
+          };
+        };
+        const a = stats(timings.inPage);
+        const b = stats(timings.endToEnd);
+        const f = (x: number) => x.toFixed(1);
+        console.error(
+          `widget latency over ${timings.inPage.length - 3} input changes: scoring + drawing ` +
+            `median ${f(a.median)} ms, p95 ${f(a.p95)} ms, max ${f(a.max)} ms; ` +
+            `input event → laid-out result median ${f(b.median)} ms, p95 ${f(b.p95)} ms, ` +
+            `max ${f(b.max)} ms`,
+        );
+        // 95th percentiles: a single slow sample (garbage collection, another process) is noise.
+        assert.ok(a.p95 < MAX_LATENCY_MS, `scoring + drawing took ${f(a.p95)} ms (p95)`);
+        assert.ok(b.p95 < MAX_LATENCY_MS, `input → result took ${f(b.p95)} ms (p95)`);
+        assert.deepEqual(log.errors, []);
         await page.close();
       });
 
@@ -310,5 +536,50 @@ Deno.test({
       console.error(`screenshots: ${SHOTS}`);
     }
     assert.deepEqual(external, [], "requests to other hosts");
+  },
+});
+
+/** Every file under a folder, relative paths, sorted. */
+async function listFiles(dir: string, base = dir): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of Deno.readDir(dir)) {
+    const p = join(dir, e.name);
+    if (e.isDirectory) out.push(...(await listFiles(p, base)));
+    else if (e.isFile) out.push(relative(base, p));
+  }
+  return out.sort();
+}
+
+Deno.test({
+  name: "two site builds give byte-identical data files",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const { buildSite } = await import("../../notebooks/site.ts");
+    const tmp = await Deno.makeTempDir({ prefix: "rfm-site-twice-" });
+    try {
+      const dirs = [join(tmp, "a", "site"), join(tmp, "b", "site")];
+      const seconds: string[] = [];
+      for (const dir of dirs) {
+        await Deno.mkdir(dirname(dir), { recursive: true });
+        const t0 = performance.now();
+        await buildSite({ siteDir: dir, quiet: true });
+        seconds.push(((performance.now() - t0) / 1000).toFixed(1));
+      }
+      console.error(`two site builds: ${seconds.join(" s and ")} s`);
+      const files = await Promise.all(dirs.map((d) => listFiles(join(d, "_file"))));
+      const json = files[0].filter((f) => f.endsWith(".json"));
+      assert.ok(json.length >= 10, `only ${json.length} data files`);
+      assert.deepEqual(files[1], files[0], "the two builds have different data files");
+      for (const f of json) {
+        const [a, b] = await Promise.all(dirs.map((d) => Deno.readFile(join(d, "_file", f))));
+        assert.ok(
+          a.length === b.length && a.every((x, i) => x === b[i]),
+          `${f} differs between two builds`,
+        );
+      }
+    } finally {
+      await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    }
   },
 });

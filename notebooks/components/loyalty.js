@@ -1,0 +1,641 @@
+// Charts of the loyalty-model page. Each function takes data (from the loaders) and options and
+// returns a Plot figure.
+import * as Plot from "@observablehq/plot";
+import { chartWidth, fmtDate, fmtFixed, fmtInt, fmtNum, fmtPct } from "./format.js";
+import { bandColors, levelColors, modelColors, okabeIto, sequentialScheme } from "./palette.js";
+
+const DAY_MS = 86_400_000;
+const day = (iso) => new Date(`${String(iso).slice(0, 10)}T00:00:00Z`);
+
+/**
+ * The forward model's time line as a diagram: what the features are computed from (transactions
+ * before the cutoff), the outcome window the label is read from, and how today's scores use the
+ * same recipe shifted to the analysis date.
+ *
+ * @param {{historyStart: string, cutoff: string, windowEnd: string, analysisDate: string, windowDays: number}} t
+ * @param {{width?: number, title?: string, subtitle?: string}} options
+ */
+export function timelineDiagram(t, { width = 640, title, subtitle } = {}) {
+  width = chartWidth(width);
+  const narrow = width < 560;
+  const rows = narrow ? ["Training", "Today"] : ["Training", "Scoring today"];
+  const futureEnd = new Date(+day(t.analysisDate) + t.windowDays * DAY_MS);
+  const start = day(t.historyStart);
+  const marginLeft = narrow ? 64 : 100;
+  const marginRight = 16;
+  const pxPerMs = (width - marginLeft - marginRight) / (+futureEnd - +start);
+  // Each bar gets the longest of its labels that fits inside it (about 6.3 px per character).
+  const fit = (x1, x2, labels) => {
+    const room = (+x2 - +x1) * pxPerMs - 10;
+    return labels.find((l) => l.length * 6.3 <= room) ?? "";
+  };
+  const bars = [
+    [rows[0], start, day(t.cutoff), "#0072B2", "white", [
+      "Features: purchases before the cutoff",
+      "Features (before cutoff)",
+      "Features",
+    ]],
+    [rows[0], day(t.cutoff), day(t.windowEnd), "#E69F00", "black", [
+      "Outcome window: invoices → level",
+      "Outcome window",
+      "Outcome",
+    ]],
+    [rows[1], start, day(t.analysisDate), "#7FA7C9", "black", [
+      "Features: all purchases to the analysis date",
+      "Features: all purchases",
+      "Features",
+    ]],
+    [rows[1], day(t.analysisDate), futureEnd, "#F3D28C", "black", [
+      "Predicted level (not in the data)",
+      "Predicted level",
+      "Predicted",
+    ]],
+  ].map(([row, x1, x2, fill, ink, labels]) => ({
+    row,
+    x1,
+    x2,
+    fill,
+    ink,
+    label: fit(x1, x2, labels),
+  }));
+  const same = t.windowEnd.slice(0, 10) === t.analysisDate.slice(0, 10);
+  const rules = [
+    { x: day(t.cutoff), label: `cutoff ${fmtDate(t.cutoff)}` },
+    {
+      x: day(t.analysisDate),
+      label: same && !narrow
+        ? `window end = analysis date ${fmtDate(t.analysisDate)}`
+        : `analysis date ${fmtDate(t.analysisDate)}`,
+    },
+    ...(same ? [] : [{ x: day(t.windowEnd), label: `window end ${fmtDate(t.windowEnd)}` }]),
+  ];
+  // Each label on its own line above the chart, later dates on higher lines (so an earlier rule,
+  // which stops at its own line, never crosses a later label). A label goes to the right of its
+  // rule when it fits there without crossing a later rule, else to the left if it fits there.
+  const px = rules.map((r) => marginLeft + (+r.x - +start) * pxPerMs);
+  rules.forEach((r, i) => {
+    const w = r.label.length * (narrow ? 5.8 : 6.3);
+    const right = px[i] + 4 + w <= width - 4 &&
+      !px.some((x, j) => j > i && x > px[i] && x < px[i] + w + 8);
+    const left = px[i] - 4 - w >= 0;
+    r.line = rules.length - 1 - i;
+    r.anchor = right || !left ? "start" : "end";
+  });
+  const lineHeight = 14;
+  const top = 10 + rules.length * lineHeight;
+  return Plot.plot({
+    title,
+    subtitle,
+    width,
+    height: 140 + top,
+    marginLeft,
+    marginRight,
+    marginTop: top,
+    x: { type: "utc", label: null, ticks: narrow ? 4 : 8, grid: true, domain: [start, futureEnd] },
+    y: { domain: rows, label: null, tickSize: 0, padding: 0.22 },
+    marks: [
+      Plot.barX(bars, {
+        x1: "x1",
+        x2: "x2",
+        y: "row",
+        fill: "fill",
+        stroke: "white",
+        strokeWidth: 2,
+        title: (d) => `${fmtDate(d.x1.toISOString())} – ${fmtDate(d.x2.toISOString())}`,
+      }),
+      Plot.text(bars, {
+        x: (d) => new Date((+d.x1 + +d.x2) / 2),
+        y: "row",
+        text: "label",
+        fill: "ink",
+        fontSize: 11,
+      }),
+      ...rules.map((r) =>
+        Plot.ruleX([r], {
+          x: "x",
+          stroke: "black",
+          strokeDasharray: "3,3",
+          insetTop: -(top - 6 - r.line * lineHeight),
+        })
+      ),
+      ...rules.map((r) =>
+        Plot.text([r], {
+          x: "x",
+          frameAnchor: "top",
+          dy: -(top - 10 - r.line * lineHeight),
+          dx: r.anchor === "end" ? -4 : 4,
+          text: "label",
+          textAnchor: r.anchor,
+          fontWeight: "bold",
+          fontSize: narrow ? 10 : 11,
+        })
+      ),
+    ],
+  });
+}
+
+/**
+ * Customers per loyalty level (horizontal bars, labelled with count and share).
+ *
+ * @param {string[]} levels level names, lowest first
+ * @param {number[]} counts customers per level
+ * @param {{width?: number, title?: string, subtitle?: string}} options
+ */
+export function classBalanceChart(levels, counts, { width = 640, title, subtitle } = {}) {
+  width = chartWidth(width);
+  const total = counts.reduce((s, x) => s + x, 0);
+  const data = levels.map((level, i) => ({ level, n: counts[i], share: counts[i] / total }));
+  return Plot.plot({
+    title,
+    subtitle,
+    width,
+    height: levels.length * 40 + 50,
+    marginLeft: 90,
+    marginRight: 110,
+    x: { label: "Customers →", grid: true, ticks: width < 520 ? 4 : 8 },
+    y: { domain: levels, label: null, tickSize: 0 },
+    color: { domain: levels, range: levelColors(levels.length) },
+    marks: [
+      Plot.barX(data, { x: "n", y: "level", fill: "level" }),
+      Plot.text(data, {
+        x: "n",
+        y: "level",
+        text: (d) => `${fmtInt(d.n)} (${fmtPct(d.share)})`,
+        textAnchor: "start",
+        dx: 4,
+        fill: "currentColor",
+      }),
+      Plot.ruleX([0]),
+    ],
+  });
+}
+
+/**
+ * The cross-validation curve: mean macro F1 over the folds (± one standard deviation as a band)
+ * by k, one line per vote weighting, the chosen configuration circled.
+ *
+ * @param {{k: number, weighting: string, meanMacroF1: number, sdMacroF1: number}[]} curve
+ * @param {{chosen: {k: number, weighting: string}, folds?: number, width?: number, title?: string, subtitle?: string}} options
+ */
+export function tuningCurve(curve, { chosen, folds, width = 640, title, subtitle } = {}) {
+  width = chartWidth(width);
+  const weightings = [...new Set(curve.map((d) => d.weighting))];
+  const colors = [okabeIto.blue, okabeIto.orange, okabeIto.green];
+  const data = curve.map((d) => ({
+    ...d,
+    lo: d.meanMacroF1 - d.sdMacroF1,
+    hi: d.meanMacroF1 + d.sdMacroF1,
+  }));
+  const best = data.filter((d) => d.k === chosen.k && d.weighting === chosen.weighting);
+  const ks = [...new Set(curve.map((d) => d.k))].sort((a, b) => a - b);
+  const narrow = width < 520;
+  return Plot.plot({
+    title,
+    subtitle,
+    width,
+    height: Math.min(340, Math.max(240, width * 0.5)),
+    marginLeft: 50,
+    marginTop: 24,
+    x: {
+      type: "log",
+      label: "k (number of neighbours, log scale) →",
+      ticks: narrow ? ks.filter((_, i) => i % 2 === 0) : ks,
+      tickFormat: "d",
+    },
+    y: {
+      label: `↑ Macro F1 (mean of ${folds ?? "the"} folds ± 1 sd)`,
+      grid: true,
+      tickFormat: (x) => fmtNum(x, 2),
+    },
+    color: {
+      domain: weightings,
+      range: colors.slice(0, weightings.length),
+      legend: true,
+      tickFormat: (w) => (w === "uniform" ? "uniform votes" : "votes weighted by 1/distance"),
+    },
+    marks: [
+      Plot.areaY(data, {
+        x: "k",
+        y1: "lo",
+        y2: "hi",
+        fill: "weighting",
+        fillOpacity: 0.15,
+        curve: "linear",
+      }),
+      Plot.line(data, { x: "k", y: "meanMacroF1", stroke: "weighting", strokeWidth: 2 }),
+      Plot.dot(data, {
+        x: "k",
+        y: "meanMacroF1",
+        fill: "weighting",
+        r: 3,
+        tip: true,
+        title: (d) =>
+          `k = ${d.k}, ${d.weighting}\nmacro F1 ${fmtNum(d.meanMacroF1, 3)} ± ${
+            fmtNum(d.sdMacroF1, 3)
+          }`,
+      }),
+      Plot.dot(best, {
+        x: "k",
+        y: "meanMacroF1",
+        r: 9,
+        stroke: okabeIto.vermillion,
+        strokeWidth: 2.5,
+      }),
+      Plot.text(best, {
+        x: "k",
+        y: "meanMacroF1",
+        text: (d) => `chosen: k = ${d.k}, ${d.weighting}`,
+        dy: -18,
+        textAnchor: "end",
+        fill: okabeIto.vermillion,
+        fontWeight: "bold",
+      }),
+    ],
+  });
+}
+
+/**
+ * Confusion matrix as a heatmap: actual level (rows) × predicted level (columns); colour = share
+ * of the actual level's customers (so the diagonal is each level's recall), label = count and
+ * share.
+ *
+ * @param {number[][]} confusion `[actual][predicted]` counts
+ * @param {string[]} levels class names
+ * @param {{width?: number, title?: string, subtitle?: string}} options
+ */
+export function confusionHeatmap(confusion, levels, { width = 480, title, subtitle } = {}) {
+  width = chartWidth(width);
+  const cells = [];
+  confusion.forEach((row, a) => {
+    const total = row.reduce((s, x) => s + x, 0);
+    row.forEach((n, p) =>
+      cells.push({
+        actual: levels[a],
+        predicted: levels[p],
+        n,
+        share: total ? n / total : 0,
+        diagonal: a === p,
+      })
+    );
+  });
+  const size = Math.min(width, 460);
+  return Plot.plot({
+    title,
+    subtitle,
+    width: size,
+    height: size * 0.78,
+    marginLeft: 96,
+    marginTop: 40,
+    marginBottom: 16,
+    padding: 0.04,
+    x: { domain: levels, axis: "top", label: "Predicted level →", tickSize: 0 },
+    y: { domain: levels, label: "↓ Actual level", tickSize: 0 },
+    color: {
+      type: "linear",
+      scheme: sequentialScheme,
+      domain: [0, 1],
+      tickFormat: (x) => `${Math.round(x * 100)}`,
+      legend: true,
+      label: "Share of the actual level (%)",
+      width: Math.min(300, size),
+    },
+    marks: [
+      Plot.cell(cells, {
+        x: "predicted",
+        y: "actual",
+        fill: "share",
+        tip: true,
+        title: (d) =>
+          `actual ${d.actual}, predicted ${d.predicted}: ${fmtInt(d.n)} customers (${
+            fmtPct(d.share)
+          } of the ${d.actual})`,
+      }),
+      Plot.cell(cells.filter((d) => d.diagonal), {
+        x: "predicted",
+        y: "actual",
+        stroke: "black",
+        strokeWidth: 1.5,
+        inset: 1,
+      }),
+      Plot.text(cells, {
+        x: "predicted",
+        y: "actual",
+        text: (d) => `${fmtInt(d.n)}\n${fmtPct(d.share, 0)}`,
+        fill: (d) => (d.share > 0.45 ? "white" : "black"),
+        fontSize: 12,
+        lineHeight: 1.2,
+      }),
+    ],
+  });
+}
+
+/**
+ * Precision, recall and F1 per class as grouped horizontal bars.
+ *
+ * @param {{name: string, precision: number, recall: number, f1: number, support: number}[]} perClass
+ * @param {{width?: number, title?: string, subtitle?: string}} options
+ */
+export function perClassChart(perClass, { width = 640, title, subtitle } = {}) {
+  width = chartWidth(width);
+  const measures = ["precision", "recall", "f1"];
+  const labels = { precision: "Precision", recall: "Recall", f1: "F1" };
+  const data = perClass.flatMap((c) =>
+    measures.map((m) => ({ level: c.name, measure: labels[m], value: c[m], support: c.support }))
+  );
+  return Plot.plot({
+    title,
+    subtitle,
+    width,
+    height: perClass.length * 78 + 60,
+    marginLeft: 90,
+    marginRight: 46,
+    x: { domain: [0, 1], label: "Value (0–1) →", grid: true, ticks: width < 520 ? 5 : 10 },
+    y: { axis: null, domain: measures.map((m) => labels[m]) },
+    fy: { domain: perClass.map((c) => c.name), label: null },
+    color: {
+      domain: measures.map((m) => labels[m]),
+      range: [okabeIto.blue, okabeIto.orange, "#555555"],
+      legend: true,
+    },
+    marks: [
+      Plot.barX(data, { x: "value", y: "measure", fy: "level", fill: "measure" }),
+      Plot.text(data, {
+        x: "value",
+        y: "measure",
+        fy: "level",
+        text: (d) => fmtFixed(d.value, 2),
+        textAnchor: "start",
+        dx: 3,
+        fontSize: 10,
+        fill: "currentColor",
+      }),
+      Plot.ruleX([0]),
+    ],
+  });
+}
+
+/**
+ * The model and its baselines side by side: one panel per metric, one bar per model.
+ *
+ * @param {{name: string, key: string, accuracy: number, balancedAccuracy: number, macroF1: number, aucTop: number | null}[]} models
+ * @param {{topLevel?: string, width?: number, title?: string, subtitle?: string}} options
+ */
+export function baselineChart(
+  models,
+  { topLevel = "top level", width = 640, title, subtitle } = {},
+) {
+  width = chartWidth(width);
+  const metrics = [
+    ["accuracy", "Accuracy"],
+    ["balancedAccuracy", "Balanced accuracy"],
+    ["macroF1", "Macro F1"],
+    ["aucTop", `AUC (${topLevel} vs rest)`],
+  ];
+  const data = metrics.flatMap(([key, label]) =>
+    models.filter((m) => m[key] != null).map((m) => ({
+      metric: label,
+      model: m.name,
+      key: m.key,
+      value: m[key],
+    }))
+  );
+  const narrow = width < 520;
+  const metricLabels = metrics.map((m) => m[1]);
+  return Plot.plot({
+    title,
+    subtitle,
+    width,
+    height: metrics.length * (models.length * 20 + 34) + 70,
+    marginLeft: 10,
+    marginRight: 46,
+    marginTop: 22,
+    x: {
+      domain: [0, 1],
+      label: "Value (0–1; higher is better) →",
+      grid: true,
+      ticks: narrow ? 5 : 10,
+    },
+    y: { domain: models.map((m) => m.name), axis: null, padding: 0.15 },
+    fy: { domain: metricLabels, axis: null, padding: 0.3 },
+    color: {
+      domain: models.map((m) => m.name),
+      range: models.map((m) => modelColors[m.key] ?? okabeIto.grey),
+      legend: true,
+    },
+    marks: [
+      Plot.text(metricLabels, {
+        fy: (d) => d,
+        frameAnchor: "top-left",
+        dy: -16,
+        text: (d) => d,
+        fontWeight: "bold",
+        fontSize: 12,
+      }),
+      Plot.barX(data, { x: "value", y: "model", fy: "metric", fill: "model" }),
+      Plot.text(data, {
+        x: "value",
+        y: "model",
+        fy: "metric",
+        text: (d) => fmtFixed(d.value, 3),
+        textAnchor: "start",
+        dx: 3,
+        fontSize: 10,
+        fill: "currentColor",
+      }),
+      Plot.ruleX([0]),
+    ],
+  });
+}
+
+/**
+ * Observed rate of the top level per score band on the held-out customers (bars, worst band on
+ * the left, best on the right, so that a rising rate reads as rising), with the overall rate as a
+ * reference line.
+ *
+ * @param {{band: string, minScore: number, maxScore: number, customers: number, top: number, topRate: number | null}[]} bands
+ * @param {{topLevel?: string, width?: number, title?: string, subtitle?: string}} options
+ */
+export function bandRateChart(
+  bands,
+  { topLevel = "top level", width = 640, title, subtitle } = {},
+) {
+  width = chartWidth(width);
+  const total = bands.reduce((s, b) => s + b.customers, 0);
+  const overall = total ? bands.reduce((s, b) => s + b.top, 0) / total : 0;
+  const colors = bandColors(bands.length);
+  const data = bands.map((b, i) => ({
+    ...b,
+    label: `${b.band} (${fmtInt(Math.ceil(b.minScore))}–${fmtInt(Math.floor(b.maxScore))})`,
+    color: colors[i],
+  })).reverse();
+  const narrow = width < 520;
+  return Plot.plot({
+    title,
+    subtitle,
+    width,
+    height: Math.min(320, Math.max(240, width * 0.45)),
+    marginLeft: 50,
+    marginTop: 24,
+    x: {
+      domain: data.map((d) => d.label),
+      label: "Score band (score range) →",
+      tickFormat: (l) => (narrow ? l.split(" ")[0] : l),
+    },
+    y: {
+      domain: [0, 1],
+      tickFormat: (x) => `${Math.round(x * 100)}`,
+      label: `↑ Observed “${topLevel}” rate (%)`,
+      grid: true,
+    },
+    marks: [
+      Plot.barY(data.filter((d) => d.topRate !== null), {
+        x: "label",
+        y: "topRate",
+        fill: "color",
+        tip: true,
+        title: (d) =>
+          `band ${d.band}: ${fmtInt(d.top)} of ${
+            fmtInt(d.customers)
+          } held-out customers were ${topLevel}`,
+      }),
+      Plot.text(data.filter((d) => d.topRate !== null), {
+        x: "label",
+        y: "topRate",
+        text: (
+          d,
+        ) => (narrow ? fmtPct(d.topRate, 0) : `${fmtPct(d.topRate, 0)} of ${fmtInt(d.customers)}`),
+        dy: -8,
+        fill: "currentColor",
+      }),
+      Plot.ruleY([overall], { stroke: "black", strokeDasharray: "4,3" }),
+      Plot.text([overall], {
+        y: (d) => d,
+        frameAnchor: "left",
+        text: (d) => `all held-out customers: ${fmtPct(d, 0)}`,
+        dy: -7,
+        dx: 4,
+        textAnchor: "start",
+        fill: "black",
+        fontSize: 10,
+      }),
+      Plot.ruleY([0]),
+    ],
+  });
+}
+
+/**
+ * Cumulative gains: share of the top level's customers captured (y) against the share of
+ * customers contacted, best score first (x), with the random-contact diagonal.
+ *
+ * @param {{share: number, captured: number}[]} curve from `gainsCurve` (starts at 0, 0)
+ * @param {{topLevel?: string, width?: number, title?: string, subtitle?: string}} options
+ */
+export function gainsChart(curve, { topLevel = "top level", width = 520, title, subtitle } = {}) {
+  width = chartWidth(width);
+  const size = Math.min(width, 520);
+  const marked = curve.filter((d) =>
+    Math.abs(d.share - 0.2) < 1e-9 || Math.abs(d.share - 0.5) < 1e-9
+  );
+  return Plot.plot({
+    title,
+    subtitle,
+    width: size,
+    height: size * 0.85,
+    marginLeft: 50,
+    marginRight: 20,
+    x: {
+      domain: [0, 1],
+      tickFormat: (x) => `${Math.round(x * 100)}`,
+      label: "Customers contacted, highest score first (%) →",
+      grid: true,
+    },
+    y: {
+      domain: [0, 1],
+      tickFormat: (x) => `${Math.round(x * 100)}`,
+      label: `↑ Share of all “${topLevel}” customers reached (%)`,
+      grid: true,
+    },
+    marks: [
+      Plot.line([{ x: 0, y: 0 }, { x: 1, y: 1 }], {
+        x: "x",
+        y: "y",
+        stroke: "#999999",
+        strokeDasharray: "5,4",
+      }),
+      Plot.text([{ x: 0.62, y: 0.62 }], {
+        x: "x",
+        y: "y",
+        text: () => "random order",
+        rotate: -Math.atan(0.85) * (180 / Math.PI),
+        dy: 10,
+        fill: "#777777",
+        fontSize: 10,
+      }),
+      Plot.line(curve, { x: "share", y: "captured", stroke: okabeIto.blue, strokeWidth: 2.5 }),
+      Plot.dot(curve, {
+        x: "share",
+        y: "captured",
+        fill: okabeIto.blue,
+        r: 3,
+        tip: true,
+        title: (d) =>
+          `top ${fmtPct(d.share, 0)} by score: ${fmtPct(d.captured)} of ${topLevel} customers`,
+      }),
+      Plot.text(marked, {
+        x: "share",
+        y: "captured",
+        text: (d) => `top ${fmtPct(d.share, 0)} → ${fmtPct(d.captured, 0)}`,
+        dx: 6,
+        dy: 10,
+        textAnchor: "start",
+        fill: "black",
+        fontWeight: "bold",
+      }),
+    ],
+  });
+}
+
+/**
+ * Customers per score band today (horizontal bars, best band on top), labelled with the count and
+ * share.
+ *
+ * @param {{band: string, customers: number}[]} bands best first
+ * @param {{width?: number, title?: string, subtitle?: string}} options
+ */
+export function bandCountsChart(bands, { width = 640, title, subtitle } = {}) {
+  width = chartWidth(width);
+  const total = bands.reduce((s, b) => s + b.customers, 0);
+  const colors = bandColors(bands.length);
+  const data = bands.map((b, i) => ({
+    ...b,
+    share: total ? b.customers / total : 0,
+    color: colors[i],
+  }));
+  return Plot.plot({
+    title,
+    subtitle,
+    width,
+    height: bands.length * 30 + 46,
+    marginLeft: 64,
+    marginRight: 110,
+    x: { label: "Customers →", grid: true, ticks: width < 520 ? 4 : 8 },
+    y: {
+      domain: data.map((d) => d.band),
+      label: null,
+      tickSize: 0,
+      tickFormat: (b) => `band ${b}`,
+    },
+    marks: [
+      Plot.barX(data, { x: "customers", y: "band", fill: "color" }),
+      Plot.text(data, {
+        x: "customers",
+        y: "band",
+        text: (d) => `${fmtInt(d.customers)} (${fmtPct(d.share, 0)})`,
+        textAnchor: "start",
+        dx: 4,
+        fill: "currentColor",
+      }),
+      Plot.ruleX([0]),
+    ],
+  });
+}
