@@ -327,7 +327,7 @@ export function chooseK(
 /** Cluster names by value rank (lowest first) for k = 2..10. */
 export const CLUSTER_NAMES: Readonly<Record<number, readonly string[]>> = {
   2: ["Low value", "High value"],
-  3: ["Dormant", "Regular", "VIP"],
+  3: ["Low value", "Mid value", "High value"],
   4: ["Dormant", "Occasional", "Regular", "VIP"],
   5: ["Dormant", "Fading", "Occasional", "Regular", "VIP"],
   6: ["Dormant", "Fading", "Occasional", "Regular", "Loyal", "VIP"],

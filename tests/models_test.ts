@@ -89,7 +89,7 @@ Deno.test("segmentCustomers: planted value groups recovered (ARI 1), named by va
   assert.equal(adjustedRandIndex(seg.clusters, truth), 1);
   // value order: the cluster index equals the planted value rank, whatever ml-kmeans numbered
   assert.deepEqual(seg.clusters, truth);
-  assert.deepEqual(seg.names, ["Dormant", "Regular", "VIP"]);
+  assert.deepEqual(seg.names, ["Low value", "Mid value", "High value"]);
   for (let c = 1; c < 3; c++) assert.ok(seg.clusterValue[c]! > seg.clusterValue[c - 1]!);
   assert.deepEqual(seg.profile.map((p) => p.size), [60, 60, 60]);
   assert.ok(seg.profile[2].revenueShare! > 0.9);
