@@ -19,6 +19,7 @@
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadSelectedDataset, parseDatasetArg } from "../src/cli/args.ts";
+import { exists } from "../src/io.ts";
 
 /** Repository root. */
 export const ROOT: string = resolve(fileURLToPath(new URL("../", import.meta.url)));
@@ -82,16 +83,6 @@ export async function planSite(options: SiteOptions = {}): Promise<SitePlan> {
       OBSERVABLE_TELEMETRY_DISABLE: "true",
     },
   };
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
 }
 
 /** Fails early, with the command to run, when the analysis outputs are not there. */
