@@ -17,6 +17,7 @@
  *
  * @module
  */
+import pl from "nodejs-polars";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { DatasetConfig } from "../../src/config.ts";
@@ -91,4 +92,19 @@ export function emit(value: unknown): void {
 /** Rounds to a number of significant digits (smaller JSON, no false precision). */
 export function sig(x: number | null, digits = 6): number | null {
   return x === null || !Number.isFinite(x) ? x : Number(x.toPrecision(digits));
+}
+
+/**
+ * Reads `<processed>/customers.parquet` (optionally only some columns); a missing table is an
+ * error that says how to produce it.
+ */
+export function readCustomers(dirs: OutputDirs, columns?: string[]): pl.DataFrame {
+  const path = `${dirs.processed}/customers.parquet`;
+  try {
+    return columns ? pl.readParquet(path, { columns }) : pl.readParquet(path);
+  } catch (e) {
+    throw new Error(
+      `${path}: ${(e as Error).message} (run the analysis first: npx deno task build)`,
+    );
+  }
 }

@@ -11,16 +11,11 @@
  * with `decodeColumns` (components/table.js).
  */
 import pl from "nodejs-polars";
-import { emit, outputDirs } from "./_outputs.ts";
+import { emit, outputDirs, readCustomers } from "./_outputs.ts";
 
 const dirs = await outputDirs();
 const path = `${dirs.processed}/customers.parquet`;
-let df: pl.DataFrame;
-try {
-  df = pl.readParquet(path);
-} catch (e) {
-  throw new Error(`${path}: ${(e as Error).message} (run the analysis first: npx deno task build)`);
-}
+const df = readCustomers(dirs);
 
 type Encoded =
   | { type: "number"; values: (number | null)[] }

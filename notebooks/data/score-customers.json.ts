@@ -8,16 +8,11 @@
  * when the search is first used.
  */
 import pl from "nodejs-polars";
-import { emit, outputDirs } from "./_outputs.ts";
+import { emit, outputDirs, readCustomers } from "./_outputs.ts";
 
 const dirs = await outputDirs();
 const path = `${dirs.processed}/customers.parquet`;
-let df: pl.DataFrame;
-try {
-  df = pl.readParquet(path);
-} catch (e) {
-  throw new Error(`${path}: ${(e as Error).message} (run the analysis first: npx deno task build)`);
-}
+const df = readCustomers(dirs);
 const numbers = (c: string) =>
   (df.getColumn(c).cast(pl.Float64).toArray() as (number | null)[]).map((v) => v ?? null);
 function category(c: string): { dict: string[]; codes: number[] } | null {

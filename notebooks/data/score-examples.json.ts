@@ -4,17 +4,11 @@
  * stored in `<processed>/customers.parquet`), segment, cluster and the score and band the build
  * gave them. Empty before the model stage has added the score columns.
  */
-import pl from "nodejs-polars";
-import { emit, outputDirs } from "./_outputs.ts";
+import { emit, outputDirs, readCustomers } from "./_outputs.ts";
 
 const dirs = await outputDirs();
 const path = `${dirs.processed}/customers.parquet`;
-let df: pl.DataFrame;
-try {
-  df = pl.readParquet(path);
-} catch (e) {
-  throw new Error(`${path}: ${(e as Error).message} (run the analysis first: npx deno task build)`);
-}
+const df = readCustomers(dirs);
 interface Row {
   customer_id: string;
   recency_days: number;
