@@ -1,6 +1,7 @@
 // Charts of the loyalty-model page. Each function takes data (from the loaders) and options and
 // returns a Plot figure.
 import * as Plot from "@observablehq/plot";
+import { groupedBarMarks } from "./marks.js";
 import { chartWidth, fmtDate, fmtFixed, fmtInt, fmtNum, fmtPct } from "./format.js";
 import { bandColors, levelColors, modelColors, okabeIto, sequentialScheme } from "./palette.js";
 
@@ -358,18 +359,7 @@ export function perClassChart(perClass, { width = 640, title, subtitle } = {}) {
       legend: true,
     },
     marks: [
-      Plot.barX(data, { x: "value", y: "measure", fy: "level", fill: "measure" }),
-      Plot.text(data, {
-        x: "value",
-        y: "measure",
-        fy: "level",
-        text: (d) => fmtFixed(d.value, 2),
-        textAnchor: "start",
-        dx: 3,
-        fontSize: 10,
-        fill: "currentColor",
-      }),
-      Plot.ruleX([0]),
+      ...groupedBarMarks(data, { y: "measure", fy: "level", format: (v) => fmtFixed(v, 2) }),
     ],
   });
 }
@@ -431,18 +421,7 @@ export function baselineChart(
         fontWeight: "bold",
         fontSize: 12,
       }),
-      Plot.barX(data, { x: "value", y: "model", fy: "metric", fill: "model" }),
-      Plot.text(data, {
-        x: "value",
-        y: "model",
-        fy: "metric",
-        text: (d) => fmtFixed(d.value, 3),
-        textAnchor: "start",
-        dx: 3,
-        fontSize: 10,
-        fill: "currentColor",
-      }),
-      Plot.ruleX([0]),
+      ...groupedBarMarks(data, { y: "model", fy: "metric", format: (v) => fmtFixed(v, 3) }),
     ],
   });
 }

@@ -1,6 +1,7 @@
 // Charts and table helpers of the RFM page. Each chart function takes data (from the loaders) and
 // options and returns a Plot figure.
 import * as Plot from "@observablehq/plot";
+import { groupedBarMarks } from "./marks.js";
 import {
   chartWidth,
   currencySymbol,
@@ -217,18 +218,7 @@ export function segmentSharesChart(segments, { width = 640, title, subtitle } = 
     fy: { label: null, domain: segments.map((s) => s.segment) },
     color: { domain: measures, range: pair, legend: true },
     marks: [
-      Plot.barX(data, { x: "value", y: "measure", fy: "segment", fill: "measure" }),
-      Plot.text(data, {
-        x: "value",
-        y: "measure",
-        fy: "segment",
-        text: (d) => fmtPct(d.value, 1),
-        textAnchor: "start",
-        dx: 3,
-        fontSize: 10,
-        fill: "currentColor",
-      }),
-      Plot.ruleX([0]),
+      ...groupedBarMarks(data, { y: "measure", fy: "segment", format: (v) => fmtPct(v, 1) }),
     ],
   });
 }
