@@ -246,19 +246,18 @@ function typeName(v: unknown): string {
   return Array.isArray(v) ? "an array" : typeof v === "object" ? "an object" : `a ${typeof v}`;
 }
 
+/** Check of a number of days (recency, tenure). */
+function dayCheck(v: number, l: InputLimits): string | null {
+  return v < 0
+    ? "must not be negative"
+    : v > l.maxDays
+    ? `must be at most ${l.maxDays} days (100 years)`
+    : null;
+}
+
 const FIELD_CHECKS: Record<string, (v: number, l: InputLimits) => string | null> = {
-  recency_days: (v, l) =>
-    v < 0
-      ? "must not be negative"
-      : v > l.maxDays
-      ? `must be at most ${l.maxDays} days (100 years)`
-      : null,
-  tenure_days: (v, l) =>
-    v < 0
-      ? "must not be negative"
-      : v > l.maxDays
-      ? `must be at most ${l.maxDays} days (100 years)`
-      : null,
+  recency_days: dayCheck,
+  tenure_days: dayCheck,
   frequency: (v, l) =>
     !Number.isInteger(v) || v < 1
       ? "must be a whole number of invoices, at least 1"
