@@ -1,43 +1,22 @@
 // Observable Framework configuration of the report site.
 //
-// Framework finds this file with `observable build --root notebooks` (it looks for
-// observablehq.config.js in the --root folder); run it through `notebooks/site.ts`, which also
-// clears the data-loader cache so that a rebuild always reads the current analysis outputs.
-//
-// Environment (all optional; relative paths are resolved against the repository root):
-//   RFM_REPORTS_DIR    folder of the analysis outputs to report on (default "reports")
-//   RFM_PROCESSED_DIR  folder of the processed tables (default: the dataset's, else "data/processed")
-//   RFM_DATASET        dataset id or path to a dataset JSON file (default: the id in rfm.json)
-//   RFM_SITE_DIR       output folder of the site (default "<RFM_REPORTS_DIR>/site")
+// Framework finds this file with `observable build --root notebooks`; run it through
+// `deno task site` (src/site/framework.ts), which first bundles the browser modules, clears the
+// data-loader cache and writes the build's context file. This file only reads that context
+// (`$RFM_SITE_CONTEXT`, see src/site/context.ts): it has no side effects.
 //
 // Everything the pages load comes from node_modules or the data loaders: no CDN, no web font.
-import { buildSync } from "esbuild";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const NOTEBOOKS = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(NOTEBOOKS, "..");
-const fromRoot = (p) => (isAbsolute(p) ? p : join(ROOT, p));
 
-const reportsDir = fromRoot(process.env.RFM_REPORTS_DIR || "reports");
-const siteDir = fromRoot(process.env.RFM_SITE_DIR || join(reportsDir, "site"));
-
-function readJson(path) {
-  try {
-    return JSON.parse(readFileSync(path, "utf8"));
-  } catch {
-    return null;
-  }
-}
-
-/** The dataset described by the registry entry (or dataset file) the outputs were built from. */
-function datasetInfo() {
-  const sel = process.env.RFM_DATASET;
-  if (sel && (sel.endsWith(".json") || sel.includes("/"))) return readJson(fromRoot(sel));
-  const registry = readJson(join(ROOT, "data", "datasets.json"));
-  const id = sel || readJson(join(reportsDir, "rfm.json"))?.dataset || registry?.default;
-  return registry?.datasets?.find((d) => d.id === id) ?? null;
+/** The build's context (dataset title and source, folders), or null outside a site build. */
+function siteContext() {
+  const path = process.env.RFM_SITE_CONTEXT;
+  return path ? JSON.parse(readFileSync(path, "utf8")) : null;
 }
 
 const escapeHtml = (s) =>
@@ -46,67 +25,26 @@ const escapeHtml = (s) =>
     (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c],
   );
 
-/**
- * Browser bundles of the pure src/ modules the pages run client-side (the score widget must use
- * the very code the pipeline uses; src/report.ts holds the tested helpers that turn the numbers
- * into sentences). Framework only imports modules inside its root, so each one
- * is bundled with esbuild into notebooks/components/generated/ (git-ignored) when the config
- * loads, i.e. at the start of every build and preview. A module that does not exist yet is
- * skipped; a stale bundle of it is removed.
- */
-const SHARED_MODULES = [
-  ["src/score.ts", "score.js"],
-  ["src/report.ts", "report.js"],
-];
-
-function bundleSharedModules() {
-  const outDir = join(NOTEBOOKS, "components", "generated");
-  for (const [source, target] of SHARED_MODULES) {
-    const entry = join(ROOT, source);
-    const out = join(outDir, target);
-    if (!existsSync(entry)) {
-      rmSync(out, { force: true });
-      continue;
-    }
-    const result = buildSync({
-      entryPoints: [entry],
-      bundle: true,
-      format: "esm",
-      platform: "browser",
-      target: "es2022",
-      write: false,
-      legalComments: "none",
-      banner: {
-        js: `// deno-fmt-ignore-file\n// deno-lint-ignore-file\n` +
-          `// Generated from ${source} by notebooks/observablehq.config.js. Do not edit.`,
-      },
-    });
-    const code = result.outputFiles[0].text;
-    mkdirSync(outDir, { recursive: true });
-    // Only rewrite on change, so the preview server does not reload for nothing.
-    if (!existsSync(out) || readFileSync(out, "utf8") !== code) writeFileSync(out, code);
-  }
-}
-bundleSharedModules();
-
-const ds = datasetInfo();
-const title = ds ? `Customer scoring — ${ds.title}` : "Customer scoring";
+const ctx = siteContext();
+const title = ctx ? `Customer scoring — ${ctx.title}` : "Customer scoring";
 const deno = join(ROOT, "node_modules", ".bin", "deno");
 
-const footer = ds
-  ? `Data: ${escapeHtml(ds.source.citation)} Licence: ${escapeHtml(ds.source.licence)}. ` +
-    `Source: <a href="${escapeHtml(ds.source.url)}" rel="external noopener">${
-      escapeHtml(ds.source.url)
-    }</a>. ` +
-    `Built from the outputs in <code>${
-      escapeHtml(reportsDir.slice(ROOT.length + 1) || reportsDir)
-    }</code>; ` +
-    `see <a href="./methods">Methods</a> to rebuild.`
-  : "Built from the analysis outputs; see Methods to rebuild.";
+const source = ctx?.source;
+const footer =
+  (source
+    ? `Data: ${escapeHtml(source.citation)} Licence: ${escapeHtml(source.licence)}. ` +
+      `Source: <a href="${escapeHtml(source.url)}" rel="external noopener">${
+        escapeHtml(source.url)
+      }</a>. `
+    : "") +
+  (ctx
+    ? `Built from the outputs in <code>${escapeHtml(relative(ROOT, ctx.reports) || ".")}</code>; `
+    : "Built from the analysis outputs; ") +
+  `see <a href="./methods">Methods</a> to rebuild.`;
 
 export default {
   root: NOTEBOOKS,
-  output: siteDir,
+  output: ctx?.site ?? join(ROOT, "reports", "site"),
   title,
   pages: [
     { name: "Overview", path: "/" },

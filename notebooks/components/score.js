@@ -16,7 +16,7 @@ import {
   niceRawTicks,
   outOfRange,
   toModelScale,
-} from "./generated/report.js";
+} from "./generated/workspace.js";
 
 /**
  * htl's `html`, returning the element itself when the template holds one element surrounded by

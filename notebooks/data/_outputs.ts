@@ -4,32 +4,17 @@
  *
  * Loaders stay thin: they read the outputs of `deno task build` (JSON/CSV under the reports
  * folder, Parquet under the processed folder) or call pure src/ functions, and print one file.
- * Which outputs they read comes from the environment, so the same notebooks build the report of
- * any dataset:
- *
- * - `RFM_DATASET`: dataset id or path to a dataset JSON file (default: the id recorded in
- *   `<reports>/rfm.json`, else the registry's default);
- * - `RFM_REPORTS_DIR`: reports folder (default: the dataset's `outputs.reports`, else `reports`);
- * - `RFM_PROCESSED_DIR`: processed-tables folder (default: the dataset's `outputs.processed`,
- *   else `data/processed`).
- *
- * Relative paths are resolved against the repository root, whatever the working directory.
+ * Which outputs they read comes from the site build's context (`src/site/context.ts`), so the
+ * same notebooks build the report of any dataset.
  *
  * @module
  */
 import pl from "nodejs-polars";
-import { isAbsolute, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import type { DatasetConfig } from "../../src/config.ts";
-import { loadSelectedDataset } from "../../src/cli/args.ts";
+import type { DatasetConfig } from "../../src/config/dataset.ts";
+import { display, ROOT } from "../../src/lib/paths.ts";
+import { readSiteContext } from "../../src/site/context.ts";
 
-/** Repository root. */
-export const ROOT: string = resolve(fileURLToPath(new URL("../../", import.meta.url)));
-
-/** Resolves a path from the environment against the repository root. */
-export function fromRoot(p: string): string {
-  return isAbsolute(p) ? p : join(ROOT, p);
-}
+export { ROOT };
 
 /** Where a loader finds its inputs. */
 export interface OutputDirs {
@@ -62,25 +47,14 @@ export function readRequiredJson<T = unknown>(path: string): T {
   return v;
 }
 
-/** Resolves the output folders and the dataset from the environment (see the module doc). */
+/** Resolves the output folders and the dataset from the site build's context. */
 export async function outputDirs(): Promise<OutputDirs> {
-  const env = (k: string) => Deno.env.get(k) || undefined;
-  let reports = env("RFM_REPORTS_DIR");
-  let dataset: DatasetConfig | null = null;
-  const selected = env("RFM_DATASET") ??
-    readJsonIfExists<{ dataset?: string }>(fromRoot(reports ?? "reports") + "/rfm.json")?.dataset;
-  try {
-    dataset = await loadSelectedDataset(selected ? ["--dataset", selected] : [], ROOT);
-  } catch (e) {
-    console.error(`warning: dataset configuration not found (${(e as Error).message})`);
-  }
-  reports ??= dataset?.outputs.reports ?? "reports";
-  const processed = env("RFM_PROCESSED_DIR") ?? dataset?.outputs.processed ?? "data/processed";
+  const { context, dataset } = await readSiteContext();
   return {
-    reports: fromRoot(reports),
-    processed: fromRoot(processed),
+    reports: context.reports,
+    processed: context.processed,
     dataset,
-    display: (p: string) => relative(ROOT, p) || ".",
+    display: (p: string) => display(p),
   };
 }
 

@@ -3,42 +3,23 @@
  * dataset's description, source and licence, its files with their sha256 checksums, the cleaning,
  * RFM and model settings (seed included), library versions (package-lock.json) and the commit.
  */
-import { emit, outputDirs, readJsonIfExists, ROOT } from "./_outputs.ts";
+import { gitState, readLockedVersions } from "../../src/lib/provenance.ts";
+import { loadRegistry } from "../../src/config/registry.ts";
+import { emit, outputDirs, ROOT } from "./_outputs.ts";
 
 const dirs = await outputDirs();
 const ds = dirs.dataset;
 
-interface Lock {
-  packages: Record<string, { version?: string }>;
-}
-const pkg = readJsonIfExists<
-  { dependencies?: Record<string, string>; devDependencies?: Record<string, string> }
->(
-  `${ROOT}/package.json`,
-) ?? {};
-const lock = readJsonIfExists<Lock>(`${ROOT}/package-lock.json`);
-const libraries = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).sort().map((
+const libraries = Object.entries(await readLockedVersions(ROOT)).map(([name, version]) => ({
   name,
-) => ({
-  name,
-  version: lock?.packages[`node_modules/${name}`]?.version ?? null,
+  version,
 }));
 libraries.push({ name: "deno (runtime of the analysis)", version: Deno.version.deno });
+const git = await gitState(ROOT);
+const commit = git.commit?.slice(0, 12) ?? null;
+const dirty = git.dirty ?? false;
 
-function git(...args: string[]): string | null {
-  try {
-    const out = new Deno.Command("git", { args, cwd: ROOT, stdout: "piped", stderr: "null" })
-      .outputSync();
-    return out.success ? new TextDecoder().decode(out.stdout).trim() : null;
-  } catch {
-    return null;
-  }
-}
-const commit = git("rev-parse", "--short=12", "HEAD");
-const dirty = commit !== null &&
-  (git("status", "--porcelain", "--untracked-files=no") ?? "") !== "";
-
-const registry = readJsonIfExists<{ default?: string }>(`${ROOT}/data/datasets.json`);
+const registry = await loadRegistry(ROOT).catch(() => null);
 
 emit({
   id: ds?.id ?? null,

@@ -6,7 +6,7 @@
  * cancellations, free lines) cannot sit on a log axis: they are counted and reported.
  */
 import pl from "nodejs-polars";
-import { logEdges, logHistogram, positiveRange } from "../../src/distributions.ts";
+import { logEdges, logHistogram, positiveRange } from "../../src/report/distributions.ts";
 import { emit, outputDirs, sig } from "./_outputs.ts";
 
 const dirs = await outputDirs();

@@ -5,7 +5,7 @@
  * Binning and the grid are the pure functions of src/distributions.ts.
  */
 import pl from "nodejs-polars";
-import { logHistogram, scoreGrid } from "../../src/distributions.ts";
+import { logHistogram, scoreGrid } from "../../src/report/distributions.ts";
 import { emit, outputDirs, readJsonIfExists, sig } from "./_outputs.ts";
 
 const dirs = await outputDirs();

@@ -7,8 +7,8 @@
  * `outOfRange` of src/report.ts). Prints `{"available": false}` before the model stage has run.
  */
 import pl from "nodejs-polars";
-import type { Scaler } from "../../src/features.ts";
-import { toModelScale } from "../../src/report.ts";
+import type { Scaler } from "../../src/score/scaler.ts";
+import { toModelScale } from "../../src/report/narrative.ts";
 import { emit, outputDirs, readJsonIfExists, sig } from "./_outputs.ts";
 
 const LIMIT = 4;

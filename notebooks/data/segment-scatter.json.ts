@@ -7,7 +7,7 @@
  * before the model stage has added the `cluster` column.
  */
 import pl from "nodejs-polars";
-import { stratifiedSample } from "../../src/report.ts";
+import { stratifiedSample } from "../../src/report/narrative.ts";
 import { emit, outputDirs, readJsonIfExists } from "./_outputs.ts";
 
 /** Most points drawn (an SVG scatter of more is slow on a phone and adds little). */

@@ -6,18 +6,12 @@
  *
  * @module
  */
-import { fileURLToPath } from "node:url";
-import { relative } from "node:path";
-import { resolveDataset, shortHash } from "../acquire.ts";
-import { loadSelectedDataset, parseDatasetArg } from "./args.ts";
+import { resolveDataset, shortHash } from "../acquire/resolve.ts";
+import { loadDataset } from "../config/registry.ts";
+import { parseOptions } from "../lib/args.ts";
+import { display, ROOT } from "../lib/paths.ts";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url)).replace(/\/$/, "");
-
-/** Shows a path relative to the workspace root when it lies below it. */
-function display(path: string): string {
-  const rel = relative(ROOT, path);
-  return rel.startsWith("..") ? path : rel;
-}
+const USAGE = "deno task data [--dataset <id | path/to/dataset.json>]";
 
 /** A duration for display: milliseconds below a second, else seconds. */
 function duration(ms: number): string {
@@ -25,13 +19,8 @@ function duration(ms: number): string {
 }
 
 async function main(args: string[]): Promise<void> {
-  const { rest } = parseDatasetArg(args);
-  if (rest.length > 0) {
-    throw new Error(
-      `unknown argument ${rest[0]} (usage: deno task data [--dataset <id | path.json>])`,
-    );
-  }
-  const ds = await loadSelectedDataset(args, ROOT);
+  const { values } = parseOptions(args, { dataset: { type: "string" } }, USAGE);
+  const ds = await loadDataset(values.dataset ?? null);
   console.log(`dataset ${ds.id}: ${ds.title}`);
   const t0 = performance.now();
   const rows: string[][] = [];

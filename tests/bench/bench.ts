@@ -8,10 +8,11 @@
  *
  * @module
  */
-import { parseRegistry } from "../../src/config.ts";
-import { resolveDataset } from "../../src/acquire.ts";
-import { forwardData, ingestAndClean, Progress, rfmStage, toArrays } from "../../src/pipeline.ts";
-import { modelStage } from "../../src/modelstage.ts";
+import { parseRegistry } from "../../src/config/dataset.ts";
+import { resolveDataset } from "../../src/acquire/resolve.ts";
+import { forwardData, ingestAndClean, rfmStage, toArrays } from "../../src/pipeline/stages.ts";
+import { Progress } from "../../src/pipeline/progress.ts";
+import { modelStage } from "../../src/pipeline/model_stage.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
 const runsArg = Deno.args.indexOf("--runs");

@@ -7,9 +7,9 @@
  * npx deno task test:e2e        # deno test -A tests/e2e/
  * ```
  *
- * Uses the built site in `$RFM_SITE_DIR` (default `reports/site`, read from the analysis outputs
- * in `$RFM_REPORTS_DIR`, default the site's parent folder); builds it first (with
- * notebooks/site.ts, from the existing analysis outputs) when it is missing, older than a file of
+ * Uses the built site of the dataset given after `--` (`-- --dataset cdnow`; default the
+ * registry's), `<reports>/site`; builds it first (with src/site/framework.ts, from the existing
+ * analysis outputs) when it is missing, older than a file of
  * `notebooks/` or of the reports folder, or when `RFM_E2E_REBUILD=1`. The site is served by a
  * small static server on 127.0.0.1 (port chosen by the system). For each of the 8 pages it
  * checks:
@@ -29,7 +29,7 @@
  * change within 50 ms (the figure is printed). Every page is also opened at a phone width of
  * 390 px (no console error, charts drawn, nothing but tables wider than the screen). It saves a
  * full-page screenshot of each page at 1280 px and at 390 px wide (`<page>.png`,
- * `<page>-phone.png`) in `reports/screenshots/` (`$RFM_SCREENSHOT_DIR`).
+ * `<page>-phone.png`) in `<reports>/screenshots/`.
  *
  * A second test builds the site twice (into temporary folders) and checks that the data files
  * (`_file/**.json`) of the two builds are byte-identical.
@@ -37,19 +37,22 @@
 import assert from "node:assert/strict";
 import { dirname, extname, isAbsolute, join, normalize, relative } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
-import { type LoyaltyModel, scoreCustomer, type ScoreOk } from "../../src/score.ts";
+import { type LoyaltyModel, scoreCustomer, type ScoreOk } from "../../src/score/score.ts";
+import { loadDataset } from "../../src/config/registry.ts";
+import { parseOptions } from "../../src/lib/args.ts";
+import { ROOT } from "../../src/lib/paths.ts";
+import { buildSite, planSite } from "../../src/site/framework.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
-const abs = (p: string) => (isAbsolute(p) ? p : join(ROOT, p));
-const SITE = abs(Deno.env.get("RFM_SITE_DIR") || "reports/site");
+/** The dataset under test: `deno test -A tests/e2e/ -- --dataset cdnow` (default: the registry's). */
+const SELECTOR =
+  parseOptions(Deno.args, { dataset: { type: "string" } }, "site_test.ts [--dataset ID]")
+    .values.dataset ?? null;
+const DATASET = await loadDataset(SELECTOR);
+const PLAN = planSite({ dataset: DATASET, selector: SELECTOR ?? undefined });
+const SITE = PLAN.site;
 /** The analysis outputs the site reports on (the model the widget must agree with). */
-const REPORTS = Deno.env.get("RFM_REPORTS_DIR")
-  ? abs(Deno.env.get("RFM_REPORTS_DIR")!)
-  : await import("../../notebooks/site.ts")
-    .then((m) => m.planSite({ siteDir: SITE }))
-    .then((p) => p.reports)
-    .catch(() => dirname(SITE));
-const SHOTS = abs(Deno.env.get("RFM_SCREENSHOT_DIR") || "reports/screenshots");
+const REPORTS = PLAN.reports;
+const SHOTS = join(PLAN.reports, "screenshots");
 const CHROMIUM = Deno.env.get("CHROMIUM_PATH") || "/usr/bin/chromium";
 const MAX_PAGE_BYTES = 2 * 1024 * 1024;
 
@@ -140,9 +143,8 @@ async function ensureSite(): Promise<void> {
     if (sources <= built) return;
     console.error(`site ${relative(ROOT, SITE)} is older than its sources: rebuilding`);
   }
-  const { buildSite } = await import("../../notebooks/site.ts");
   const t0 = performance.now();
-  await buildSite({ siteDir: SITE, quiet: true });
+  await buildSite({ dataset: DATASET, selector: SELECTOR ?? undefined, quiet: true });
   console.error(`site built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
 
@@ -584,7 +586,6 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const { buildSite } = await import("../../notebooks/site.ts");
     const tmp = await Deno.makeTempDir({ prefix: "rfm-site-twice-" });
     try {
       const dirs = [join(tmp, "a", "site"), join(tmp, "b", "site")];
@@ -592,7 +593,12 @@ Deno.test({
       for (const dir of dirs) {
         await Deno.mkdir(dirname(dir), { recursive: true });
         const t0 = performance.now();
-        await buildSite({ siteDir: dir, quiet: true });
+        await buildSite({
+          dataset: DATASET,
+          selector: SELECTOR ?? undefined,
+          siteDir: dir,
+          quiet: true,
+        });
         seconds.push(((performance.now() - t0) / 1000).toFixed(1));
       }
       console.error(`two site builds: ${seconds.join(" s and ")} s`);

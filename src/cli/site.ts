@@ -1,0 +1,49 @@
+/**
+ * `deno task site [--dataset <id | path.json>]` builds the report site from the existing analysis
+ * outputs; `deno task dev [--dataset …] [--port N]` runs Framework's live preview for editing the
+ * notebooks. See `src/site/framework.ts`.
+ *
+ * @module
+ */
+import { loadDataset } from "../config/registry.ts";
+import { intOption, parseOptions } from "../lib/args.ts";
+import { display } from "../lib/paths.ts";
+import { buildSite, previewSite } from "../site/framework.ts";
+
+const USAGE = "site.ts build|dev [--dataset <id | path/to/dataset.json>] [--port N]";
+
+async function main(args: string[]): Promise<void> {
+  const { values, positionals } = parseOptions(
+    args,
+    {
+      dataset: { type: "string" },
+      port: { type: "string" },
+    },
+    USAGE,
+    true,
+  );
+  const command = positionals[0] ?? "build";
+  if (positionals.length > 1 || (command !== "build" && command !== "dev")) {
+    throw new Error(`unknown command "${positionals.join(" ")}" (use build or dev)`);
+  }
+  const selector = values.dataset ?? null;
+  const dataset = await loadDataset(selector);
+  const options = { dataset, selector: selector ?? undefined };
+  if (command === "build") {
+    const t0 = performance.now();
+    const plan = await buildSite(options);
+    const s = ((performance.now() - t0) / 1000).toFixed(1);
+    console.error(`site: ${display(plan.site)} built in ${s} s`);
+  } else {
+    await previewSite({ ...options, port: intOption(values.port, "port", USAGE) });
+  }
+}
+
+if (import.meta.main) {
+  try {
+    await main(Deno.args);
+  } catch (e) {
+    console.error(`site: ${(e as Error).message}`);
+    Deno.exit(1);
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Command-line options, parsed strictly with `node:util`'s `parseArgs`: an unknown option, a
+ * missing value or a stray positional argument is an error that names it and shows the usage.
+ *
+ * @module
+ */
+import { parseArgs, type ParseArgsConfig } from "node:util";
+
+/** The option table of a command (as `parseArgs` takes it). */
+export type OptionSpec = NonNullable<ParseArgsConfig["options"]>;
+
+/** A command-line mistake; the message names the option and ends with the usage line. */
+export class UsageError extends Error {
+  constructor(message: string, usage: string) {
+    super(`${message}\nusage: ${usage}`);
+    this.name = "UsageError";
+  }
+}
+
+/**
+ * Parses `args` against `options` (strict; no positionals unless `positionals` is true).
+ *
+ * @example
+ * ```ts
+ * import { parseOptions } from "./args.ts";
+ * import { equal, throws } from "node:assert/strict";
+ * const spec = { dataset: { type: "string" }, "no-site": { type: "boolean" } } as const;
+ * const { values } = parseOptions(["--dataset", "cdnow"], spec, "build [--dataset ID]");
+ * equal(values.dataset, "cdnow");
+ * throws(() => parseOptions(["--datset", "x"], spec, "build"), /unknown option '--datset'/);
+ * ```
+ * @throws {UsageError} naming the offending option
+ */
+export function parseOptions<const T extends OptionSpec>(
+  args: string[],
+  options: T,
+  usage: string,
+  positionals = false,
+) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: positionals });
+  } catch (e) {
+    const raw = (e as Error).message;
+    // node:util's messages are long and mention "strict:false"; keep the part that names the option.
+    const unknown = raw.match(/Unknown option '([^']+)'/);
+    const positional = raw.match(/Unexpected argument '([^']+)'/);
+    const message = unknown
+      ? `unknown option '${unknown[1]}'`
+      : positional
+      ? `unexpected argument '${positional[1]}'`
+      : raw.split(/\.\s/)[0];
+    throw new UsageError(message, usage);
+  }
+}
+
+/** Reads a positive integer option value, or `undefined` when absent. */
+export function intOption(
+  value: string | undefined,
+  name: string,
+  usage: string,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) {
+    throw new UsageError(`--${name} needs a positive integer, got "${value.slice(0, 40)}"`, usage);
+  }
+  return n;
+}

@@ -1,0 +1,393 @@
+/**
+ * Loyalty scoring of one customer — the single scoring module shared by the build and the
+ * browser widget. It imports only pure modules (`features.ts`, `knn.ts` → `ml-knn`); no Deno,
+ * Node, file or network access.
+ *
+ * **Score.** The model gives probabilities for the ordered levels (lapsed, occasional, loyal).
+ * The score is `min + (max − min) · Σ_c P(c) · c / (C − 1)` rounded to an integer: the expected
+ * level rescaled to [min, max] (default 300–850). With three levels a sure "lapsed" scores 300, a
+ * sure "occasional" 575 and a sure "loyal" 850. It increases with every shift of probability
+ * towards a higher level, so it is monotonic in predicted loyalty.
+ *
+ * **Bands.** Fixed, equal-width cut points on the score scale, stored in the model: with the
+ * defaults A ≥ 740, B ≥ 630, C ≥ 520, D ≥ 410, E ≥ 300 (A best). A band is chosen from the
+ * rounded score, so a displayed score and its band always agree.
+ *
+ * **Input rules** (each violation is reported with its field name; nothing is ever NaN):
+ * - every model feature is required, except `avg_order_value`, which is derived as
+ *   `monetary / frequency` (the definition used for the customer table) when left out (and is
+ *   not reported as missing while monetary and frequency are given but invalid);
+ * - a value is a finite number (or bigint) or a numeric string such as `"12"` or `" 3.5 "`;
+ *   `"abc"`, `"1,234"`, `NaN`, `Infinity`, booleans, objects are rejected; `null`, `undefined`
+ *   and blank strings count as missing;
+ * - `recency_days`, `tenure_days`: ≥ 0 and ≤ {@link DEFAULT_LIMITS}.maxDays (36,525 = 100 years);
+ *   `tenure_days` ≥ `recency_days` (the first purchase cannot be more recent than the last);
+ * - `frequency`: a whole number ≥ 1 and ≤ maxFrequency (100,000 invoices);
+ * - `monetary`, `avg_order_value`: ≥ 0 and ≤ maxMoney (10,000,000 in the dataset's currency);
+ *   `avg_order_value` ≤ `monetary` (+0.01 for rounding), since frequency ≥ 1.
+ * Fields the model does not use are still checked when present; unknown fields are ignored.
+ *
+ * @module
+ */
+
+import { type Scaler, transformRow } from "./scaler.ts";
+import { indexFor, type KnnModel, predictOne } from "./neighbours.ts";
+
+/** A score band: customers with `minScore ≤ score ≤ maxScore` (rounded score). */
+export interface ScoreBand {
+  /** Band name, e.g. "A". */
+  name: string;
+  /** Lowest score in the band (inclusive). */
+  minScore: number;
+  /** Highest score in the band (inclusive for the top band, exclusive otherwise). */
+  maxScore: number;
+}
+
+/** Score scale of a model. */
+export interface ScoreScale {
+  /** Score of a certain lowest level. */
+  min: number;
+  /** Score of a certain highest level. */
+  max: number;
+  /** Weight of each level in the expected level, lowest first (c / (C − 1)). */
+  levelWeights: number[];
+  /** Bands, best first. */
+  bands: ScoreBand[];
+}
+
+/** Plausibility caps of the input checks (stored in the model so build and widget agree). */
+export interface InputLimits {
+  /** Largest recency or tenure in days. */
+  maxDays: number;
+  /** Largest number of invoices. */
+  maxFrequency: number;
+  /** Largest monetary value or average order value. */
+  maxMoney: number;
+}
+
+/** Default input caps. */
+export const DEFAULT_LIMITS: InputLimits = {
+  maxDays: 36525,
+  maxFrequency: 100000,
+  maxMoney: 10000000,
+};
+
+/** A fitted loyalty model (plain, JSON-serialisable data). */
+export interface LoyaltyModel {
+  /** Format tag. */
+  kind: "rfm-loyalty-knn";
+  /** Format version. */
+  version: 1;
+  /** Raw input features, in the order the scaler expects. */
+  features: string[];
+  /** Scaler fitted on the training customers. */
+  scaler: Scaler;
+  /** KNN over the standardised training customers (labels = level indices). */
+  knn: KnnModel;
+  /** Customer id per training point. */
+  customerIds: string[];
+  /** Level names, lowest first. */
+  levels: string[];
+  /** First day of the outcome window (features are from before it). */
+  cutoff: string;
+  /** First day after the outcome window. */
+  windowEnd: string;
+  /** Score scale and bands. */
+  score: ScoreScale;
+  /** Input caps. */
+  limits: InputLimits;
+}
+
+/** One invalid input field. */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** A neighbour shown with a score. */
+export interface ScoreNeighbour {
+  customer_id: string;
+  distance: number;
+  level: string;
+}
+
+/** Successful scoring. */
+export interface ScoreOk {
+  ok: true;
+  /** Predicted level name. */
+  level: string;
+  /** Predicted level index (0 = lowest). */
+  levelIndex: number;
+  /** Probability per level name. */
+  probabilities: Record<string, number>;
+  /** Integer score on the model's scale. */
+  score: number;
+  /** Band name. */
+  band: string;
+  /** The k nearest training customers, nearest first. */
+  neighbours: ScoreNeighbour[];
+}
+
+/** Failed scoring: the invalid fields. */
+export interface ScoreError {
+  ok: false;
+  errors: FieldError[];
+}
+
+/** Result of {@link scoreCustomer}. */
+export type ScoreResult = ScoreOk | ScoreError;
+
+/**
+ * Equal-width bands over [min, max], best first: band i (0 = best) starts at
+ * `min + (B − 1 − i) · (max − min) / B`.
+ *
+ * @param min lowest score
+ * @param max highest score
+ * @param names band names, best first (at least one)
+ */
+export function makeBands(min: number, max: number, names: readonly string[]): ScoreBand[] {
+  const b = names.length;
+  if (b < 1) throw new RangeError("need at least one band");
+  if (!(max > min)) throw new RangeError("max must exceed min");
+  const w = (max - min) / b;
+  return names.map((name, i) => ({
+    name,
+    minScore: i === b - 1 ? min : min + (b - 1 - i) * w,
+    maxScore: i === 0 ? max : min + (b - i) * w,
+  }));
+}
+
+/**
+ * The score scale for `levels` levels.
+ *
+ * @param min lowest score (default 300)
+ * @param max highest score (default 850)
+ * @param bandNames band names, best first (default A–E)
+ * @param levels number of levels (default 3)
+ */
+export function makeScoreScale(
+  min = 300,
+  max = 850,
+  bandNames: readonly string[] = ["A", "B", "C", "D", "E"],
+  levels = 3,
+): ScoreScale {
+  if (!Number.isInteger(levels) || levels < 2) throw new RangeError("need at least two levels");
+  return {
+    min,
+    max,
+    levelWeights: Array.from({ length: levels }, (_, c) => c / (levels - 1)),
+    bands: makeBands(min, max, bandNames),
+  };
+}
+
+/**
+ * Score and band from level probabilities.
+ *
+ * @param scale score scale
+ * @param probabilities probability per level, lowest first
+ * @returns `exact` (unrounded score, for ranking), `score` (rounded) and `band`
+ */
+export function scoreFromProbabilities(
+  scale: ScoreScale,
+  probabilities: readonly number[],
+): { exact: number; score: number; band: string } {
+  let expected = 0;
+  for (let c = 0; c < probabilities.length; c++) {
+    expected += probabilities[c] * scale.levelWeights[c];
+  }
+  expected = Math.min(1, Math.max(0, expected));
+  const exact = scale.min + (scale.max - scale.min) * expected;
+  const score = Math.round(exact);
+  return { exact, score, band: bandOf(scale, score) };
+}
+
+/**
+ * The band of a score (the best band whose `minScore` it reaches; the lowest band otherwise).
+ *
+ * @param scale score scale
+ * @param score score
+ */
+export function bandOf(scale: ScoreScale, score: number): string {
+  for (const b of scale.bands) if (score >= b.minScore) return b.name;
+  return scale.bands[scale.bands.length - 1].name;
+}
+
+const NUMERIC = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+type Parsed = { kind: "missing" } | { kind: "error"; message: string } | {
+  kind: "ok";
+  value: number;
+};
+
+function parseNumber(field: string, v: unknown): Parsed {
+  if (v === undefined || v === null) return { kind: "missing" };
+  if (typeof v === "string") {
+    const t = v.trim();
+    if (t === "") return { kind: "missing" };
+    if (!NUMERIC.test(t)) {
+      return { kind: "error", message: `${field} must be a number (got "${v}")` };
+    }
+    const n = Number(t);
+    if (!Number.isFinite(n)) return { kind: "error", message: `${field} must be a finite number` };
+    return { kind: "ok", value: n };
+  }
+  if (typeof v === "bigint") v = Number(v);
+  if (typeof v === "number") {
+    if (Number.isNaN(v)) return { kind: "error", message: `${field} must be a number (got NaN)` };
+    if (!Number.isFinite(v)) {
+      return { kind: "error", message: `${field} must be a finite number (got ${v})` };
+    }
+    return { kind: "ok", value: v };
+  }
+  return { kind: "error", message: `${field} must be a number (got ${typeName(v)})` };
+}
+
+function typeName(v: unknown): string {
+  return Array.isArray(v) ? "an array" : typeof v === "object" ? "an object" : `a ${typeof v}`;
+}
+
+/** Check of a number of days (recency, tenure). */
+function dayCheck(v: number, l: InputLimits): string | null {
+  return v < 0
+    ? "must not be negative"
+    : v > l.maxDays
+    ? `must be at most ${l.maxDays} days (100 years)`
+    : null;
+}
+
+const FIELD_CHECKS: Record<string, (v: number, l: InputLimits) => string | null> = {
+  recency_days: dayCheck,
+  tenure_days: dayCheck,
+  frequency: (v, l) =>
+    !Number.isInteger(v) || v < 1
+      ? "must be a whole number of invoices, at least 1"
+      : v > l.maxFrequency
+      ? `must be at most ${l.maxFrequency}`
+      : null,
+  monetary: (v, l) =>
+    v < 0 ? "must not be negative" : v > l.maxMoney ? `must be at most ${l.maxMoney}` : null,
+  avg_order_value: (v, l) =>
+    v < 0 ? "must not be negative" : v > l.maxMoney ? `must be at most ${l.maxMoney}` : null,
+};
+
+/**
+ * Validates raw input against a model's features.
+ *
+ * @param model loyalty model (for its features and limits)
+ * @param input field values (numbers or numeric strings)
+ * @returns the feature values in `model.features` order, or the field errors
+ */
+export function validateInput(
+  model: Pick<LoyaltyModel, "features" | "limits">,
+  input: Readonly<Record<string, unknown>>,
+): { ok: true; values: number[] } | { ok: false; errors: FieldError[] } {
+  const errors: FieldError[] = [];
+  const values: Record<string, number> = {};
+  const limits = model.limits;
+  const fields = [...model.features];
+  for (const f of Object.keys(FIELD_CHECKS)) {
+    if (!fields.includes(f) && input[f] !== undefined) fields.push(f);
+  }
+  const needed = new Set(model.features);
+  const missing: string[] = [];
+  const given = new Set<string>();
+  for (const field of fields) {
+    const p = parseNumber(field, input?.[field]);
+    if (p.kind === "missing") {
+      if (needed.has(field)) missing.push(field);
+      continue;
+    }
+    given.add(field);
+    if (p.kind === "error") {
+      errors.push({ field, message: p.message });
+      continue;
+    }
+    const check = FIELD_CHECKS[field];
+    const problem = check ? check(p.value, limits) : null;
+    if (problem) errors.push({ field, message: `${field} ${problem} (got ${p.value})` });
+    else values[field] = p.value;
+  }
+  for (const field of missing) {
+    if (
+      field === "avg_order_value" && values.monetary !== undefined &&
+      values.frequency !== undefined
+    ) {
+      values.avg_order_value = values.monetary / values.frequency;
+      continue;
+    }
+    // Derivable once monetary and frequency (given, but invalid) are fixed: their errors suffice.
+    if (field === "avg_order_value" && given.has("monetary") && given.has("frequency")) continue;
+    const hint = field === "avg_order_value" ? " (or give monetary and frequency)" : "";
+    errors.push({ field, message: `${field} is required${hint}` });
+  }
+  if (
+    values.recency_days !== undefined && values.tenure_days !== undefined &&
+    values.tenure_days < values.recency_days
+  ) {
+    errors.push({
+      field: "tenure_days",
+      message: `tenure_days (${values.tenure_days}) must be at least recency_days ` +
+        `(${values.recency_days}): the first purchase cannot be after the last`,
+    });
+  }
+  if (
+    values.avg_order_value !== undefined && values.monetary !== undefined &&
+    values.avg_order_value > values.monetary + 0.01
+  ) {
+    errors.push({
+      field: "avg_order_value",
+      message: `avg_order_value (${values.avg_order_value}) cannot exceed monetary ` +
+        `(${values.monetary}) since every customer has at least one invoice`,
+    });
+  }
+  if (errors.length > 0) return { ok: false, errors };
+  return { ok: true, values: model.features.map((f) => values[f]) };
+}
+
+/**
+ * Scores one customer.
+ *
+ * @param model fitted loyalty model (possibly re-created from its JSON)
+ * @param input raw field values: every model feature (see the module rules)
+ * @returns level, probabilities, score, band and neighbours, or the field errors
+ */
+export function scoreCustomer(
+  model: LoyaltyModel,
+  input: Readonly<Record<string, unknown>>,
+): ScoreResult {
+  const valid = validateInput(model, input ?? {});
+  if (!valid.ok) return { ok: false, errors: valid.errors };
+  const z = transformRow(model.scaler, valid.values);
+  const pred = predictOne(model.knn, z);
+  const probabilities: Record<string, number> = {};
+  model.levels.forEach((name, c) => (probabilities[name] = pred.probabilities[c]));
+  const { score, band } = scoreFromProbabilities(model.score, pred.probabilities);
+  return {
+    ok: true,
+    level: model.levels[pred.label],
+    levelIndex: pred.label,
+    probabilities,
+    score,
+    band,
+    neighbours: pred.neighbours.map((nb) => ({
+      customer_id: model.customerIds[nb.index],
+      distance: nb.distance,
+      level: model.levels[nb.label],
+    })),
+  };
+}
+
+/**
+ * Scores many customers (the neighbour index is built once per model and reused).
+ *
+ * @param model fitted loyalty model
+ * @param inputs raw field values per customer
+ * @returns one {@link ScoreResult} per input, in order
+ */
+export function scoreMany(
+  model: LoyaltyModel,
+  inputs: readonly Readonly<Record<string, unknown>>[],
+): ScoreResult[] {
+  indexFor(model.knn);
+  return inputs.map((input) => scoreCustomer(model, input));
+}

@@ -1,0 +1,125 @@
+import assert from "node:assert/strict";
+import {
+  adjustedRandIndex,
+  chooseK,
+  clusterNames,
+  clusterProfiles,
+  crossTab,
+  fitKMeans,
+  median,
+  orderClusters,
+  silhouette,
+  silhouetteScores,
+  stability,
+  sweepK,
+} from "../../src/model/kmeans.ts";
+import { createRng, normal, shuffle } from "../../src/model/random.ts";
+
+const close = (a: number, b: number, eps = 1e-12) =>
+  assert.ok(Math.abs(a - b) <= eps, `${a} vs ${b}`);
+
+/** Four well-separated Gaussian clusters in 3-D, rows in shuffled order. */
+function planted(nPer: number, seed: number) {
+  const rng = createRng(seed);
+  const centres = [[0, 0, 0], [12, 0, 0], [0, 12, 0], [0, 0, 12]];
+  const rows: { p: number[]; g: number }[] = [];
+  centres.forEach((c, g) => {
+    for (let i = 0; i < nPer; i++) rows.push({ p: c.map((x) => x + 0.7 * normal(rng)), g });
+  });
+  const s = shuffle(rows, rng);
+  return { points: s.map((r) => r.p), truth: s.map((r) => r.g) };
+}
+
+Deno.test("planted clusters are recovered exactly (ARI = 1) and k = 4 is chosen", () => {
+  const { points, truth } = planted(80, 1);
+  const fit = fitKMeans(points, 4, { restarts: 5, seed: 3 });
+  assert.equal(adjustedRandIndex(fit.labels, truth), 1);
+  assert.equal(fit.emptyClusters, 0);
+  const { sweep, fits } = sweepK(points, { kMin: 2, kMax: 6, restarts: 4, seed: 3 });
+  assert.deepEqual(sweep.map((r) => r.k), [2, 3, 4, 5, 6]);
+  assert.equal(chooseK(sweep).k, 4);
+  assert.equal(adjustedRandIndex(fits[2].labels, truth), 1);
+  // inertia falls with k
+  for (let i = 1; i < sweep.length; i++) assert.ok(sweep[i].inertia < sweep[i - 1].inertia);
+  // silhouette on a fixed sample also picks 4, deterministically
+  const a = sweepK(points, { kMin: 2, kMax: 6, restarts: 4, seed: 3, silhouetteSample: 100 });
+  const b = sweepK(points, { kMin: 2, kMax: 6, restarts: 4, seed: 3, silhouetteSample: 100 });
+  assert.deepEqual(a, b);
+  assert.equal(chooseK(a.sweep).k, 4);
+  assert.equal(chooseK(a.sweep, 3).k, 3); // configuration override
+});
+
+Deno.test("fitKMeans is deterministic for a seed", () => {
+  const { points } = planted(30, 2);
+  assert.deepEqual(
+    fitKMeans(points, 3, { restarts: 3, seed: 9 }),
+    fitKMeans(points, 3, { restarts: 3, seed: 9 }),
+  );
+});
+
+Deno.test("stability of planted clusters: every pairwise ARI is 1", () => {
+  const { points } = planted(40, 3);
+  const s = stability(points, 4, 3, { restarts: 4, seed: 5 });
+  assert.equal(s.seeds.length, 3);
+  assert.equal(s.seeds[0], 5);
+  assert.equal(s.pairwise.length, 3);
+  assert.equal(s.mean, 1);
+  assert.equal(s.min, 1);
+  const first = fitKMeans(points, 4, { restarts: 4, seed: 5 });
+  assert.deepEqual(stability(points, 4, 3, { restarts: 4, seed: 5 }, first), s);
+});
+
+Deno.test("silhouette: hand-computed 1-D example, singletons, one cluster", () => {
+  // points 0,1 | 4,5: s(0) = (4.5-1)/4.5, s(1) = (3.5-1)/3.5, symmetric → (7/9 + 5/7) / 2
+  const pts = [[0], [1], [4], [5]];
+  close(silhouette(pts, [0, 0, 1, 1]), (7 / 9 + 5 / 7) / 2);
+  // a singleton scores 0: points 0 | 1,5 → s(0)=0; s(1): a=4, b=1 → -3/4; s(5): a=4, b=5 → 1/5
+  close(silhouette([[0], [1], [5]], [0, 1, 1]), (0 - 0.75 + 0.2) / 3);
+  assert.equal(silhouette(pts, [0, 0, 0, 0]), 0);
+  const many = silhouetteScores(pts, [[0, 0, 1, 1], [0, 1, 1, 1]]);
+  close(many[0], silhouette(pts, [0, 0, 1, 1]));
+  close(many[1], silhouette(pts, [0, 1, 1, 1]));
+});
+
+Deno.test("adjusted Rand index: hand-computed values", () => {
+  assert.equal(adjustedRandIndex([0, 0, 1, 1], [1, 1, 0, 0]), 1);
+  close(adjustedRandIndex([0, 0, 1, 1], [0, 0, 1, 2]), 4 / 7);
+  close(adjustedRandIndex([0, 0, 1, 1], [0, 1, 0, 1]), -0.5);
+  assert.equal(adjustedRandIndex([0, 0, 0], [1, 1, 1]), 1);
+  assert.throws(() => adjustedRandIndex([0], [0, 1]), RangeError);
+});
+
+Deno.test("orderClusters ranks by mean value; names come from the rank", () => {
+  const { rank, meanValue } = orderClusters([0, 0, 1, 1, 2], 3, [5, 5, 1, 1, 3]);
+  assert.deepEqual(rank, [2, 0, 1]);
+  assert.deepEqual(meanValue, [1, 3, 5]);
+  assert.deepEqual(clusterNames(4), ["Dormant", "Occasional", "Regular", "VIP"]);
+  for (let k = 2; k <= 10; k++) {
+    const names = clusterNames(k);
+    assert.equal(names.length, k);
+    assert.equal(new Set(names).size, k);
+  }
+  assert.deepEqual(clusterNames(12).slice(0, 2), ["Tier 1 (lowest)", "Tier 2"]);
+  assert.equal(clusterNames(12)[11], "Tier 12 (highest)");
+});
+
+Deno.test("profiles and cross-tab", () => {
+  const clusters = [0, 0, 1, 1, 1];
+  const names = ["Low", "High"];
+  const p = clusterProfiles(clusters, names, {
+    recency_days: [100, 200, 1, 3, 5],
+    frequency: [1, 1, 4, 6, 8],
+    monetary: [10, 30, 100, 200, 660],
+  });
+  assert.deepEqual(p.map((c) => c.size), [2, 3]);
+  close(p[0].share, 0.4);
+  close(p[0].revenueShare!, 40 / 1000);
+  close(p[1].revenueShare!, 960 / 1000);
+  assert.equal(p[0].medianRecencyDays, 150);
+  assert.equal(p[1].medianFrequency, 6);
+  assert.equal(p[1].medianMonetary, 200);
+  assert.equal(median([]), null);
+  const t = crossTab(clusters, names, ["b", "a", "a", "b", "a"]);
+  assert.deepEqual(t.columns, ["a", "b"]);
+  assert.deepEqual(t.counts, [[1, 1], [2, 1]]);
+});

@@ -1,0 +1,152 @@
+/**
+ * Tests of the all-or-nothing output set (src/outputs.ts) and the atomic write helpers it uses.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { OutputSet } from "../../src/pipeline/outputs.ts";
+import { sha256, tempPathFor, toJson, writeFileAtomic } from "../../src/lib/files.ts";
+
+async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "outputs_test_" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Every file below `dir`, relative, sorted. */
+function listFiles(dir: string, prefix = ""): string[] {
+  const out: string[] = [];
+  for (const e of Deno.readDirSync(dir)) {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isDirectory) out.push(...listFiles(join(dir, e.name), rel));
+    else out.push(rel);
+  }
+  return out.sort();
+}
+
+const read = (p: string) => Deno.readTextFileSync(p);
+
+Deno.test("outputs: commit writes every staged file (text, bytes, JSON, writer) and returns the targets", async () => {
+  await withTempDir(async (dir) => {
+    const out = new OutputSet(dir);
+    out.add("reports/a.txt", "hello\n");
+    out.add("data/processed/b.bin", new Uint8Array([1, 2, 3]));
+    out.addJson("reports/c.json", { b: 1, a: [1, 2] });
+    out.addWriter("data/processed/d.txt", (tmp) => Deno.writeTextFileSync(tmp, "from a writer"));
+    assert.deepEqual(out.paths(), [
+      "reports/a.txt",
+      "data/processed/b.bin",
+      "reports/c.json",
+      "data/processed/d.txt",
+    ]);
+    // Nothing is written before the commit.
+    assert.deepEqual(listFiles(dir), []);
+    const targets = await out.commit();
+    assert.deepEqual(targets, out.paths().map((p) => join(dir, p)));
+    assert.deepEqual(listFiles(dir), [
+      "data/processed/b.bin",
+      "data/processed/d.txt",
+      "reports/a.txt",
+      "reports/c.json",
+    ]);
+    assert.equal(read(join(dir, "reports/a.txt")), "hello\n");
+    assert.deepEqual(
+      Deno.readFileSync(join(dir, "data/processed/b.bin")),
+      new Uint8Array([1, 2, 3]),
+    );
+    assert.equal(
+      read(join(dir, "reports/c.json")),
+      '{\n  "b": 1,\n  "a": [\n    1,\n    2\n  ]\n}\n',
+    );
+    assert.equal(read(join(dir, "data/processed/d.txt")), "from a writer");
+  });
+});
+
+Deno.test("outputs: commit replaces previous contents; re-staging a path keeps the last", async () => {
+  await withTempDir(async (dir) => {
+    Deno.writeTextFileSync(join(dir, "x.txt"), "old");
+    const out = new OutputSet(dir);
+    out.add("x.txt", "first");
+    out.add("x.txt", "second");
+    assert.deepEqual(out.paths(), ["x.txt"]);
+    await out.commit();
+    assert.equal(read(join(dir, "x.txt")), "second");
+    assert.deepEqual(listFiles(dir), ["x.txt"]);
+  });
+});
+
+Deno.test("outputs: when a writer throws, no target is created or changed and no temp file is left", async () => {
+  await withTempDir(async (dir) => {
+    Deno.mkdirSync(join(dir, "reports"));
+    Deno.writeTextFileSync(join(dir, "reports/keep.txt"), "previous keep");
+    Deno.writeTextFileSync(join(dir, "reports/also.json"), "previous also");
+    const before = listFiles(dir);
+    const out = new OutputSet(dir);
+    out.add("reports/keep.txt", "NEW keep"); // staged before the failure
+    out.add("reports/new.txt", "NEW file"); // a target that does not exist yet
+    out.addWriter("reports/half.parquet", (tmp) => {
+      Deno.writeTextFileSync(tmp, "half written"); // leaves a partial temp file, then fails
+      throw new Error("disk full");
+    });
+    out.addJson("reports/also.json", { never: true }); // after the failure
+    await assert.rejects(() => out.commit(), /disk full/);
+    assert.deepEqual(listFiles(dir), before);
+    assert.equal(read(join(dir, "reports/keep.txt")), "previous keep");
+    assert.equal(read(join(dir, "reports/also.json")), "previous also");
+  });
+});
+
+Deno.test("outputs: an async writer that rejects also leaves everything untouched", async () => {
+  await withTempDir(async (dir) => {
+    Deno.writeTextFileSync(join(dir, "a.csv"), "old a");
+    const out = new OutputSet(dir);
+    out.add("a.csv", "new a");
+    out.addWriter("b.parquet", async (tmp) => {
+      await Deno.writeTextFile(tmp, "partial");
+      await Promise.reject(new Error("polars failed"));
+    });
+    await assert.rejects(() => out.commit(), /polars failed/);
+    assert.deepEqual(listFiles(dir), ["a.csv"]);
+    assert.equal(read(join(dir, "a.csv")), "old a");
+  });
+});
+
+// Regression, fixed (src/outputs.ts, commit, rename loop): the renames run outside the try/catch, so when one
+// rename fails (here the target is an existing directory), the temporary files of it and of
+// every later entry are left behind, and the targets renamed before it have already been
+// replaced — the commit is neither all-or-nothing nor clean in that phase.
+Deno.test("outputs: a failing rename leaves no temp files and earlier targets unchanged", async () => {
+  await withTempDir(async (dir) => {
+    Deno.writeTextFileSync(join(dir, "first.txt"), "old first");
+    Deno.mkdirSync(join(dir, "blocked.txt")); // a directory where a file should go
+    const out = new OutputSet(dir);
+    out.add("first.txt", "new first");
+    out.add("blocked.txt", "cannot land");
+    out.add("third.txt", "new third");
+    await assert.rejects(() => out.commit());
+    const leftovers = listFiles(dir).filter((p) => p.includes(".tmp-"));
+    assert.deepEqual(leftovers, []);
+    assert.equal(read(join(dir, "first.txt")), "old first");
+  });
+});
+
+Deno.test("io: tempPathFor is unique, beside its target, and hidden", () => {
+  const a = tempPathFor("/x/y/out.json");
+  const b = tempPathFor("/x/y/out.json");
+  assert.notEqual(a, b);
+  assert.ok(a.startsWith("/x/y/.tmp-out.json."), a);
+  assert.equal(toJson({ a: 1 }), '{\n  "a": 1\n}\n');
+  assert.equal(sha256("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+});
+
+Deno.test("io: writeFileAtomic creates folders and replaces content", async () => {
+  await withTempDir(async (dir) => {
+    const p = join(dir, "deep/er/file.txt");
+    await writeFileAtomic(p, "one");
+    await writeFileAtomic(p, "two");
+    assert.equal(read(p), "two");
+    assert.deepEqual(listFiles(dir), ["deep/er/file.txt"]);
+  });
+});
