@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { FEATURE_NAMES } from "./features.ts";
 
 /** Canonical transaction columns that a source file may map. */
 export const MAPPABLE_COLUMNS = [
@@ -430,14 +431,8 @@ export const DEFAULT_MODEL: ModelConfig = {
   score: { min: 300, max: 850, bands: ["A", "B", "C", "D", "E"] },
 };
 
-/** Customer feature names the models can use. */
-export const MODEL_FEATURES = [
-  "recency_days",
-  "frequency",
-  "monetary",
-  "tenure_days",
-  "avg_order_value",
-];
+/** Customer feature names the models can use (from the feature registry). */
+export const MODEL_FEATURES: readonly string[] = FEATURE_NAMES;
 
 function parseModel(v: Json, key: string): ModelConfig {
   const o = v === undefined ? {} : obj(v, key);

@@ -8,3 +8,5 @@
  */
 export * from "../score/score.ts";
 export * from "../report/narrative.ts";
+export * from "../config/features.ts";
+export * from "../lib/time.ts";

@@ -35,7 +35,7 @@
  * (`_file/**.json`) of the two builds are byte-identical.
  */
 import assert from "node:assert/strict";
-import { dirname, extname, isAbsolute, join, normalize, relative } from "node:path";
+import { dirname, extname, join, normalize, relative } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { type LoyaltyModel, scoreCustomer, type ScoreOk } from "../../src/score/score.ts";
 import { loadDataset } from "../../src/config/registry.ts";
