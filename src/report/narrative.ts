@@ -9,6 +9,7 @@
  */
 
 import type { Scaler } from "../score/scaler.ts";
+import { daysBetween } from "../lib/time.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Deterministic sampling
@@ -113,25 +114,6 @@ export function stratifiedSample(
 
 // ---------------------------------------------------------------------------------------------
 // The forward model's time line
-
-const DAY_MS = 86_400_000;
-
-/**
- * Whole days from ISO date `a` to ISO date `b` (negative when `b` is earlier); only the first
- * ten characters (YYYY-MM-DD) are read, as UTC calendar days.
- *
- * @param a start date, e.g. "2010-12-01"
- * @param b end date
- * @throws {RangeError} when a date does not parse
- */
-export function daysBetween(a: string, b: string): number {
-  const t = (s: string) => {
-    const v = Date.parse(`${String(s).slice(0, 10)}T00:00:00Z`);
-    if (Number.isNaN(v)) throw new RangeError(`not an ISO date: "${s}"`);
-    return v;
-  };
-  return Math.round((t(b) - t(a)) / DAY_MS);
-}
 
 /** The two periods of the forward-looking loyalty model. */
 export interface ForwardPeriods {

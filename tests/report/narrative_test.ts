@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
+import { daysBetween } from "../../src/lib/time.ts";
 import {
   bandTrend,
-  daysBetween,
   forwardPeriods,
   fromModelScale,
   gainsCurve,
