@@ -10,36 +10,27 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { dirname } from "node:path";
 
-let counter = 0;
-
-/** A unique temporary path in the same folder as `path` (so that rename is atomic). */
+/**
+ * A unique temporary path in the same folder as `path` (so that a rename onto `path` is atomic),
+ * hidden (`.tmp-` prefix) and tagged with the process id and a random suffix.
+ */
 export function tempPathFor(path: string): string {
-  counter += 1;
   const dir = dirname(path);
   const base = path.slice(dir.length + 1);
-  return `${dir}/.tmp-${base}.${Deno.pid}.${counter}`;
+  return `${dir}/.tmp-${base}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}`;
+}
+
+/** Writes text or bytes to a path (not atomically: use it for temporary paths). */
+export async function writeData(path: string, data: string | Uint8Array): Promise<void> {
+  if (typeof data === "string") await Deno.writeTextFile(path, data);
+  else await Deno.writeFile(path, data);
 }
 
 /**
- * Writes `data` to `path` atomically: a temporary file in the same folder, then a rename.
- * Creates the folder when needed.
- */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  await Deno.mkdir(dirname(path), { recursive: true });
-  const tmp = tempPathFor(path);
-  try {
-    if (typeof data === "string") await Deno.writeTextFile(tmp, data);
-    else await Deno.writeFile(tmp, data);
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
-  }
-}
-
-/**
- * Runs `write(tmp)` to produce a file at a temporary path, then renames it onto `path`.
- * Use it for writers that only take a path (such as polars' `writeParquet`).
+ * The one atomic writer: runs `write(tmp)` to produce a file at a temporary path beside `path`,
+ * then renames it onto `path`; on failure the temporary file is removed and `path` is untouched.
+ * Creates the folder when needed. Use it directly for writers that only take a path (such as
+ * polars' `writeParquet`).
  */
 export async function writeWithAtomicRename(
   path: string,
@@ -54,6 +45,22 @@ export async function writeWithAtomicRename(
     await Deno.remove(tmp).catch(() => {});
     throw e;
   }
+}
+
+/** Writes `data` to `path` atomically ({@link writeWithAtomicRename}). */
+export function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  return writeWithAtomicRename(path, (tmp) => writeData(tmp, data));
+}
+
+/**
+ * Replaces the folder `target` by the folder `staged` (removes the old one, then renames the new
+ * one into place). A missing `target` is fine.
+ */
+export async function replaceDir(staged: string, target: string): Promise<void> {
+  await Deno.remove(target, { recursive: true }).catch((e) => {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  });
+  await Deno.rename(staged, target);
 }
 
 /** Stable JSON text: two-space indent and a final newline. */

@@ -9,7 +9,7 @@
  * @module
  */
 import { dirname, resolve } from "node:path";
-import { tempPathFor, toJson } from "../lib/files.ts";
+import { tempPathFor, toJson, writeData } from "../lib/files.ts";
 
 type Writer = (tmpPath: string) => void | Promise<void>;
 
@@ -22,10 +22,7 @@ export class OutputSet {
 
   /** Stages text or bytes at `path` (relative to the root). */
   add(path: string, data: string | Uint8Array): void {
-    this.#entries.set(path, async (tmp) => {
-      if (typeof data === "string") await Deno.writeTextFile(tmp, data);
-      else await Deno.writeFile(tmp, data);
-    });
+    this.#entries.set(path, (tmp) => writeData(tmp, data));
   }
 
   /** Stages a value as stable JSON at `path`. */

@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { median } from "../lib/stats.ts";
 
 /** One histogram bin: the half-open interval [x0, x1) and how many values fell in it. */
 export interface Bin {
@@ -259,17 +260,9 @@ export function scoreGrid(
         col: c,
         count: g.length,
         mean: g.length ? g.reduce((s, v) => s + v, 0) / g.length : null,
-        median: g.length ? median(g) : null,
+        median: median(g),
       });
     }
   }
   return cells;
-}
-
-/** Median of finite numbers (mean of the two middle values for an even count); NaN when empty. */
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return NaN;
-  const s = Float64Array.from(values).sort();
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }

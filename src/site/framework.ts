@@ -14,7 +14,7 @@
 import { dirname, join, relative, resolve } from "node:path";
 import type { DatasetConfig } from "../config/dataset.ts";
 import { isDatasetPath } from "../config/registry.ts";
-import { exists, writeJsonAtomic } from "../lib/files.ts";
+import { exists, replaceDir, writeJsonAtomic } from "../lib/files.ts";
 import { display, ROOT } from "../lib/paths.ts";
 import { readLockedVersions } from "../lib/provenance.ts";
 import { bundleBrowserModules } from "./bundle.ts";
@@ -163,10 +163,7 @@ export async function buildSite(options: SiteOptions): Promise<SiteContext> {
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
     throw new Error(`site build failed (observable build exited with ${status.code})`);
   }
-  await Deno.remove(plan.site, { recursive: true }).catch((e) => {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-  });
-  await Deno.rename(tmp, plan.site);
+  await replaceDir(tmp, plan.site);
   return plan;
 }
 

@@ -1,10 +1,9 @@
 /**
- * Tests of the all-or-nothing output set (src/outputs.ts) and the atomic write helpers it uses.
+ * Tests of the all-or-nothing output set (src/pipeline/outputs.ts).
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { OutputSet } from "../../src/pipeline/outputs.ts";
-import { sha256, tempPathFor, toJson, writeFileAtomic } from "../../src/lib/files.ts";
 
 async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "outputs_test_" });
@@ -129,24 +128,5 @@ Deno.test("outputs: a failing rename leaves no temp files and earlier targets un
     const leftovers = listFiles(dir).filter((p) => p.includes(".tmp-"));
     assert.deepEqual(leftovers, []);
     assert.equal(read(join(dir, "first.txt")), "old first");
-  });
-});
-
-Deno.test("io: tempPathFor is unique, beside its target, and hidden", () => {
-  const a = tempPathFor("/x/y/out.json");
-  const b = tempPathFor("/x/y/out.json");
-  assert.notEqual(a, b);
-  assert.ok(a.startsWith("/x/y/.tmp-out.json."), a);
-  assert.equal(toJson({ a: 1 }), '{\n  "a": 1\n}\n');
-  assert.equal(sha256("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-});
-
-Deno.test("io: writeFileAtomic creates folders and replaces content", async () => {
-  await withTempDir(async (dir) => {
-    const p = join(dir, "deep/er/file.txt");
-    await writeFileAtomic(p, "one");
-    await writeFileAtomic(p, "two");
-    assert.equal(read(p), "two");
-    assert.deepEqual(listFiles(dir), ["deep/er/file.txt"]);
   });
 });

@@ -7,7 +7,6 @@ import {
   histogram,
   logEdges,
   logHistogram,
-  median,
   positiveRange,
   scoreGrid,
 } from "../../src/report/distributions.ts";
@@ -82,10 +81,4 @@ Deno.test("scoreGrid: all cells present, means and medians per cell", () => {
   assert.deepEqual(cells[3], { row: 2, col: 2, count: 2, mean: 6, median: 6 });
   assert.throws(() => scoreGrid([0], [1], [1], 2), RangeError);
   assert.throws(() => scoreGrid([1], [1, 2], [1], 2), RangeError);
-});
-
-Deno.test("median", () => {
-  assert.equal(median([3, 1, 2]), 2);
-  assert.equal(median([4, 1, 2, 3]), 2.5);
-  assert.ok(Number.isNaN(median([])));
 });

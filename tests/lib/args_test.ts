@@ -1,0 +1,53 @@
+/**
+ * Command-line options are strict: an unknown option, a missing value or a stray argument is an
+ * error naming it, in the helper and through a real entry point (which fails before any work).
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { intOption, parseOptions, UsageError } from "../../src/lib/args.ts";
+import { ROOT } from "../../src/lib/paths.ts";
+
+const SPEC = {
+  dataset: { type: "string" },
+  "no-site": { type: "boolean", default: false },
+} as const;
+
+Deno.test("parseOptions: values, defaults and strict errors that name the option", () => {
+  const { values } = parseOptions(["--dataset=cdnow"], SPEC, "build");
+  assert.equal(values.dataset, "cdnow");
+  assert.equal(values["no-site"], false);
+  assert.throws(() => parseOptions(["--datset", "x"], SPEC, "build [--dataset ID]"), (e) => {
+    assert.ok(e instanceof UsageError);
+    assert.match(e.message, /^unknown option '--datset'\nusage: build \[--dataset ID\]$/);
+    return true;
+  });
+  assert.throws(
+    () => parseOptions(["--dataset"], SPEC, "build"),
+    /'--dataset <value>' argument missing/,
+  );
+  assert.throws(() => parseOptions(["extra"], SPEC, "build"), /unexpected argument 'extra'/);
+  assert.deepEqual(parseOptions(["dev"], SPEC, "site", true).positionals, ["dev"]);
+});
+
+Deno.test("intOption: positive integers only", () => {
+  assert.equal(intOption("3000", "port", "dev"), 3000);
+  assert.equal(intOption(undefined, "port", "dev"), undefined);
+  for (const bad of ["0", "-1", "2.5", "abc", ""]) {
+    assert.throws(() => intOption(bad, "port", "dev"), /--port needs a positive integer/);
+  }
+});
+
+for (const cli of ["build", "data", "verify", "site"]) {
+  Deno.test(`deno task ${cli}: an unknown option is refused before any work, naming it`, async () => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", join(ROOT, "src/cli", `${cli}.ts`), "--no-such-option"],
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.equal(out.success, false);
+    assert.match(stderr, /unknown option '--no-such-option'/);
+    assert.match(stderr, /usage: /);
+  });
+}
