@@ -7,11 +7,11 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runAnalysis } from "../../src/pipeline/run.ts";
 import { ROOT } from "../../src/lib/paths.ts";
-import { parseRegistry } from "../../src/config/dataset.ts";
+import { loadDataset } from "../../src/config/registry.ts";
 import { Progress } from "../../src/pipeline/progress.ts";
 import { sha256File } from "../../src/lib/files.ts";
 
-const MIRROR = new URL("../../../shared/datasets/online-retail-ii/", import.meta.url).pathname;
+const MIRROR = join(ROOT, "..", "shared", "datasets", "online-retail-ii");
 const present = await Deno.stat(MIRROR).then(() => true, () => false);
 if (!present) console.log(`determinism test skipped: no data mirror at ${MIRROR}`);
 
@@ -19,11 +19,7 @@ Deno.test({
   name: "two builds give byte-identical results.json, metrics.json, model.json and customers.csv",
   ignore: !present,
   async fn() {
-    const registry = parseRegistry(
-      JSON.parse(await Deno.readTextFile(join(ROOT, "data/datasets.json"))),
-      ROOT,
-    );
-    const ds = registry.datasets.find((d) => d.id === registry.default)!;
+    const ds = await loadDataset(null);
     const dirs = [await Deno.makeTempDir(), await Deno.makeTempDir()];
     try {
       const hashes: Record<string, string>[] = [];
