@@ -27,7 +27,8 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   report: ["clean", "rfm", "model", "score", "config", "lib"],
   pipeline: ["acquire", "ingest", "clean", "rfm", "model", "score", "report", "config", "lib"],
   site: ["report", "score", "config", "lib"],
-  cli: ["pipeline", "site", "report", "acquire", "config", "lib"],
+  serve: ["score", "config", "lib"],
+  cli: ["pipeline", "site", "serve", "report", "acquire", "config", "lib"],
 };
 
 /** Folders whose modules (and everything they import) must be pure. */
