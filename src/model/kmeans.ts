@@ -9,6 +9,7 @@
  */
 
 import { kmeans } from "ml-kmeans";
+import { median } from "../lib/stats.ts";
 import { toFlat } from "../score/scaler.ts";
 import { createRng, deriveSeed, sampleIndices } from "./random.ts";
 
@@ -48,6 +49,17 @@ export interface KMeansFit {
  *
  * The winner is the start with the lowest inertia among starts without empty clusters (if every
  * start has one, among all); ties go to the earlier start.
+ *
+ * @example
+ * ```ts
+ * import { fitKMeans } from "./kmeans.ts";
+ * import { equal } from "node:assert/strict";
+ * const points = [[0, 0], [0, 1], [1, 0], [10, 10], [10, 11], [11, 10]];
+ * const fit = fitKMeans(points, 2, { restarts: 2, seed: 1 });
+ * equal(new Set(fit.labels.slice(0, 3)).size, 1); // the first three points share a cluster
+ * equal(fit.labels[0] === fit.labels[3], false);
+ * equal(fit.emptyClusters, 0);
+ * ```
  *
  * @param points scaled points (at least k)
  * @param k number of clusters (≥ 1)
@@ -114,6 +126,15 @@ export function fitKMeans(
  * of its cluster and b the smallest mean distance to another cluster's points; a point alone in its
  * cluster scores 0 (scikit-learn's convention). Labels must be 0..k-1.
  *
+ * @example
+ * ```ts
+ * import { silhouetteScores } from "./kmeans.ts";
+ * import { equal, ok } from "node:assert/strict";
+ * const [good, none] = silhouetteScores([[0], [1], [4], [5]], [[0, 0, 1, 1], [0, 0, 0, 0]]);
+ * ok(Math.abs(good - (7 / 9 + 5 / 7) / 2) < 1e-12); // hand-computed
+ * equal(none, 0); // a single cluster
+ * ```
+ *
  * @param points scaled points
  * @param labelings cluster labels per point, one array per labeling
  * @returns the mean silhouette per labeling (0 for a labeling with a single non-empty cluster)
@@ -122,12 +143,26 @@ export function silhouetteScores(
   points: readonly (readonly number[])[],
   labelings: readonly (readonly number[])[],
 ): number[] {
-  const { data, n, d } = toFlat(points);
-  const L = labelings.length;
+  const n = points.length;
   const ks = labelings.map((lab) => {
     if (lab.length !== n) throw new RangeError(`labeling has ${lab.length} labels for ${n} points`);
     return lab.reduce((m, x) => Math.max(m, x), 0) + 1;
   });
+  const { sums, lab, base } = clusterDistanceSums(points, labelings, ks);
+  return ks.map((k, l) => meanSilhouette(sums, lab, base, l, n, k));
+}
+
+/**
+ * For every labeling l and point i, the sum of i's distances to the points of each cluster:
+ * `sums[base[l * n + i] + c]`; `lab[l * n + i]` is i's label in labeling l.
+ */
+function clusterDistanceSums(
+  points: readonly (readonly number[])[],
+  labelings: readonly (readonly number[])[],
+  ks: readonly number[],
+): { sums: Float64Array; lab: Int32Array; base: Int32Array } {
+  const { data, n, d } = toFlat(points);
+  const L = labelings.length;
   const offsets = new Int32Array(L);
   let total = 0;
   for (let l = 0; l < L; l++) {
@@ -161,38 +196,50 @@ export function silhouetteScores(
       }
     }
   }
-  const out: number[] = [];
-  for (let l = 0; l < L; l++) {
-    const k = ks[l];
-    const sizes = new Int32Array(k);
-    for (let i = 0; i < n; i++) sizes[lab[l * n + i]]++;
-    const nonEmpty = sizes.reduce((c, x) => c + (x > 0 ? 1 : 0), 0);
-    if (nonEmpty < 2 || n === 0) {
-      out.push(0);
-      continue;
+  return { sums, lab, base };
+}
+
+/** Mean silhouette of labeling `l` (k clusters) from {@link clusterDistanceSums}' arrays. */
+function meanSilhouette(
+  sums: Float64Array,
+  lab: Int32Array,
+  base: Int32Array,
+  l: number,
+  n: number,
+  k: number,
+): number {
+  const sizes = new Int32Array(k);
+  for (let i = 0; i < n; i++) sizes[lab[l * n + i]]++;
+  const nonEmpty = sizes.reduce((c, x) => c + (x > 0 ? 1 : 0), 0);
+  if (nonEmpty < 2 || n === 0) return 0;
+  let acc = 0;
+  for (let i = 0; i < n; i++) {
+    const own = lab[l * n + i];
+    if (sizes[own] <= 1) continue; // silhouette 0
+    const row = base[l * n + i];
+    const a = sums[row + own] / (sizes[own] - 1);
+    let b = Infinity;
+    for (let c = 0; c < k; c++) {
+      if (c === own || sizes[c] === 0) continue;
+      const m = sums[row + c] / sizes[c];
+      if (m < b) b = m;
     }
-    let acc = 0;
-    for (let i = 0; i < n; i++) {
-      const own = lab[l * n + i];
-      if (sizes[own] <= 1) continue; // silhouette 0
-      const row = base[l * n + i];
-      const a = sums[row + own] / (sizes[own] - 1);
-      let b = Infinity;
-      for (let c = 0; c < k; c++) {
-        if (c === own || sizes[c] === 0) continue;
-        const m = sums[row + c] / sizes[c];
-        if (m < b) b = m;
-      }
-      const den = Math.max(a, b);
-      acc += den === 0 ? 0 : (b - a) / den;
-    }
-    out.push(acc / n);
+    const den = Math.max(a, b);
+    acc += den === 0 ? 0 : (b - a) / den;
   }
-  return out;
+  return acc / n;
 }
 
 /**
  * Mean silhouette of one labeling (see {@link silhouetteScores}).
+ *
+ * @example
+ * ```ts
+ * import { silhouette } from "./kmeans.ts";
+ * import { ok } from "node:assert/strict";
+ * ok(silhouette([[0], [1], [10], [11]], [0, 0, 1, 1]) > 0.8); // tight, far-apart clusters
+ * ok(silhouette([[0], [1], [10], [11]], [0, 1, 0, 1]) < 0); // a bad split scores below 0
+ * ```
  *
  * @param points scaled points
  * @param labels cluster per point (0..k-1)
@@ -208,6 +255,14 @@ export function silhouette(
  * Adjusted Rand index between two labelings (1 = identical partitions up to renaming, about 0
  * for independent ones). Two trivial identical partitions (both one cluster, or both all
  * singletons) score 1.
+ *
+ * @example
+ * ```ts
+ * import { adjustedRandIndex } from "./kmeans.ts";
+ * import { equal, ok } from "node:assert/strict";
+ * equal(adjustedRandIndex([0, 0, 1, 1], [1, 1, 0, 0]), 1); // same partition, other names
+ * ok(Math.abs(adjustedRandIndex([0, 0, 1, 1], [0, 1, 0, 1]) - -0.5) < 1e-12); // worse than chance
+ * ```
  *
  * @param a labels per point
  * @param b labels per point
@@ -263,6 +318,17 @@ export interface SweepOptions extends KMeansOptions {
 /**
  * Fits K-Means for every k in kMin..kMax and scores each fit.
  *
+ * @example
+ * ```ts
+ * import { sweepK } from "./kmeans.ts";
+ * import { deepEqual, ok } from "node:assert/strict";
+ * const points = [[0, 0], [0, 1], [1, 0], [10, 10], [10, 11], [11, 10]];
+ * const { sweep, fits } = sweepK(points, { kMin: 2, kMax: 3, restarts: 1 });
+ * deepEqual(sweep.map((r) => r.k), [2, 3]);
+ * deepEqual(fits.map((f) => f.k), [2, 3]);
+ * ok(sweep[0].silhouette > sweep[1].silhouette); // two groups fit best
+ * ```
+ *
  * @param points scaled points
  * @param options kMin (2), kMax (10), silhouetteSample (null) and the {@link KMeansOptions}
  * @returns the sweep rows and the fits, both in k order
@@ -303,6 +369,19 @@ export const K_RULE =
 /**
  * Chooses k from a sweep: the highest mean silhouette (ties within 1e-9 → smaller k), unless
  * `override` is given.
+ *
+ * @example
+ * ```ts
+ * import { chooseK } from "./kmeans.ts";
+ * import { equal } from "node:assert/strict";
+ * const sweep = [
+ *   { k: 2, inertia: 9, silhouette: 0.5 },
+ *   { k: 3, inertia: 5, silhouette: 0.7 },
+ *   { k: 4, inertia: 4, silhouette: 0.7 },
+ * ];
+ * equal(chooseK(sweep).k, 3); // best silhouette, tie → smaller k
+ * equal(chooseK(sweep, 4).k, 4); // fixed by the configuration
+ * ```
  *
  * @param sweep sweep rows
  * @param override fixed k from the configuration, or null
@@ -362,6 +441,14 @@ export const CLUSTER_NAMES: Readonly<Record<number, readonly string[]>> = {
  * Names for k value-ordered clusters (index 0 = lowest value): {@link CLUSTER_NAMES} for
  * k = 2..10, otherwise "Tier 1 (lowest)", "Tier 2", …, "Tier k (highest)".
  *
+ * @example
+ * ```ts
+ * import { clusterNames } from "./kmeans.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * deepEqual(clusterNames(4), ["Dormant", "Occasional", "Regular", "VIP"]);
+ * deepEqual(clusterNames(11).slice(-2), ["Tier 10", "Tier 11 (highest)"]);
+ * ```
+ *
  * @param k number of clusters
  */
 export function clusterNames(k: number): string[] {
@@ -376,6 +463,16 @@ export function clusterNames(k: number): string[] {
 /**
  * Ranks clusters by a value per point: clusters are ordered by the mean value of their members
  * (ascending, ties → smaller original index; empty clusters last).
+ *
+ * @example
+ * ```ts
+ * import { orderClusters } from "./kmeans.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * // cluster 0 is worth 5 on average, cluster 1 is worth 1, cluster 2 is worth 3
+ * const { rank, meanValue } = orderClusters([0, 0, 1, 1, 2], 3, [5, 5, 1, 1, 3]);
+ * deepEqual(rank, [2, 0, 1]);
+ * deepEqual(meanValue, [1, 3, 5]);
+ * ```
  *
  * @param labels original cluster per point (0..k-1)
  * @param k number of clusters
@@ -422,6 +519,17 @@ export interface Stability {
  * seeds — the first is `options.seed` itself (the seed of the reported fit), the others
  * `deriveSeed(seed, "stability", i)` — compared pairwise with the adjusted Rand index.
  *
+ * @example
+ * ```ts
+ * import { stability } from "./kmeans.ts";
+ * import { deepEqual, equal } from "node:assert/strict";
+ * const points = [[0, 0], [0, 1], [1, 0], [10, 10], [10, 11], [11, 10]];
+ * const s = stability(points, 2, 3, { restarts: 1, seed: 5 });
+ * equal(s.seeds[0], 5);
+ * deepEqual(s.pairwise.map((p) => [p.a, p.b]), [[0, 1], [0, 2], [1, 2]]);
+ * equal(s.min, 1); // every seed finds the same two groups
+ * ```
+ *
  * @param points scaled points
  * @param k number of clusters
  * @param repetitions number of seeds (≥ 2; default 5)
@@ -464,18 +572,6 @@ export function stability(
   };
 }
 
-/**
- * Median of numbers (mean of the two middle values for an even count; `null` when empty).
- *
- * @param values numbers
- */
-export function median(values: readonly number[]): number | null {
-  if (values.length === 0) return null;
-  const s = Float64Array.from(values).sort();
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
 /** Profile of one cluster. */
 export interface ClusterProfile {
   /** Cluster index (value order). */
@@ -494,6 +590,20 @@ export interface ClusterProfile {
 
 /**
  * Size, customer share, revenue share and median recency/frequency/monetary per cluster.
+ *
+ * @example
+ * ```ts
+ * import { clusterProfiles } from "./kmeans.ts";
+ * import { equal } from "node:assert/strict";
+ * const [low, high] = clusterProfiles([0, 0, 1], ["Low", "High"], {
+ *   recency_days: [100, 200, 1],
+ *   frequency: [1, 1, 8],
+ *   monetary: [10, 30, 160],
+ * });
+ * equal(low.size, 2);
+ * equal(low.medianRecencyDays, 150);
+ * equal(high.revenueShare, 0.8);
+ * ```
  *
  * @param clusters cluster per customer (0..names.length-1)
  * @param names cluster names
@@ -541,6 +651,17 @@ export interface CrossTab {
 
 /**
  * Counts customers per (cluster, category).
+ *
+ * @example
+ * ```ts
+ * import { crossTab } from "./kmeans.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * deepEqual(crossTab([0, 0, 1], ["Low", "High"], ["b", "a", "a"]), {
+ *   rows: ["Low", "High"],
+ *   columns: ["a", "b"],
+ *   counts: [[1, 1], [1, 0]],
+ * });
+ * ```
  *
  * @param clusters cluster per customer
  * @param names cluster names

@@ -70,6 +70,15 @@ function checkPair(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, nClasses:
 /**
  * Confusion matrix.
  *
+ * @example
+ * ```ts
+ * import { confusionMatrix } from "./metrics.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * // true: 0 0 0 1 1 2; predicted: 0 0 1 1 2 2
+ * const yTrue = [0, 0, 0, 1, 1, 2], yPred = [0, 0, 1, 1, 2, 2];
+ * deepEqual(confusionMatrix(yTrue, yPred, 3), [[2, 1, 0], [0, 1, 1], [0, 0, 1]]);
+ * ```
+ *
  * @param yTrue true class per row
  * @param yPred predicted class per row
  * @param nClasses number of classes
@@ -89,6 +98,14 @@ export function confusionMatrix(
 /**
  * Share of rows predicted correctly (0 for no rows).
  *
+ * @example
+ * ```ts
+ * import { accuracy } from "./metrics.ts";
+ * import { equal } from "node:assert/strict";
+ * equal(accuracy([0, 1, 1, 2], [0, 1, 2, 2]), 0.75);
+ * equal(accuracy([], []), 0);
+ * ```
+ *
  * @param yTrue true class per row
  * @param yPred predicted class per row
  */
@@ -101,6 +118,16 @@ export function accuracy(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): nu
 
 /**
  * Per-class precision, recall, F1 and support.
+ *
+ * @example
+ * ```ts
+ * import { perClassMetrics } from "./metrics.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * deepEqual(perClassMetrics([0, 0, 1, 1], [0, 1, 1, 1], 2), [
+ *   { class: 0, precision: 1, recall: 0.5, f1: 2 / 3, support: 2 },
+ *   { class: 1, precision: 2 / 3, recall: 1, f1: 0.8, support: 2 },
+ * ]);
+ * ```
  *
  * @param yTrue true class per row
  * @param yPred predicted class per row
@@ -140,6 +167,14 @@ function predictedCounts(m: number[][]): number[] {
 /**
  * Balanced accuracy: the mean recall over the classes present in `yTrue` (0 for no rows).
  *
+ * @example
+ * ```ts
+ * import { balancedAccuracy } from "./metrics.ts";
+ * import { equal } from "node:assert/strict";
+ * // recall 1/2 for class 0, 1 for class 1; class 2 never occurs and is left out
+ * equal(balancedAccuracy([0, 0, 1, 1], [0, 2, 1, 1], 3), 0.75);
+ * ```
+ *
  * @param yTrue true class per row
  * @param yPred predicted class per row
  * @param nClasses number of classes
@@ -155,6 +190,14 @@ export function balancedAccuracy(
 
 /**
  * Macro F1: the unweighted mean F1 over the classes present in `yTrue` or `yPred`.
+ *
+ * @example
+ * ```ts
+ * import { macroF1 } from "./metrics.ts";
+ * import { equal } from "node:assert/strict";
+ * equal(macroF1([0, 0, 1, 1], [0, 0, 1, 1], 3), 1); // class 2 absent from both: left out
+ * equal(macroF1([0, 0, 1, 1], [0, 0, 0, 0], 2), 1 / 3); // F1 2/3 and 0
+ * ```
  *
  * @param yTrue true class per row
  * @param yPred predicted class per row
@@ -177,6 +220,18 @@ function macroF1FromConfusion(m: number[][]): number {
 
 /**
  * All of accuracy, balanced accuracy, macro F1, per-class metrics and the confusion matrix.
+ *
+ * @example
+ * ```ts
+ * import { classificationReport } from "./metrics.ts";
+ * import { deepEqual, equal } from "node:assert/strict";
+ * // true: 0 0 0 1 1 2; predicted: 0 0 1 1 2 2
+ * const yTrue = [0, 0, 0, 1, 1, 2], yPred = [0, 0, 1, 1, 2, 2];
+ * const r = classificationReport(yTrue, yPred, 3);
+ * equal(r.accuracy, 4 / 6);
+ * deepEqual(r.perClass.map((c) => c.support), [3, 2, 1]);
+ * deepEqual(r.confusion[0], [2, 1, 0]);
+ * ```
  *
  * @param yTrue true class per row
  * @param yPred predicted class per row
@@ -225,6 +280,15 @@ function checkScores(positive: ArrayLike<unknown>, scores: ArrayLike<number>): v
  * ROC AUC of a binary problem: the probability that a random positive scores above a random
  * negative, ties counting ½ (Mann–Whitney U with average ranks).
  *
+ * @example
+ * ```ts
+ * import { rocAuc } from "./metrics.ts";
+ * import { equal } from "node:assert/strict";
+ * equal(rocAuc([1, 1, 0, 0], [0.9, 0.8, 0.3, 0.1]), 1); // every positive ranks higher
+ * equal(rocAuc([1, 0], [0.5, 0.5]), 0.5); // a tie counts one half
+ * equal(rocAuc([0, 0], [0.1, 0.2]), null); // no positives
+ * ```
+ *
  * @param positive per row: true/1 for the positive class, false/0 otherwise
  * @param scores per row: higher means more likely positive
  * @returns the AUC in [0, 1], or `null` when there are no positives or no negatives
@@ -267,6 +331,17 @@ function ranking(scores: ArrayLike<number>): number[] {
  * Cumulative gains table: for the top 1/steps, 2/steps, …, 100% of rows by score, how many
  * positives are captured.
  *
+ * @example
+ * ```ts
+ * import { gainsTable } from "./metrics.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * const g = gainsTable([1, 0, 1, 0], [0.9, 0.8, 0.7, 0.1], 2);
+ * deepEqual(g.map((r) => [r.share, r.customers, r.positives, r.captured, r.lift]), [
+ *   [0.5, 2, 1, 0.5, 1],
+ *   [1, 4, 2, 1, 1],
+ * ]);
+ * ```
+ *
  * @param positive per row: true/1 for a positive
  * @param scores per row: higher means more likely positive
  * @param steps number of rows of the table (default 10: deciles)
@@ -307,6 +382,15 @@ export function gainsTable(
  * Lift at a targeted share: the positive rate among the top `share` of rows by score divided
  * by the overall positive rate.
  *
+ * @example
+ * ```ts
+ * import { lift } from "./metrics.ts";
+ * import { equal } from "node:assert/strict";
+ * // the top quarter (1 row) is positive; the base rate is 1/4
+ * equal(lift([1, 0, 0, 0], [0.9, 0.5, 0.4, 0.1], 0.25), 4);
+ * equal(lift([0, 0], [0.9, 0.5], 0.5), null); // no positives
+ * ```
+ *
  * @param positive per row: true/1 for a positive
  * @param scores per row: higher means more likely positive
  * @param share share of rows targeted, in (0, 1] (default 0.1)
@@ -328,4 +412,66 @@ export function lift(
   let pos = 0;
   for (let i = 0; i < count; i++) if (toBinary(positive, order[i])) pos++;
   return pos / count / (totalPos / n);
+}
+
+/** A {@link ClassificationReport} whose per-class rows carry the class names. */
+export interface NamedReport extends Omit<ClassificationReport, "perClass"> {
+  perClass: {
+    name: string;
+    precision: number;
+    recall: number;
+    f1: number;
+    support: number;
+  }[];
+}
+
+/**
+ * Names the classes of a classification report (the class index is replaced by its name).
+ *
+ * @example
+ * ```ts
+ * import { classificationReport, namedReport } from "./metrics.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * const r = namedReport(classificationReport([0, 1], [0, 1], 2), ["low", "high"]);
+ * deepEqual(r.perClass.map((c) => c.name), ["low", "high"]);
+ * deepEqual(Object.keys(r), ["accuracy", "balancedAccuracy", "macroF1", "perClass", "confusion"]);
+ * ```
+ *
+ * @param report a report over class indices
+ * @param names name per class index
+ */
+export function namedReport(report: ClassificationReport, names: readonly string[]): NamedReport {
+  return {
+    accuracy: report.accuracy,
+    balancedAccuracy: report.balancedAccuracy,
+    macroF1: report.macroF1,
+    perClass: report.perClass.map((c) => ({
+      name: names[c.class],
+      precision: c.precision,
+      recall: c.recall,
+      f1: c.f1,
+      support: c.support,
+    })),
+    confusion: report.confusion,
+  };
+}
+
+/**
+ * Rows per class.
+ *
+ * @example
+ * ```ts
+ * import { classCounts } from "./metrics.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * deepEqual(classCounts([2, 0, 2, 2], 3), [1, 0, 3]);
+ * ```
+ *
+ * @param labels class index per row (each below `nClasses`)
+ * @param nClasses number of classes
+ * @returns the number of rows of each class
+ */
+export function classCounts(labels: readonly number[], nClasses: number): number[] {
+  const c = new Array<number>(nClasses).fill(0);
+  for (const v of labels) c[v]++;
+  return c;
 }

@@ -9,6 +9,8 @@
  * @module
  */
 
+import { fnv1a32 } from "../lib/hash.ts";
+
 /** A seeded random number generator. */
 export interface Rng {
   /** The next float, uniform in [0, 1) with 32 bits of resolution. */
@@ -31,6 +33,17 @@ function splitmix32(state: number): [number, number] {
 
 /**
  * Creates a seeded sfc32 generator.
+ *
+ * @example
+ * ```ts
+ * import { createRng } from "./random.ts";
+ * import { deepEqual, ok } from "node:assert/strict";
+ * const a = createRng(42), b = createRng(42);
+ * deepEqual([a.uint32(), a.uint32()], [b.uint32(), b.uint32()]); // same seed, same stream
+ * const x = a.next();
+ * ok(x >= 0 && x < 1);
+ * ok(a.int(6) < 6);
+ * ```
  *
  * @param seed any finite number; it is reduced to an unsigned 32-bit integer
  *   (`seed >>> 0` of its integer part), so seeds should be integers in [0, 2^32)
@@ -70,17 +83,22 @@ export function createRng(seed: number): Rng {
  * labels' text, then mixed with the seed). Use it to give every random step its own stream,
  * e.g. `deriveSeed(config.seed, "kmeans", k, restart)`.
  *
+ * @example
+ * ```ts
+ * import { deriveSeed } from "./random.ts";
+ * import { equal, notEqual } from "node:assert/strict";
+ * equal(deriveSeed(20261124, "loyalty"), 776500529); // pinned: every seeded result depends on it
+ * notEqual(deriveSeed(1, "kmeans", 3, 0), deriveSeed(1, "kmeans", 3, 1));
+ * notEqual(deriveSeed(1, "ab", "c"), deriveSeed(1, "a", "bc")); // labels are separated
+ * ```
+ *
  * @param seed master seed (reduced to an unsigned 32-bit integer)
  * @param parts labels that identify the step
  * @returns an unsigned 32-bit integer seed
  */
 export function deriveSeed(seed: number, ...parts: (string | number)[]): number {
-  let h = 0x811c9dc5;
-  const text = parts.map((p) => String(p)).join("\u0000");
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
+  // XOR and Math.imul read int32 bits, so the unsigned hash mixes exactly like a signed one.
+  const h = fnv1a32(parts.map((p) => String(p)).join("\u0000"));
   const [, z1] = splitmix32((Math.trunc(seed) >>> 0) ^ h);
   const [, z2] = splitmix32(z1 ^ Math.imul(h, 0x9e3779b1));
   return z2 >>> 0;
@@ -88,6 +106,17 @@ export function deriveSeed(seed: number, ...parts: (string | number)[]): number 
 
 /**
  * Returns a shuffled copy of an array (Fisher–Yates).
+ *
+ * @example
+ * ```ts
+ * import { createRng, shuffle } from "./random.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * const items = [1, 2, 3, 4, 5];
+ * const s = shuffle(items, createRng(5));
+ * deepEqual([...s].sort(), items); // a permutation
+ * deepEqual(shuffle(items, createRng(5)), s); // deterministic for a seed
+ * deepEqual(items, [1, 2, 3, 4, 5]); // input untouched
+ * ```
  *
  * @param items items to shuffle (not modified)
  * @param rng generator
@@ -106,6 +135,16 @@ export function shuffle<T>(items: readonly T[], rng: Rng): T[] {
 
 /**
  * Draws `m` distinct indices from 0..n-1 (a partial Fisher–Yates shuffle).
+ *
+ * @example
+ * ```ts
+ * import { createRng, sampleIndices } from "./random.ts";
+ * import { deepEqual, equal } from "node:assert/strict";
+ * const s = sampleIndices(100, 3, createRng(9));
+ * equal(new Set(s).size, 3);
+ * deepEqual(s, [...s].sort((a, b) => a - b));
+ * deepEqual(sampleIndices(3, 10, createRng(1)), [0, 1, 2]); // clamped to n
+ * ```
  *
  * @param n population size
  * @param m sample size (clamped to `n`)
@@ -127,6 +166,15 @@ export function sampleIndices(n: number, m: number, rng: Rng): number[] {
 
 /**
  * Draws a standard normal variate (Box–Muller; uses two uniforms per call).
+ *
+ * @example
+ * ```ts
+ * import { createRng, normal } from "./random.ts";
+ * import { ok } from "node:assert/strict";
+ * const rng = createRng(11);
+ * const xs = Array.from({ length: 2000 }, () => normal(rng));
+ * ok(Math.abs(xs.reduce((a, b) => a + b, 0) / xs.length) < 0.1); // mean near 0
+ * ```
  *
  * @param rng generator
  * @returns a sample from N(0, 1)

@@ -40,6 +40,17 @@ function byClass(labels: ArrayLike<number>): Map<number, number[]> {
  * rows plus one more for the classes with the largest fractional remainders (ties → smaller
  * class) until the total is reached, so class proportions match as closely as integers allow.
  *
+ * @example
+ * ```ts
+ * import { stratifiedSplit } from "./split.ts";
+ * import { deepEqual, equal } from "node:assert/strict";
+ * const labels = [0, 0, 0, 0, 1, 1, 1, 1];
+ * const { train, test } = stratifiedSplit(labels, 0.25, 7);
+ * equal(test.length, 2);
+ * deepEqual(test.map((r) => labels[r]), [0, 1]); // one of each class
+ * deepEqual([...train, ...test].sort(), [0, 1, 2, 3, 4, 5, 6, 7]);
+ * ```
+ *
  * @param labels class per row
  * @param testShare share of rows in the test set, in (0, 1) (default 0.25)
  * @param seed seed (default 0)
@@ -80,6 +91,16 @@ export function stratifiedSplit(labels: ArrayLike<number>, testShare = 0.25, see
  * Each class's rows are shuffled and dealt round-robin over the folds, continuing the deal from
  * where the previous class stopped, so every class is spread evenly (fold counts differ by at
  * most one per class) and fold sizes differ by at most one.
+ *
+ * @example
+ * ```ts
+ * import { stratifiedKFold } from "./split.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * const labels = [0, 0, 0, 1, 1, 1];
+ * const folds = stratifiedKFold(labels, 3, 1);
+ * deepEqual(folds.map((f) => f.validation.map((r) => labels[r])), [[0, 1], [0, 1], [0, 1]]);
+ * deepEqual(folds.flatMap((f) => f.validation).sort(), [0, 1, 2, 3, 4, 5]);
+ * ```
  *
  * @param labels class per row
  * @param folds number of folds, 2 ≤ folds ≤ rows (default 5)

@@ -8,14 +8,9 @@
  */
 import type { DatasetConfig } from "../config/dataset.ts";
 import type { CustomerArrays, ForwardData } from "./stages.ts";
-import {
-  fitLoyaltyModel,
-  fitSegmentClassifier,
-  type LoyaltyFit,
-  type Segmentation,
-  type SegmentClassifier,
-  segmentCustomers,
-} from "../model/loyalty.ts";
+import { fitLoyaltyModel, type LoyaltyFit } from "../model/loyalty.ts";
+import { fitSegmentClassifier, type SegmentClassifier } from "../model/segment_classifier.ts";
+import { type Segmentation, segmentCustomers } from "../model/segmentation.ts";
 import { type LoyaltyModel, scoreMany, type ScoreOk } from "../score/score.ts";
 import { sha256 } from "../lib/files.ts";
 

@@ -2,41 +2,26 @@
  * Pure helpers of the report site: deterministic sampling for charts, the forward model's
  * periods, sentences generated from the evaluation numbers, and small conversions the score
  * widget needs. No Deno, Node, file or network access: the site's data loaders import this
- * module directly, and `notebooks/observablehq.config.js` bundles it for the pages
- * (`notebooks/components/generated/report.js`).
+ * module directly, and `src/site/browser.ts` bundles it for the pages. Conversions and checks
+ * that have a home elsewhere are used from there, not copied: the scaler's per-value transforms
+ * (`score/scaler.ts`), the band-rate check (`model/bands.ts`, re-exported) and the string hash
+ * (`lib/hash.ts`).
  *
  * @module
  */
 
-import type { Scaler } from "../score/scaler.ts";
+import { inverseTransformValue, type Scaler, transformValue } from "../score/scaler.ts";
+import { hashString } from "../lib/hash.ts";
 import { daysBetween } from "../lib/time.ts";
+
+export { type BandTrend, bandTrend } from "../model/bands.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Deterministic sampling
 
 /**
- * 32-bit FNV-1a hash of a string (UTF-16 code units), as an unsigned integer.
- *
- * @param text the string to hash
- * @returns an integer in [0, 2³²)
- */
-export function hashString(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  // Final avalanche (murmur3's fmix32) so that similar ids ("12346", "12347") spread evenly.
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b) >>> 0;
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35) >>> 0;
-  h ^= h >>> 16;
-  return h >>> 0;
-}
-
-/**
- * A number in [0, 1) that depends only on a key and a salt (a deterministic "random" draw).
+ * A number in [0, 1) that depends only on a key and a salt (a deterministic "random" draw):
+ * `hashString(salt + "\u0000" + key) / 2³²` (FNV-1a with murmur3's final mix, `lib/hash.ts`).
  *
  * @param key e.g. a customer id
  * @param salt distinguishes independent draws for the same key
@@ -355,30 +340,8 @@ export function standingSentence(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Score bands and gains
-
-/**
- * Whether the observed rate never falls from one band to the next better band.
- *
- * @param bands bands best first, each with its observed rate (null for an empty band, skipped)
- * @returns `rises` and, when it does not, the first pair (worse → better) where the rate falls
- */
-export function bandTrend(
-  bands: readonly { band: string; topRate: number | null }[],
-): { rises: boolean; strictlyRises: boolean; firstFall: { from: string; to: string } | null } {
-  const worstFirst = bands.filter((b) => b.topRate !== null).slice().reverse();
-  let firstFall: { from: string; to: string } | null = null;
-  let strictly = true;
-  for (let i = 1; i < worstFirst.length; i++) {
-    const prev = worstFirst[i - 1].topRate as number;
-    const cur = worstFirst[i].topRate as number;
-    if (cur <= prev) strictly = false;
-    if (cur < prev && firstFall === null) {
-      firstFall = { from: worstFirst[i - 1].band, to: worstFirst[i].band };
-    }
-  }
-  return { rises: firstFall === null, strictlyRises: strictly, firstFall };
-}
+// Score bands and gains (`bandTrend`, re-exported above, lives with the band table in
+// `model/bands.ts`: the evaluation's `topRateRisesWithBand` is its `rises`)
 
 /**
  * The cumulative gains curve with its origin: (0, 0) then one point per row of the gains table.
@@ -420,32 +383,30 @@ export function messagesByField(
 }
 
 /**
- * One raw feature value on the model's scale (`log1p` if the scaler says so, then standardised).
+ * One raw feature value on the model's scale (`log1p` if the scaler says so, then standardised):
+ * the scaler's own {@link transformValue}, under the name the pages use.
  *
  * @param scaler the model's scaler
  * @param feature feature name
  * @param value raw value
- * @returns the standardised value (NaN when unusable, e.g. ≤ -1 for a log feature)
+ * @returns the standardised value; not checked (a log feature gives -Infinity at -1, NaN below)
+ * @throws {RangeError} for a feature the scaler does not know
  */
 export function toModelScale(scaler: Scaler, feature: string, value: number): number {
-  const j = scaler.names.indexOf(feature);
-  if (j < 0) throw new RangeError(`unknown feature "${feature}"`);
-  const v = scaler.log[j] ? Math.log1p(value) : value;
-  return (v - scaler.means[j]) / scaler.stds[j];
+  return transformValue(scaler, feature, value);
 }
 
 /**
- * Inverse of {@link toModelScale}: a standardised value back in raw units.
+ * Inverse of {@link toModelScale}: a standardised value back in raw units (the scaler's
+ * {@link inverseTransformValue}).
  *
  * @param scaler the model's scaler
  * @param feature feature name
  * @param z standardised value
+ * @throws {RangeError} for a feature the scaler does not know
  */
 export function fromModelScale(scaler: Scaler, feature: string, z: number): number {
-  const j = scaler.names.indexOf(feature);
-  if (j < 0) throw new RangeError(`unknown feature "${feature}"`);
-  const v = z * scaler.stds[j] + scaler.means[j];
-  return scaler.log[j] ? Math.expm1(v) : v;
+  return inverseTransformValue(scaler, feature, z);
 }
 
 /**

@@ -77,6 +77,16 @@ export interface KnnOptions {
 /**
  * "Fits" a KNN classifier: validates and copies the training data.
  *
+ * @example
+ * ```ts
+ * import { fitKnn } from "./neighbours.ts";
+ * import { equal, throws } from "node:assert/strict";
+ * const m = fitKnn([[0], [1], [5]], [0, 0, 1], { k: 3 });
+ * equal(m.nClasses, 2); // largest label + 1
+ * equal(m.weighting, "uniform");
+ * throws(() => fitKnn([[0], [1]], [0]), RangeError); // one label per point
+ * ```
+ *
  * @param points training points (finite numbers, equal lengths, at least one point)
  * @param labels class index per point
  * @param options k (default 5), weighting (default "uniform"), nClasses (default max label + 1)
@@ -121,6 +131,19 @@ interface KdTree {
 /**
  * A neighbour-search index over a set of points (an `ml-knn` KD-tree). Not serialisable; build
  * it from the points (cheap) or let {@link indexFor} cache one per model.
+ *
+ * @example
+ * ```ts
+ * import { NeighbourIndex } from "./neighbours.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * const index = new NeighbourIndex([[0, 0], [3, 4], [0, 1], [0, 1]]);
+ * // by distance, ties by row index
+ * deepEqual(index.query([0, 0], 3), [
+ *   { index: 0, distance: 0 },
+ *   { index: 2, distance: 1 },
+ *   { index: 3, distance: 1 },
+ * ]);
+ * ```
  */
 export class NeighbourIndex {
   /** Number of indexed points. */
@@ -182,6 +205,15 @@ const cache = new WeakMap<object, NeighbourIndex>();
 /**
  * The neighbour index of a model's training points, built once per `points` array and cached.
  *
+ * @example
+ * ```ts
+ * import { fitKnn, indexFor } from "./neighbours.ts";
+ * import { equal } from "node:assert/strict";
+ * const m = fitKnn([[0], [1], [5]], [0, 0, 1]);
+ * equal(indexFor(m), indexFor(m)); // built once, then reused
+ * equal(indexFor(m).query([4], 1)[0].index, 2);
+ * ```
+ *
  * @param model fitted model
  */
 export function indexFor(model: KnnModel): NeighbourIndex {
@@ -195,6 +227,16 @@ export function indexFor(model: KnnModel): NeighbourIndex {
 
 /**
  * Class probabilities from a list of neighbours.
+ *
+ * @example
+ * ```ts
+ * import { vote } from "./neighbours.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * const nbs = [{ distance: 1, label: 0 }, { distance: 3, label: 1 }];
+ * deepEqual(vote(nbs, "uniform", 2), [0.5, 0.5]);
+ * deepEqual(vote(nbs, "distance", 2), [0.75, 0.25]); // weights 1 and 1/3
+ * deepEqual(vote([{ distance: 0, label: 1 }, ...nbs], "distance", 2), [0, 1]); // exact match
+ * ```
  *
  * @param neighbours the voting neighbours (distance and label)
  * @param weighting "uniform" (weight 1) or "distance" (1/d; exact matches only if any d = 0)
@@ -226,6 +268,14 @@ export function vote(
 /**
  * Index of the largest value (ties → lowest index).
  *
+ * @example
+ * ```ts
+ * import { argmax } from "./neighbours.ts";
+ * import { equal } from "node:assert/strict";
+ * equal(argmax([0.2, 0.5, 0.3]), 1);
+ * equal(argmax([0.4, 0.4, 0.2]), 0); // tie → lower index
+ * ```
+ *
  * @param values numbers
  */
 export function argmax(values: readonly number[]): number {
@@ -236,6 +286,17 @@ export function argmax(values: readonly number[]): number {
 
 /**
  * Predicts one point.
+ *
+ * @example
+ * ```ts
+ * import { fitKnn, predictOne } from "./neighbours.ts";
+ * import { deepEqual, equal } from "node:assert/strict";
+ * const m = fitKnn([[0], [1], [5], [6]], [0, 0, 1, 1], { k: 3 });
+ * const p = predictOne(m, [4.5]);
+ * equal(p.label, 1);
+ * deepEqual(p.probabilities, [1 / 3, 2 / 3]);
+ * deepEqual(p.neighbours.map((nb) => nb.index), [2, 3, 1]); // nearest first
+ * ```
  *
  * @param model fitted model
  * @param point scaled query point
@@ -254,6 +315,14 @@ export function predictOne(model: KnnModel, point: readonly number[]): KnnPredic
 
 /**
  * Predicts many points.
+ *
+ * @example
+ * ```ts
+ * import { fitKnn, predictKnn } from "./neighbours.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * const m = fitKnn([[0], [1], [5], [6]], [0, 0, 1, 1], { k: 1 });
+ * deepEqual(predictKnn(m, [[0.2], [5.9]]).map((p) => p.label), [0, 1]);
+ * ```
  *
  * @param model fitted model
  * @param points scaled query points

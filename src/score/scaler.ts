@@ -39,6 +39,7 @@ function column(columns: Columns, name: string): ArrayLike<number> {
   return c as ArrayLike<number>;
 }
 
+/** `log1p` (when `log`) of a raw value, checked: unusable values throw instead of giving NaN. */
 function pre(value: number, log: boolean, name: string, row: number): number {
   const v = log ? Math.log1p(value) : value;
   if (typeof value !== "number" || !Number.isFinite(v)) {
@@ -50,8 +51,30 @@ function pre(value: number, log: boolean, name: string, row: number): number {
   return v;
 }
 
+/** Standardises feature `j`'s pre-transformed (log1p'd or raw) value. */
+function standardise(scaler: Scaler, j: number, v: number): number {
+  return (v - scaler.means[j]) / scaler.stds[j];
+}
+
+/** Column index of a feature in a scaler. */
+function featureIndex(scaler: Scaler, feature: string): number {
+  const j = scaler.names.indexOf(feature);
+  if (j < 0) throw new RangeError(`unknown feature "${feature}"`);
+  return j;
+}
+
 /**
  * Learns scaling parameters.
+ *
+ * @example
+ * ```ts
+ * import { fitScaler } from "./scaler.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * const s = fitScaler({ a: [1, 3], b: [0, 0] }, ["a", "b"]);
+ * deepEqual(s, { names: ["a", "b"], log: [false, false], means: [2, 0], stds: [1, 1] });
+ * // fit on the training rows only (here row 0): the mean is that row's value
+ * deepEqual(fitScaler({ a: [1, 3] }, ["a"], [], [0]).means, [1]);
+ * ```
  *
  * @param columns feature columns by name (all of `names` must be present, same length)
  * @param names features to use, in output order
@@ -100,6 +123,15 @@ export function fitScaler(
 /**
  * Scales one raw row given in `scaler.names` order.
  *
+ * @example
+ * ```ts
+ * import { fitScaler, transformRow } from "./scaler.ts";
+ * import { deepEqual, throws } from "node:assert/strict";
+ * const s = fitScaler({ a: [1, 3], b: [0, 2] }, ["a", "b"]);
+ * deepEqual(transformRow(s, [3, 0]), [1, -1]);
+ * throws(() => transformRow(s, [3, NaN]), RangeError);
+ * ```
+ *
  * @param scaler fitted scaler
  * @param raw raw feature values, in `scaler.names` order
  * @returns the standardised row
@@ -110,13 +142,24 @@ export function transformRow(scaler: Scaler, raw: ArrayLike<number>): number[] {
   if (raw.length !== d) throw new RangeError(`expected ${d} feature values, got ${raw.length}`);
   const out = new Array<number>(d);
   for (let j = 0; j < d; j++) {
-    out[j] = (pre(raw[j], scaler.log[j], scaler.names[j], 0) - scaler.means[j]) / scaler.stds[j];
+    out[j] = standardise(scaler, j, pre(raw[j], scaler.log[j], scaler.names[j], 0));
   }
   return out;
 }
 
 /**
  * Applies a fitted scaler.
+ *
+ * @example
+ * ```ts
+ * import { fitScaler, transform } from "./scaler.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * const cols = { a: [1, 3, 5], b: [0, 2, 4] };
+ * const s = fitScaler(cols, ["a", "b"], [], [0, 1]); // fitted on rows 0 and 1
+ * deepEqual(transform(s, cols, [2]), [[3, 3]]); // row 2 with the training parameters
+ * deepEqual(transform(s, [{ a: 1, b: 2 }]), [[-1, 1]]); // row objects
+ * deepEqual(transform(s, [[3, 0]]), [[1, -1]]); // raw rows in `names` order
+ * ```
  *
  * @param scaler fitted scaler
  * @param data raw rows in `scaler.names` order (`number[][]`), row objects keyed by feature name,
@@ -145,8 +188,7 @@ export function transform(
     const r = rows ? rows[i] : i;
     const z = new Array<number>(d);
     for (let j = 0; j < d; j++) {
-      z[j] = (pre(cols[j][r], scaler.log[j], scaler.names[j], r) - scaler.means[j]) /
-        scaler.stds[j];
+      z[j] = standardise(scaler, j, pre(cols[j][r], scaler.log[j], scaler.names[j], r));
     }
     out[i] = z;
   }
@@ -158,21 +200,91 @@ export function transform(
  * `expm1`). For a centroid of log features this gives the geometric-mean-like "typical" value,
  * not the arithmetic mean.
  *
+ * @example
+ * ```ts
+ * import { fitScaler, inverseTransformRow, transformRow } from "./scaler.ts";
+ * import { ok } from "node:assert/strict";
+ * const s = fitScaler({ a: [1, 3, 7, 15], b: [10, 20, 30, 40] }, ["a", "b"], ["a"]);
+ * const back = inverseTransformRow(s, transformRow(s, [7, 30]));
+ * ok(Math.abs(back[0] - 7) < 1e-9 && Math.abs(back[1] - 30) < 1e-9);
+ * ```
+ *
  * @param scaler fitted scaler
  * @param z standardised row in `scaler.names` order
  * @returns raw values in `scaler.names` order
  */
 export function inverseTransformRow(scaler: Scaler, z: ArrayLike<number>): number[] {
   const out: number[] = [];
-  for (let j = 0; j < scaler.names.length; j++) {
-    const v = z[j] * scaler.stds[j] + scaler.means[j];
-    out.push(scaler.log[j] ? Math.expm1(v) : v);
-  }
+  for (let j = 0; j < scaler.names.length; j++) out.push(unstandardise(scaler, j, z[j]));
   return out;
+}
+
+/** Raw value of feature `j` from its standardised value (`expm1` for a log feature). */
+function unstandardise(scaler: Scaler, j: number, z: number): number {
+  const v = z * scaler.stds[j] + scaler.means[j];
+  return scaler.log[j] ? Math.expm1(v) : v;
+}
+
+/**
+ * One raw value of one feature on the model's scale (`log1p` if the scaler says so, then
+ * standardised) — the per-value form of {@link transformRow}, for axes and range checks. Unlike
+ * `transformRow` it does not reject unusable values: they give NaN or ±Infinity (e.g. a value
+ * ≤ −1 of a log feature), so a chart can skip them.
+ *
+ * @example
+ * ```ts
+ * import { fitScaler, transformRow, transformValue } from "./scaler.ts";
+ * import { equal, ok, throws } from "node:assert/strict";
+ * const s = fitScaler({ a: [0, 1, 10, 100], b: [5, 6, 7, 8] }, ["a", "b"], ["a"]);
+ * equal(transformValue(s, "b", 7), transformRow(s, [10, 7])[1]);
+ * ok(Number.isNaN(transformValue(s, "a", -2))); // log1p(-2) is NaN
+ * throws(() => transformValue(s, "c", 1), RangeError); // not a feature of the scaler
+ * ```
+ *
+ * @param scaler fitted scaler
+ * @param feature feature name (one of `scaler.names`)
+ * @param value raw value
+ * @returns the standardised value
+ * @throws {RangeError} for a feature the scaler does not know
+ */
+export function transformValue(scaler: Scaler, feature: string, value: number): number {
+  const j = featureIndex(scaler, feature);
+  return standardise(scaler, j, scaler.log[j] ? Math.log1p(value) : value);
+}
+
+/**
+ * Inverse of {@link transformValue}: a standardised value of one feature back in raw units (the
+ * per-value form of {@link inverseTransformRow}).
+ *
+ * @example
+ * ```ts
+ * import { fitScaler, inverseTransformValue } from "./scaler.ts";
+ * import { equal } from "node:assert/strict";
+ * const s = fitScaler({ b: [5, 6, 7, 8] }, ["b"]);
+ * equal(inverseTransformValue(s, "b", 0), 6.5); // z = 0 is the training mean
+ * ```
+ *
+ * @param scaler fitted scaler
+ * @param feature feature name (one of `scaler.names`)
+ * @param z standardised value
+ * @returns the raw value
+ * @throws {RangeError} for a feature the scaler does not know
+ */
+export function inverseTransformValue(scaler: Scaler, feature: string, z: number): number {
+  return unstandardise(scaler, featureIndex(scaler, feature), z);
 }
 
 /**
  * Packs rows into one row-major `Float64Array` (for the O(n²) loops).
+ *
+ * @example
+ * ```ts
+ * import { toFlat } from "./scaler.ts";
+ * import { deepEqual, equal } from "node:assert/strict";
+ * const { data, n, d } = toFlat([[1, 2], [3, 4]]);
+ * equal(n * d, 4);
+ * deepEqual(Array.from(data), [1, 2, 3, 4]);
+ * ```
  *
  * @param rows rows of equal length
  * @returns `{ data, n, d }` with `data[i * d + j] = rows[i][j]`

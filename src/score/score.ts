@@ -1,7 +1,7 @@
 /**
  * Loyalty scoring of one customer — the single scoring module shared by the build and the
- * browser widget. It imports only pure modules (`features.ts`, `knn.ts` → `ml-knn`); no Deno,
- * Node, file or network access.
+ * browser widget. It imports only pure modules (the feature registry `config/features.ts`,
+ * `scaler.ts`, `neighbours.ts` → `ml-knn`); no Deno, Node, file or network access.
  *
  * **Score.** The model gives probabilities for the ordered levels (lapsed, occasional, loyal).
  * The score is `min + (max − min) · Σ_c P(c) · c / (C − 1)` rounded to an integer: the expected
@@ -20,16 +20,21 @@
  * - a value is a finite number (or bigint) or a numeric string such as `"12"` or `" 3.5 "`;
  *   `"abc"`, `"1,234"`, `NaN`, `Infinity`, booleans, objects are rejected; `null`, `undefined`
  *   and blank strings count as missing;
- * - `recency_days`, `tenure_days`: ≥ 0 and ≤ {@link DEFAULT_LIMITS}.maxDays (36,525 = 100 years);
- *   `tenure_days` ≥ `recency_days` (the first purchase cannot be more recent than the last);
- * - `frequency`: a whole number ≥ 1 and ≤ maxFrequency (100,000 invoices);
- * - `monetary`, `avg_order_value`: ≥ 0 and ≤ maxMoney (10,000,000 in the dataset's currency);
- *   `avg_order_value` ≤ `monetary` (+0.01 for rounding), since frequency ≥ 1.
- * Fields the model does not use are still checked when present; unknown fields are ignored.
+ * - each value is checked by its feature's `kind` in the feature registry:
+ *   - days (`recency_days`, `tenure_days`): ≥ 0 and ≤ {@link DEFAULT_LIMITS}.maxDays
+ *     (36,525 = 100 years);
+ *   - counts (`frequency`): a whole number ≥ 1 and ≤ maxFrequency (100,000 invoices);
+ *   - money (`monetary`, `avg_order_value`): ≥ 0 and ≤ maxMoney (10,000,000 in the dataset's
+ *     currency);
+ * - across fields: `tenure_days` ≥ `recency_days` (the first purchase cannot be more recent than
+ *   the last); `avg_order_value` ≤ `monetary` (+0.01 for rounding), since frequency ≥ 1.
+ * Registry features the model does not use are still checked when present; other fields are
+ * ignored.
  *
  * @module
  */
 
+import { feature, type FeatureInfo, type FeatureKind, FEATURES } from "../config/features.ts";
 import { type Scaler, transformRow } from "./scaler.ts";
 import { indexFor, type KnnModel, predictOne } from "./neighbours.ts";
 
@@ -141,6 +146,16 @@ export type ScoreResult = ScoreOk | ScoreError;
  * Equal-width bands over [min, max], best first: band i (0 = best) starts at
  * `min + (B − 1 − i) · (max − min) / B`.
  *
+ * @example
+ * ```ts
+ * import { makeBands } from "./score.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * deepEqual(makeBands(0, 100, ["good", "bad"]), [
+ *   { name: "good", minScore: 50, maxScore: 100 },
+ *   { name: "bad", minScore: 0, maxScore: 50 },
+ * ]);
+ * ```
+ *
  * @param min lowest score
  * @param max highest score
  * @param names band names, best first (at least one)
@@ -159,6 +174,15 @@ export function makeBands(min: number, max: number, names: readonly string[]): S
 
 /**
  * The score scale for `levels` levels.
+ *
+ * @example
+ * ```ts
+ * import { makeScoreScale } from "./score.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * const scale = makeScoreScale(); // 300–850, bands A–E, three levels
+ * deepEqual(scale.levelWeights, [0, 0.5, 1]);
+ * deepEqual(scale.bands.map((b) => b.minScore), [740, 630, 520, 410, 300]);
+ * ```
  *
  * @param min lowest score (default 300)
  * @param max highest score (default 850)
@@ -183,6 +207,15 @@ export function makeScoreScale(
 /**
  * Score and band from level probabilities.
  *
+ * @example
+ * ```ts
+ * import { makeScoreScale, scoreFromProbabilities } from "./score.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * const scale = makeScoreScale();
+ * deepEqual(scoreFromProbabilities(scale, [0, 1, 0]), { exact: 575, score: 575, band: "C" });
+ * deepEqual(scoreFromProbabilities(scale, [0, 0, 1]), { exact: 850, score: 850, band: "A" });
+ * ```
+ *
  * @param scale score scale
  * @param probabilities probability per level, lowest first
  * @returns `exact` (unrounded score, for ranking), `score` (rounded) and `band`
@@ -203,6 +236,16 @@ export function scoreFromProbabilities(
 
 /**
  * The band of a score (the best band whose `minScore` it reaches; the lowest band otherwise).
+ *
+ * @example
+ * ```ts
+ * import { bandOf, makeScoreScale } from "./score.ts";
+ * import { equal } from "node:assert/strict";
+ * const scale = makeScoreScale();
+ * equal(bandOf(scale, 740), "A");
+ * equal(bandOf(scale, 739), "B");
+ * equal(bandOf(scale, 0), "E"); // below the scale: the lowest band
+ * ```
  *
  * @param scale score scale
  * @param score score
@@ -246,67 +289,50 @@ function typeName(v: unknown): string {
   return Array.isArray(v) ? "an array" : typeof v === "object" ? "an object" : `a ${typeof v}`;
 }
 
-/** Check of a number of days (recency, tenure). */
-function dayCheck(v: number, l: InputLimits): string | null {
-  return v < 0
-    ? "must not be negative"
-    : v > l.maxDays
-    ? `must be at most ${l.maxDays} days (100 years)`
-    : null;
-}
+/** The check of one value: a problem ("must not be negative") or null when the value is fine. */
+type ValueCheck = (v: number, limits: InputLimits, feature: FeatureInfo) => string | null;
 
-const FIELD_CHECKS: Record<string, (v: number, l: InputLimits) => string | null> = {
-  recency_days: dayCheck,
-  tenure_days: dayCheck,
-  frequency: (v, l) =>
+/**
+ * The input check of each kind of feature (the registry's `kind`), in the order fields are
+ * checked: days (≥ 0, ≤ maxDays), counts (whole, ≥ 1, ≤ maxFrequency), money (≥ 0, ≤ maxMoney).
+ */
+const KIND_CHECKS: Readonly<Record<FeatureKind, ValueCheck>> = {
+  days: (v, l) =>
+    v < 0
+      ? "must not be negative"
+      : v > l.maxDays
+      ? `must be at most ${l.maxDays} days (100 years)`
+      : null,
+  count: (v, l, f) =>
     !Number.isInteger(v) || v < 1
-      ? "must be a whole number of invoices, at least 1"
+      ? `must be a whole number of ${f.unit}, at least 1`
       : v > l.maxFrequency
       ? `must be at most ${l.maxFrequency}`
       : null,
-  monetary: (v, l) =>
-    v < 0 ? "must not be negative" : v > l.maxMoney ? `must be at most ${l.maxMoney}` : null,
-  avg_order_value: (v, l) =>
+  money: (v, l) =>
     v < 0 ? "must not be negative" : v > l.maxMoney ? `must be at most ${l.maxMoney}` : null,
 };
 
+/** Every registry feature with its kind's check, kind by kind (days, counts, money). */
+const CHECKED_FEATURES: readonly FeatureInfo[] = (Object.keys(KIND_CHECKS) as FeatureKind[])
+  .flatMap((kind) => FEATURES.filter((f) => f.kind === kind));
+
+/** The problem with one parsed value of a field, or null (no check for unknown fields). */
+function checkValue(field: string, v: number, limits: InputLimits): string | null {
+  const f = feature(field);
+  return f ? KIND_CHECKS[f.kind](v, limits, f) : null;
+}
+
 /**
- * Validates raw input against a model's features.
- *
- * @param model loyalty model (for its features and limits)
- * @param input field values (numbers or numeric strings)
- * @returns the feature values in `model.features` order, or the field errors
+ * Errors for the missing required fields; a missing `avg_order_value` is derived into `values`
+ * (`monetary / frequency`) when both are valid, and not reported while both are given (invalid).
  */
-export function validateInput(
-  model: Pick<LoyaltyModel, "features" | "limits">,
-  input: Readonly<Record<string, unknown>>,
-): { ok: true; values: number[] } | { ok: false; errors: FieldError[] } {
+function missingErrors(
+  missing: readonly string[],
+  values: Record<string, number>,
+  given: ReadonlySet<string>,
+): FieldError[] {
   const errors: FieldError[] = [];
-  const values: Record<string, number> = {};
-  const limits = model.limits;
-  const fields = [...model.features];
-  for (const f of Object.keys(FIELD_CHECKS)) {
-    if (!fields.includes(f) && input[f] !== undefined) fields.push(f);
-  }
-  const needed = new Set(model.features);
-  const missing: string[] = [];
-  const given = new Set<string>();
-  for (const field of fields) {
-    const p = parseNumber(field, input?.[field]);
-    if (p.kind === "missing") {
-      if (needed.has(field)) missing.push(field);
-      continue;
-    }
-    given.add(field);
-    if (p.kind === "error") {
-      errors.push({ field, message: p.message });
-      continue;
-    }
-    const check = FIELD_CHECKS[field];
-    const problem = check ? check(p.value, limits) : null;
-    if (problem) errors.push({ field, message: `${field} ${problem} (got ${p.value})` });
-    else values[field] = p.value;
-  }
   for (const field of missing) {
     if (
       field === "avg_order_value" && values.monetary !== undefined &&
@@ -320,6 +346,12 @@ export function validateInput(
     const hint = field === "avg_order_value" ? " (or give monetary and frequency)" : "";
     errors.push({ field, message: `${field} is required${hint}` });
   }
+  return errors;
+}
+
+/** Errors of the rules between valid fields (tenure ≥ recency, average order ≤ monetary). */
+function crossFieldErrors(values: Readonly<Record<string, number>>): FieldError[] {
+  const errors: FieldError[] = [];
   if (
     values.recency_days !== undefined && values.tenure_days !== undefined &&
     values.tenure_days < values.recency_days
@@ -340,12 +372,104 @@ export function validateInput(
         `(${values.monetary}) since every customer has at least one invoice`,
     });
   }
+  return errors;
+}
+
+/**
+ * Validates raw input against a model's features.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_LIMITS, validateInput } from "./score.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * const model = { features: ["frequency", "monetary", "avg_order_value"], limits: DEFAULT_LIMITS };
+ * // numeric strings are accepted; avg_order_value is derived as monetary / frequency
+ * deepEqual(validateInput(model, { frequency: " 4 ", monetary: 100 }), {
+ *   ok: true,
+ *   values: [4, 100, 25],
+ * });
+ * deepEqual(validateInput(model, { frequency: 0.5, monetary: 100 }), {
+ *   ok: false,
+ *   errors: [{
+ *     field: "frequency",
+ *     message: "frequency must be a whole number of invoices, at least 1 (got 0.5)",
+ *   }],
+ * });
+ * ```
+ *
+ * @param model loyalty model (for its features and limits)
+ * @param input field values (numbers or numeric strings)
+ * @returns the feature values in `model.features` order, or the field errors
+ */
+export function validateInput(
+  model: Pick<LoyaltyModel, "features" | "limits">,
+  input: Readonly<Record<string, unknown>>,
+): { ok: true; values: number[] } | { ok: false; errors: FieldError[] } {
+  const errors: FieldError[] = [];
+  const values: Record<string, number> = {};
+  const limits = model.limits;
+  const fields = [...model.features];
+  for (const { name } of CHECKED_FEATURES) {
+    if (!fields.includes(name) && input[name] !== undefined) fields.push(name);
+  }
+  const needed = new Set(model.features);
+  const missing: string[] = [];
+  const given = new Set<string>();
+  for (const field of fields) {
+    const p = parseNumber(field, input?.[field]);
+    if (p.kind === "missing") {
+      if (needed.has(field)) missing.push(field);
+      continue;
+    }
+    given.add(field);
+    if (p.kind === "error") {
+      errors.push({ field, message: p.message });
+      continue;
+    }
+    const problem = checkValue(field, p.value, limits);
+    if (problem) errors.push({ field, message: `${field} ${problem} (got ${p.value})` });
+    else values[field] = p.value;
+  }
+  errors.push(...missingErrors(missing, values, given)); // may derive avg_order_value first
+  errors.push(...crossFieldErrors(values));
   if (errors.length > 0) return { ok: false, errors };
   return { ok: true, values: model.features.map((f) => values[f]) };
 }
 
 /**
  * Scores one customer.
+ *
+ * @example
+ * ```ts
+ * import { fitKnn } from "./neighbours.ts";
+ * import { DEFAULT_LIMITS, type LoyaltyModel, makeScoreScale } from "./score.ts";
+ * // two features, identity scaling, three training customers (levels 0, 2, 2)
+ * const model: LoyaltyModel = {
+ *   kind: "rfm-loyalty-knn",
+ *   version: 1,
+ *   features: ["recency_days", "frequency"],
+ *   scaler: { names: ["recency_days", "frequency"], log: [false, false], means: [0, 0], stds: [1, 1] },
+ *   knn: fitKnn([[300, 1], [5, 9], [10, 8]], [0, 2, 2], { k: 2, nClasses: 3 }),
+ *   customerIds: ["A", "B", "C"],
+ *   levels: ["lapsed", "occasional", "loyal"],
+ *   cutoff: "2011-06-01",
+ *   windowEnd: "2011-12-01",
+ *   score: makeScoreScale(),
+ *   limits: DEFAULT_LIMITS,
+ * };
+ * import { scoreCustomer } from "./score.ts";
+ * import { deepEqual, equal, ok } from "node:assert/strict";
+ * const r = scoreCustomer(model, { recency_days: 7, frequency: 9 });
+ * ok(r.ok);
+ * equal(r.level, "loyal");
+ * equal(r.score, 850);
+ * deepEqual(r.neighbours.map((nb) => nb.customer_id), ["B", "C"]);
+ * const bad = scoreCustomer(model, { recency_days: -1, frequency: 9 });
+ * deepEqual(bad, {
+ *   ok: false,
+ *   errors: [{ field: "recency_days", message: "recency_days must not be negative (got -1)" }],
+ * });
+ * ```
  *
  * @param model fitted loyalty model (possibly re-created from its JSON)
  * @param input raw field values: every model feature (see the module rules)
@@ -379,6 +503,30 @@ export function scoreCustomer(
 
 /**
  * Scores many customers (the neighbour index is built once per model and reused).
+ *
+ * @example
+ * ```ts
+ * import { fitKnn } from "./neighbours.ts";
+ * import { DEFAULT_LIMITS, type LoyaltyModel, makeScoreScale } from "./score.ts";
+ * // two features, identity scaling, three training customers (levels 0, 2, 2)
+ * const model: LoyaltyModel = {
+ *   kind: "rfm-loyalty-knn",
+ *   version: 1,
+ *   features: ["recency_days", "frequency"],
+ *   scaler: { names: ["recency_days", "frequency"], log: [false, false], means: [0, 0], stds: [1, 1] },
+ *   knn: fitKnn([[300, 1], [5, 9], [10, 8]], [0, 2, 2], { k: 2, nClasses: 3 }),
+ *   customerIds: ["A", "B", "C"],
+ *   levels: ["lapsed", "occasional", "loyal"],
+ *   cutoff: "2011-06-01",
+ *   windowEnd: "2011-12-01",
+ *   score: makeScoreScale(),
+ *   limits: DEFAULT_LIMITS,
+ * };
+ * import { scoreMany } from "./score.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * const results = scoreMany(model, [{ recency_days: 7, frequency: 9 }, { recency_days: 200, frequency: 1 }]);
+ * deepEqual(results.map((r) => r.ok && r.band), ["A", "C"]);
+ * ```
  *
  * @param model fitted loyalty model
  * @param inputs raw field values per customer

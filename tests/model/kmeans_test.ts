@@ -6,7 +6,6 @@ import {
   clusterProfiles,
   crossTab,
   fitKMeans,
-  median,
   orderClusters,
   silhouette,
   silhouetteScores,
@@ -118,7 +117,16 @@ Deno.test("profiles and cross-tab", () => {
   assert.equal(p[0].medianRecencyDays, 150);
   assert.equal(p[1].medianFrequency, 6);
   assert.equal(p[1].medianMonetary, 200);
-  assert.equal(median([]), null);
+  // an empty cluster has no medians and no customer share
+  const empty = clusterProfiles([0, 0], ["A", "B"], {
+    recency_days: [1, 2],
+    frequency: [1, 1],
+    monetary: [5, 5],
+  })[1];
+  assert.deepEqual(
+    [empty.size, empty.share, empty.medianRecencyDays, empty.medianMonetary],
+    [0, 0, null, null],
+  );
   const t = crossTab(clusters, names, ["b", "a", "a", "b", "a"]);
   assert.deepEqual(t.columns, ["a", "b"]);
   assert.deepEqual(t.counts, [[1, 1], [2, 1]]);

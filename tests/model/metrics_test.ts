@@ -2,11 +2,13 @@ import assert from "node:assert/strict";
 import {
   accuracy,
   balancedAccuracy,
+  classCounts,
   classificationReport,
   confusionMatrix,
   gainsTable,
   lift,
   macroF1,
+  namedReport,
   perClassMetrics,
   rocAuc,
 } from "../../src/model/metrics.ts";
@@ -100,4 +102,23 @@ Deno.test("gains table: deciles by score, ties broken by row index", () => {
 Deno.test("invalid labels are rejected", () => {
   assert.throws(() => confusionMatrix([0, 3], [0, 1], 3), RangeError);
   assert.throws(() => confusionMatrix([0], [0, 1], 3), RangeError);
+});
+
+Deno.test("namedReport: class names replace indices; everything else unchanged", () => {
+  const r = classificationReport(yTrue, yPred, 3);
+  const named = namedReport(r, ["low", "mid", "high"]);
+  assert.deepEqual(named.perClass, [
+    { name: "low", precision: 1, recall: 2 / 3, f1: r.perClass[0].f1, support: 3 },
+    { name: "mid", precision: 0.5, recall: 0.5, f1: 0.5, support: 2 },
+    { name: "high", precision: 0.5, recall: 1, f1: r.perClass[2].f1, support: 1 },
+  ]);
+  assert.equal(named.accuracy, r.accuracy);
+  assert.equal(named.macroF1, r.macroF1);
+  assert.deepEqual(named.confusion, [[2, 1, 0], [0, 1, 1], [0, 0, 1]]);
+});
+
+Deno.test("classCounts: rows per class, zero for absent classes", () => {
+  assert.deepEqual(classCounts(yTrue, 3), [3, 2, 1]);
+  assert.deepEqual(classCounts([], 2), [0, 0]);
+  assert.deepEqual(classCounts([1, 1], 4), [0, 2, 0, 0]);
 });

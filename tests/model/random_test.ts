@@ -33,8 +33,26 @@ Deno.test("createRng: int(n) covers 0..n-1 roughly uniformly", () => {
   assert.throws(() => createRng(NaN), RangeError);
 });
 
-Deno.test("deriveSeed: deterministic, label-sensitive, unsigned 32-bit", () => {
-  assert.equal(deriveSeed(1, "kmeans", 3, 0), deriveSeed(1, "kmeans", 3, 0));
+Deno.test("deriveSeed: known values (the seeds of every model stage must never change)", () => {
+  // Pinned before deriveSeed moved onto lib/hash's fnv1a32: the same bits, seed by seed.
+  assert.deepEqual(
+    [
+      deriveSeed(0),
+      deriveSeed(1, "kmeans", 3, 0),
+      deriveSeed(20261124, "loyalty"),
+      deriveSeed(20261124, "segmentation"),
+      deriveSeed(99, "ü€", "x"),
+      deriveSeed(4294967295, "cv"),
+      deriveSeed(-5, "split", 2),
+    ],
+    [3304242954, 753859760, 776500529, 2172557078, 1033881025, 2853942261, 239429506],
+  );
+  // the seed is reduced to an unsigned 32-bit integer first
+  assert.equal(deriveSeed(2 ** 32 + 1, "x"), deriveSeed(1, "x"));
+  assert.equal(deriveSeed(1.9, "x"), deriveSeed(1, "x"));
+});
+
+Deno.test("deriveSeed: label-sensitive, unsigned 32-bit", () => {
   assert.notEqual(deriveSeed(1, "kmeans", 3, 0), deriveSeed(1, "kmeans", 3, 1));
   assert.notEqual(deriveSeed(1, "kmeans", 3, 0), deriveSeed(2, "kmeans", 3, 0));
   assert.notEqual(deriveSeed(1, "ab", "c"), deriveSeed(1, "a", "bc"));

@@ -5,7 +5,6 @@ import {
   forwardPeriods,
   fromModelScale,
   gainsCurve,
-  hashString,
   isFaderHardieLeeSplit,
   joinPhrases,
   levelPhrases,
@@ -19,18 +18,26 @@ import {
   toModelScale,
   unitHash,
 } from "../../src/report/narrative.ts";
-import { fitScaler, transformRow } from "../../src/score/scaler.ts";
+import { bandTrend as modelBandTrend } from "../../src/model/bands.ts";
+import { fnv1a32, hashString } from "../../src/lib/hash.ts";
+import { fitScaler, transformRow, transformValue } from "../../src/score/scaler.ts";
 
-Deno.test("hashString: FNV-1a with avalanche, stable, unsigned 32-bit", () => {
-  assert.equal(hashString("12346"), hashString("12346"));
-  assert.notEqual(hashString("12346"), hashString("12347"));
-  for (const s of ["", "a", "12346", "ü€", "x".repeat(1000)]) {
-    const h = hashString(s);
-    assert.ok(Number.isInteger(h) && h >= 0 && h < 2 ** 32, `${s}: ${h}`);
-  }
-  // Pinned values: a change of the hash would silently change every sample.
-  assert.equal(hashString("12346"), 2662143247);
+Deno.test("the hash behind unitHash: FNV-1a (published vectors), then murmur3's fmix32", () => {
+  assert.equal(fnv1a32(""), 0x811c9dc5); // the offset basis
+  assert.equal(fnv1a32("a"), 0xe40c292c);
+  assert.equal(fnv1a32("foobar"), 0xbf9cf968);
+  // fmix32 of the FNV-1a value, pinned: a change would silently change every chart sample
   assert.equal(hashString(""), 2872998923);
+  assert.equal(hashString("a"), 444641715);
+  assert.equal(hashString("12346"), 2662143247);
+  assert.ok(Math.abs(hashString("12346") - hashString("12347")) > 2 ** 20, "avalanche");
+});
+
+Deno.test("unitHash: hashString(salt, NUL, key) / 2³², pinned values", () => {
+  assert.equal(unitHash("12346"), 0.4320039292797446);
+  assert.equal(unitHash("12346", "sample"), 0.8561693085357547);
+  assert.equal(unitHash("", ""), 0.02137250336818397);
+  assert.equal(unitHash("12346", "sample"), hashString("sample\u000012346") / 2 ** 32);
 });
 
 Deno.test("unitHash: in [0, 1), salt matters, roughly uniform", () => {
@@ -158,20 +165,11 @@ Deno.test("standingSentence: generated from the numbers", () => {
   );
 });
 
-Deno.test("bandTrend: rises, plateaus, falls", () => {
-  const bands = (rates: (number | null)[]) =>
-    rates.map((r, i) => ({ band: "ABCDE"[i], topRate: r }));
-  assert.deepEqual(bandTrend(bands([0.8, 0.5, 0.3, 0.2, 0.05])), {
-    rises: true,
-    strictlyRises: true,
-    firstFall: null,
-  });
-  assert.deepEqual(bandTrend(bands([0.8, 0.5, 0.5, null, 0.05])), {
-    rises: true,
-    strictlyRises: false,
-    firstFall: null,
-  });
-  assert.deepEqual(bandTrend(bands([0.8, 0.3, 0.5, 0.2, 0.05])).firstFall, { from: "C", to: "B" });
+Deno.test("bandTrend: the pages' band check is the model's (one function, tests in tests/model)", () => {
+  assert.equal(bandTrend, modelBandTrend);
+  const bands = (rates: (number | null)[]) => rates.map((r, i) => ({ band: "ABC"[i], topRate: r }));
+  assert.equal(bandTrend(bands([0.8, 0.5, 0.1])).rises, true);
+  assert.deepEqual(bandTrend(bands([0.8, 0.1, 0.5])).firstFall, { from: "C", to: "B" });
 });
 
 Deno.test("gainsCurve starts at the origin and skips undefined rows", () => {
@@ -198,12 +196,16 @@ Deno.test("messagesByField: grouped, field name dropped, capitalised", () => {
   );
 });
 
-Deno.test("toModelScale / fromModelScale agree with the scaler of src/features.ts", () => {
+Deno.test("toModelScale / fromModelScale are the scaler's per-value transforms", () => {
   const cols = { a: [0, 1, 10, 100], b: [5, 6, 7, 8] };
   const scaler = fitScaler(cols, ["a", "b"], ["a"]);
   const z = transformRow(scaler, [10, 7]);
   assert.equal(toModelScale(scaler, "a", 10), z[0]);
   assert.equal(toModelScale(scaler, "b", 7), z[1]);
+  assert.equal(toModelScale(scaler, "a", 3), transformValue(scaler, "a", 3));
+  // a value the model cannot use gives NaN / -Infinity for the widget to skip, not an error
+  assert.ok(Number.isNaN(toModelScale(scaler, "a", -2)));
+  assert.equal(toModelScale(scaler, "a", -1), -Infinity);
   assert.ok(Math.abs(fromModelScale(scaler, "a", z[0]) - 10) < 1e-9);
   assert.ok(Math.abs(fromModelScale(scaler, "b", z[1]) - 7) < 1e-9);
   assert.throws(() => toModelScale(scaler, "c", 1), RangeError);

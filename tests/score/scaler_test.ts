@@ -2,9 +2,11 @@ import assert from "node:assert/strict";
 import {
   fitScaler,
   inverseTransformRow,
+  inverseTransformValue,
   toFlat,
   transform,
   transformRow,
+  transformValue,
 } from "../../src/score/scaler.ts";
 
 const close = (a: number, b: number, eps = 1e-12) =>
@@ -93,4 +95,26 @@ Deno.test("toFlat packs rows row-major", () => {
   assert.equal(d, 2);
   assert.deepEqual(Array.from(data), [1, 2, 3, 4, 5, 6]);
   assert.throws(() => toFlat([[1, 2], [3]]), RangeError);
+});
+
+Deno.test("transformValue / inverseTransformValue: the per-value forms of the row transforms", () => {
+  const s = fitScaler(columns, ["frequency", "monetary"], ["frequency"]);
+  const z = transformRow(s, [7, 30]);
+  assert.equal(transformValue(s, "frequency", 7), z[0]);
+  assert.equal(transformValue(s, "monetary", 30), z[1]);
+  const back = inverseTransformRow(s, z);
+  assert.equal(inverseTransformValue(s, "frequency", z[0]), back[0]);
+  assert.equal(inverseTransformValue(s, "monetary", z[1]), back[1]);
+  close(inverseTransformValue(s, "frequency", z[0]), 7, 1e-9);
+  assert.throws(() => transformValue(s, "constant", 1), /unknown feature "constant"/);
+  assert.throws(() => inverseTransformValue(s, "constant", 0), RangeError);
+});
+
+Deno.test("transformValue passes unusable values through (NaN, ±Infinity) instead of throwing", () => {
+  const s = fitScaler(columns, ["frequency", "monetary"], ["frequency"]);
+  assert.ok(Number.isNaN(transformValue(s, "frequency", -2))); // log1p(-2)
+  assert.equal(transformValue(s, "frequency", -1), -Infinity); // log1p(-1)
+  assert.ok(Number.isNaN(transformValue(s, "monetary", NaN)));
+  assert.equal(transformValue(s, "monetary", Infinity), Infinity);
+  assert.throws(() => transformRow(s, [-2, 30]), /log1p/); // the row form refuses them
 });

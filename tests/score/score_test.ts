@@ -9,10 +9,12 @@ import {
   scoreFromProbabilities,
   scoreMany,
   type ScoreOk,
+  validateInput,
 } from "../../src/score/score.ts";
 import { createRng } from "../../src/model/random.ts";
+import { FEATURE_NAMES, FEATURES as REGISTRY } from "../../src/config/features.ts";
 
-const FEATURES = ["recency_days", "frequency", "monetary", "tenure_days", "avg_order_value"];
+const FEATURES = [...FEATURE_NAMES];
 const Q = { recency_days: 10, frequency: 5, monetary: 500, tenure_days: 100, avg_order_value: 100 };
 const q = FEATURES.map((f) => Q[f as keyof typeof Q]);
 
@@ -200,4 +202,53 @@ Deno.test("model JSON round trip: identical results; scoreMany = scoreCustomer",
   const a = scoreMany(model, inputs);
   assert.deepEqual(scoreMany(copy, inputs), a);
   assert.deepEqual(inputs.map((i) => scoreCustomer(model, i)), a);
+});
+
+Deno.test("validation: every registry feature is checked by its kind", () => {
+  // one model per feature, so the check is the kind's alone (no cross-field rules apply)
+  const limits = { maxDays: 100, maxFrequency: 10, maxMoney: 1000 };
+  const expected: Record<string, [unknown, string][]> = {
+    days: [[-1, "must not be negative"], [101, "must be at most 100 days (100 years)"]],
+    count: [
+      [0, "must be a whole number of invoices, at least 1"],
+      [1.5, "must be a whole number of invoices, at least 1"],
+      [11, "must be at most 10"],
+    ],
+    money: [[-0.01, "must not be negative"], [1000.5, "must be at most 1000"]],
+  };
+  const fine: Record<string, number> = { days: 100, count: 10, money: 1000 };
+  for (const f of REGISTRY) {
+    const model = { features: [f.name], limits };
+    for (const [value, problem] of expected[f.kind]) {
+      assert.deepEqual(validateInput(model, { [f.name]: value }), {
+        ok: false,
+        errors: [{ field: f.name, message: `${f.name} ${problem} (got ${value})` }],
+      });
+    }
+    assert.deepEqual(validateInput(model, { [f.name]: fine[f.kind] }), {
+      ok: true,
+      values: [fine[f.kind]],
+    });
+  }
+});
+
+Deno.test("validation: registry fields the model does not use are checked when given", () => {
+  const model = { features: ["frequency"], limits: DEFAULT_LIMITS };
+  assert.deepEqual(validateInput(model, { frequency: 2, monetary: -1, unknown: -1 }), {
+    ok: false,
+    errors: [{ field: "monetary", message: "monetary must not be negative (got -1)" }],
+  });
+  // order of the extra fields: days, then counts, then money (as before the registry)
+  const errors = validateInput(
+    { features: ["frequency"], limits: DEFAULT_LIMITS },
+    { frequency: 2, avg_order_value: -1, monetary: -1, tenure_days: -1, recency_days: -1 },
+  );
+  assert.ok(!errors.ok);
+  if (errors.ok) return;
+  assert.deepEqual(errors.errors.map((e) => e.field), [
+    "recency_days",
+    "tenure_days",
+    "monetary",
+    "avg_order_value",
+  ]);
 });
