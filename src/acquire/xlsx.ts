@@ -17,6 +17,7 @@
  * @module
  */
 import { unzipSync } from "fflate";
+import { DAY_MS } from "../lib/time.ts";
 
 /** The value of one cell. A missing or empty cell is `null`. */
 export type CellValue = string | number | boolean | Date | null;
@@ -142,7 +143,6 @@ export function columnIndex(ref: string): number {
   return i === 0 ? -1 : n - 1;
 }
 
-const MS_PER_DAY = 86_400_000;
 /** 1899-12-30T00:00Z: day 0 of the 1900 date system, as corrected for Excel's 1900-02-29. */
 const EPOCH_1900 = Date.UTC(1899, 11, 30);
 /** 1904-01-01T00:00Z: day 0 of the 1904 date system. */
@@ -158,10 +158,10 @@ const EPOCH_1904 = Date.UTC(1904, 0, 1);
  * @param date1904 whether the workbook uses the 1904 date system (serial 0 is 1904-01-01)
  */
 export function excelSerialToEpochMs(serial: number, date1904 = false): number {
-  if (date1904) return EPOCH_1904 + Math.round(serial * MS_PER_DAY);
+  if (date1904) return EPOCH_1904 + Math.round(serial * DAY_MS);
   // Before Excel's phantom 1900-02-29 the serials run one day behind the real calendar.
   const days = serial < 61 ? serial + 1 : serial;
-  return EPOCH_1900 + Math.round(days * MS_PER_DAY);
+  return EPOCH_1900 + Math.round(days * DAY_MS);
 }
 
 /** {@link excelSerialToEpochMs} as a naive `Date` (the wall-clock time in its UTC fields). */
@@ -398,56 +398,60 @@ function cellValue(
   }
 }
 
-// Attributes of the element last read by scanAttrs (module state: no allocation per cell).
-/** Start and end of the `r` value, or -1. */
-let attrRStart = -1;
-let attrREnd = -1;
-/** The `t` value, or null. */
-let attrT: string | null = null;
-/** The `s` value (0 when absent). */
-let attrS = 0;
-
 /**
- * Reads the `r`, `t` and `s` attributes of an element whose attribute text is
- * `xml[from, to)`, by character codes, into the module-level `attr*` variables.
+ * Reads the `r`, `t` and `s` attributes of an element by character codes. One scanner serves a
+ * whole sheet scan and is overwritten by each {@link AttrScanner.scan} (no allocation per cell);
+ * its fields hold the attributes of the element last scanned.
  */
-function scanAttrs(xml: string, from: number, to: number): void {
-  attrRStart = -1;
-  attrREnd = -1;
-  attrT = null;
-  attrS = 0;
-  let p = from;
-  while (p < to) {
-    let c = xml.charCodeAt(p);
-    if (c <= 32) {
-      p++;
-      continue;
-    }
-    const nameStart = p;
-    while (p < to && (c = xml.charCodeAt(p)) !== 61 /* = */ && c > 32) p++;
-    const nameLen = p - nameStart;
-    while (p < to && xml.charCodeAt(p) !== 61) p++;
-    p++;
-    while (p < to && xml.charCodeAt(p) <= 32) p++;
-    const quote = xml.charCodeAt(p);
-    if (quote !== 34 && quote !== 39) return; // malformed: stop reading attributes
-    const vStart = p + 1;
-    const vEnd = xml.indexOf(quote === 34 ? '"' : "'", vStart);
-    if (vEnd < 0 || vEnd > to) return;
-    if (nameLen === 1) {
-      const n = xml.charCodeAt(nameStart);
-      if (n === 114 /* r */) {
-        attrRStart = vStart;
-        attrREnd = vEnd;
-      } else if (n === 116 /* t */) {
-        attrT = xml.slice(vStart, vEnd);
-      } else if (n === 115 /* s */) {
-        let v = 0;
-        for (let i = vStart; i < vEnd; i++) v = v * 10 + (xml.charCodeAt(i) - 48);
-        attrS = v;
+class AttrScanner {
+  /** Start of the `r` value in the XML, or -1 when absent. */
+  rStart = -1;
+  /** End (exclusive) of the `r` value, or -1 when absent. */
+  rEnd = -1;
+  /** The `t` value, or null. */
+  t: string | null = null;
+  /** The `s` value (0 when absent). */
+  s = 0;
+
+  /** Reads the attributes of an element whose attribute text is `xml[from, to)`. */
+  scan(xml: string, from: number, to: number): void {
+    this.rStart = -1;
+    this.rEnd = -1;
+    this.t = null;
+    this.s = 0;
+    let p = from;
+    while (p < to) {
+      let c = xml.charCodeAt(p);
+      if (c <= 32) {
+        p++;
+        continue;
       }
+      const nameStart = p;
+      while (p < to && (c = xml.charCodeAt(p)) !== 61 /* = */ && c > 32) p++;
+      const nameLen = p - nameStart;
+      while (p < to && xml.charCodeAt(p) !== 61) p++;
+      p++;
+      while (p < to && xml.charCodeAt(p) <= 32) p++;
+      const quote = xml.charCodeAt(p);
+      if (quote !== 34 && quote !== 39) return; // malformed: stop reading attributes
+      const vStart = p + 1;
+      const vEnd = xml.indexOf(quote === 34 ? '"' : "'", vStart);
+      if (vEnd < 0 || vEnd > to) return;
+      if (nameLen === 1) {
+        const n = xml.charCodeAt(nameStart);
+        if (n === 114 /* r */) {
+          this.rStart = vStart;
+          this.rEnd = vEnd;
+        } else if (n === 116 /* t */) {
+          this.t = xml.slice(vStart, vEnd);
+        } else if (n === 115 /* s */) {
+          let v = 0;
+          for (let i = vStart; i < vEnd; i++) v = v * 10 + (xml.charCodeAt(i) - 48);
+          this.s = v;
+        }
+      }
+      p = vEnd + 1;
     }
-    p = vEnd + 1;
   }
 }
 
@@ -483,6 +487,7 @@ export function forEachSheetRow(
   if (dataStart < 0) return;
   let dataEnd = xml.indexOf("</sheetData>", dataStart);
   if (dataEnd < 0) dataEnd = xml.length;
+  const attrs = new AttrScanner();
   let p = dataStart;
   let nextRow = 0;
   for (;;) {
@@ -490,10 +495,10 @@ export function forEachSheetRow(
     if (rs < 0 || rs >= dataEnd) break;
     const rgt = xml.indexOf(">", rs);
     if (rgt < 0) throw new XlsxError("unterminated <row> element");
-    scanAttrs(xml, rs + 4, rgt);
-    const rowIndex = attrRStart >= 0 ? Number(xml.slice(attrRStart, attrREnd)) - 1 : nextRow;
+    attrs.scan(xml, rs + 4, rgt);
+    const rowIndex = attrs.rStart >= 0 ? Number(xml.slice(attrs.rStart, attrs.rEnd)) - 1 : nextRow;
     if (!Number.isInteger(rowIndex) || rowIndex < 0) {
-      throw new XlsxError(`bad row number "${xml.slice(attrRStart, attrREnd)}"`);
+      throw new XlsxError(`bad row number "${xml.slice(attrs.rStart, attrs.rEnd)}"`);
     }
     nextRow = rowIndex + 1;
     if (xml.charCodeAt(rgt - 1) === 47) { // `<row …/>`: no cells
@@ -517,11 +522,11 @@ export function forEachSheetRow(
       }
       const cgt = xml.indexOf(">", cs);
       const selfClosing = xml.charCodeAt(cgt - 1) === 47;
-      scanAttrs(xml, cs + 2, selfClosing ? cgt - 1 : cgt);
-      const type = attrT;
-      const style = attrS;
-      const rStart = attrRStart;
-      const rEnd = attrREnd;
+      attrs.scan(xml, cs + 2, selfClosing ? cgt - 1 : cgt);
+      const type = attrs.t;
+      const style = attrs.s;
+      const rStart = attrs.rStart;
+      const rEnd = attrs.rEnd;
       if (rStart >= 0) {
         const ci = refColumn(xml, rStart, rEnd);
         if (ci < 0) {

@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { resolveDataset, shortHash } from "../acquire/resolve.ts";
+import { shortHash } from "../acquire/checksum.ts";
+import { resolveDataset } from "../acquire/resolve.ts";
 import { loadDataset } from "../config/registry.ts";
 import { parseOptions } from "../lib/args.ts";
 import { display, ROOT } from "../lib/paths.ts";

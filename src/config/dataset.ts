@@ -9,7 +9,26 @@
  *
  * @module
  */
+import { ConfigError } from "./errors.ts";
 import { FEATURE_NAMES } from "./features.ts";
+import {
+  bool,
+  intOrNull,
+  isoDate,
+  type Json,
+  keyPath,
+  known,
+  num,
+  numArray,
+  type Obj,
+  obj,
+  optionalText,
+  str,
+  strArray,
+  strOrNull,
+  typeName,
+  validTimeZone,
+} from "./json.ts";
 
 /** Canonical transaction columns that a source file may map. */
 export const MAPPABLE_COLUMNS = [
@@ -177,230 +196,6 @@ export interface Registry {
   datasets: DatasetConfig[];
 }
 
-/** A configuration mistake, naming the key path at fault. */
-export class ConfigError extends Error {
-  /** Key path such as `datasets[0].files[1].columns`. */
-  readonly key: string;
-  /** @param key key path at fault @param message what is wrong */
-  constructor(key: string, message: string, source?: string) {
-    super(`${source ? source + ": " : ""}${key}: ${message}`);
-    this.name = "ConfigError";
-    this.key = key;
-  }
-}
-
-type Json = unknown;
-type Obj = Record<string, Json>;
-
-/** Joins a key path and a key. */
-function join(key: string, k: string): string {
-  return key ? `${key}.${k}` : k;
-}
-
-function isObj(v: Json): v is Obj {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function obj(v: Json, key: string): Obj {
-  if (!isObj(v)) throw new ConfigError(key, `expected an object, got ${typeName(v)}`);
-  return v;
-}
-
-function typeName(v: Json): string {
-  return v === null ? "null" : Array.isArray(v) ? "an array" : typeof v;
-}
-
-function known(o: Obj, key: string, allowed: readonly string[]): void {
-  for (const k of Object.keys(o)) {
-    if (!allowed.includes(k)) {
-      throw new ConfigError(
-        key ? join(key, k) : k,
-        `unknown key (allowed: ${allowed.join(", ")})`,
-      );
-    }
-  }
-}
-
-function str(o: Obj, k: string, key: string, def?: string): string {
-  const v = o[k];
-  if (v === undefined && def !== undefined) return def;
-  if (typeof v !== "string" || v.length === 0) {
-    throw new ConfigError(join(key, k), `expected a non-empty string, got ${typeName(v)}`);
-  }
-  return v;
-}
-
-function strOrNull(o: Obj, k: string, key: string): string | null {
-  const v = o[k];
-  if (v === undefined || v === null) return null;
-  if (typeof v !== "string") {
-    throw new ConfigError(join(key, k), `expected a string or null, got ${typeName(v)}`);
-  }
-  return v;
-}
-
-function num(
-  o: Obj,
-  k: string,
-  key: string,
-  def: number,
-  opts: { int?: boolean; min?: number; max?: number } = {},
-): number {
-  const v = o[k] === undefined ? def : o[k];
-  if (typeof v !== "number" || !Number.isFinite(v)) {
-    throw new ConfigError(join(key, k), `expected a number, got ${typeName(v)}`);
-  }
-  if (opts.int && !Number.isInteger(v)) throw new ConfigError(join(key, k), "expected an integer");
-  if (opts.min !== undefined && v < opts.min) {
-    throw new ConfigError(join(key, k), `must be at least ${opts.min}, got ${v}`);
-  }
-  if (opts.max !== undefined && v > opts.max) {
-    throw new ConfigError(join(key, k), `must be at most ${opts.max}, got ${v}`);
-  }
-  return v;
-}
-
-function bool(o: Obj, k: string, key: string, def: boolean): boolean {
-  const v = o[k] === undefined ? def : o[k];
-  if (typeof v !== "boolean") {
-    throw new ConfigError(join(key, k), `expected true or false, got ${typeName(v)}`);
-  }
-  return v;
-}
-
-function strArray(o: Obj, k: string, key: string, def: string[]): string[] {
-  const v = o[k] === undefined ? def : o[k];
-  if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) {
-    throw new ConfigError(join(key, k), "expected an array of strings");
-  }
-  return [...(v as string[])];
-}
-
-function numArray(v: Json, key: string): number[] {
-  if (!Array.isArray(v) || v.some((x) => typeof x !== "number" || !Number.isFinite(x))) {
-    throw new ConfigError(key, "expected an array of numbers");
-  }
-  return v as number[];
-}
-
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-function isoDate(v: string | null, key: string): string | null {
-  if (v === null) return null;
-  const t = Date.parse(v + "T00:00:00Z");
-  if (!ISO_DATE.test(v) || Number.isNaN(t) || new Date(t).toISOString().slice(0, 10) !== v) {
-    throw new ConfigError(key, `expected an ISO date YYYY-MM-DD, got "${v}"`);
-  }
-  return v;
-}
-
-function validTimeZone(tz: string, key: string): string {
-  try {
-    new Intl.DateTimeFormat("en-GB", { timeZone: tz });
-  } catch {
-    throw new ConfigError(key, `unknown time zone "${tz}"`);
-  }
-  return tz;
-}
-
-const STRFTIME = /%[YmdHMSyjbBeIpfzZT%]/;
-
-function parseFile(v: Json, key: string): FileConfig {
-  const o = obj(v, key || "(dataset)");
-  known(o, key, [
-    "name",
-    "mirrorPath",
-    "path",
-    "sha256",
-    "rows",
-    "format",
-    "header",
-    "fields",
-    "sheet",
-    "sheetRows",
-    "columns",
-    "timestampFormat",
-  ]);
-  const path = strOrNull(o, "path", key);
-  const name = o.name === undefined && path ? path.split("/").pop()! : str(o, "name", key);
-  const format = str(o, "format", key) as FileFormat;
-  if (!FORMATS.includes(format)) {
-    throw new ConfigError(
-      `${key}.format`,
-      `unknown format "${format}" (allowed: ${FORMATS.join(", ")})`,
-    );
-  }
-  const sha = strOrNull(o, "sha256", key);
-  if (sha !== null && !/^[0-9a-f]{64}$/.test(sha)) {
-    throw new ConfigError(`${key}.sha256`, "expected 64 lowercase hexadecimal digits");
-  }
-  const rows = o.rows === undefined || o.rows === null
-    ? null
-    : num(o, "rows", key, 0, { int: true, min: 0 });
-  const fields = o.fields === undefined || o.fields === null
-    ? null
-    : strArray(o, "fields", key, []);
-  const header = bool(o, "header", key, format !== "whitespace");
-  if (!header && format !== "parquet" && fields === null) {
-    throw new ConfigError(
-      `${key}.fields`,
-      "a file without a header line needs its field names in `fields`",
-    );
-  }
-  const colsObj = obj(o.columns, `${key}.columns`);
-  known(colsObj, `${key}.columns`, MAPPABLE_COLUMNS);
-  const columns: Partial<Record<MappableColumn, string>> = {};
-  for (const [k, c] of Object.entries(colsObj)) {
-    if (typeof c !== "string" || c.length === 0) {
-      throw new ConfigError(
-        `${key}.columns.${k}`,
-        `expected a source column name, got ${typeName(c)}`,
-      );
-    }
-    if (fields !== null && !fields.includes(c)) {
-      throw new ConfigError(
-        `${key}.columns.${k}`,
-        `"${c}" is not one of the declared fields (${fields.join(", ")})`,
-      );
-    }
-    columns[k as MappableColumn] = c;
-  }
-  for (const required of ["customer_id", "timestamp", "quantity"] as const) {
-    if (!columns[required]) {
-      throw new ConfigError(`${key}.columns.${required}`, "missing column mapping (required)");
-    }
-  }
-  if (!columns.unit_price && !columns.line_value) {
-    throw new ConfigError(
-      `${key}.columns.unit_price`,
-      "missing column mapping: map unit_price or line_value",
-    );
-  }
-  const timestampFormat = str(o, "timestampFormat", key, "%Y-%m-%d %H:%M:%S");
-  if (!STRFTIME.test(timestampFormat)) {
-    throw new ConfigError(
-      `${key}.timestampFormat`,
-      `"${timestampFormat}" has no strftime directive such as %Y`,
-    );
-  }
-  return {
-    name,
-    mirrorPath: o.mirrorPath === undefined ? name : str(o, "mirrorPath", key),
-    path,
-    sha256: sha,
-    rows,
-    format,
-    header,
-    fields,
-    sheet: strOrNull(o, "sheet", key),
-    sheetRows: o.sheetRows === undefined || o.sheetRows === null
-      ? rows
-      : num(o, "sheetRows", key, 0, { int: true, min: 0 }),
-    columns,
-    timestampFormat,
-  };
-}
-
 /** Default model options, used for any key a dataset leaves out. */
 export const DEFAULT_MODEL: ModelConfig = {
   seed: 20261124,
@@ -434,11 +229,291 @@ export const DEFAULT_MODEL: ModelConfig = {
 /** Customer feature names the models can use (from the feature registry). */
 export const MODEL_FEATURES: readonly string[] = FEATURE_NAMES;
 
+// ---------------------------------------------------------------------------------------------
+// Parsers, one per section of a dataset description. Each takes the section's JSON and its key
+// path, and returns the typed, defaulted section or throws a ConfigError naming the key.
+
+const DATASET_KEYS = [
+  "id",
+  "title",
+  "description",
+  "source",
+  "timezone",
+  "currency",
+  "analysisDate",
+  "outputs",
+  "download",
+  "files",
+  "cleaning",
+  "rfm",
+  "model",
+] as const;
+
+const FILE_KEYS = [
+  "name",
+  "mirrorPath",
+  "path",
+  "sha256",
+  "rows",
+  "format",
+  "header",
+  "fields",
+  "sheet",
+  "sheetRows",
+  "columns",
+  "timestampFormat",
+] as const;
+
+const STRFTIME = /%[YmdHMSyjbBeIpfzZT%]/;
+
+/** The dataset id: lowercase letters, digits, dot, dash or underscore. */
+function parseId(o: Obj, key: string): string {
+  const id = str(o, "id", key);
+  if (!/^[a-z0-9][a-z0-9._-]*$/.test(id)) {
+    throw new ConfigError(
+      keyPath(key, "id"),
+      `"${id}" must be lowercase letters, digits, dot, dash or underscore`,
+    );
+  }
+  return id;
+}
+
+/** `source`: citation, address and licence, each optional text. */
+function parseSource(v: Json, key: string): DatasetConfig["source"] {
+  const o = v === undefined ? {} : obj(v, key);
+  known(o, key, ["citation", "url", "licence"]);
+  return {
+    citation: optionalText(o, "citation", `${key}.citation`),
+    url: optionalText(o, "url", `${key}.url`),
+    licence: optionalText(o, "licence", `${key}.licence`),
+  };
+}
+
+/** `files`: a non-empty array of file entries with distinct names. */
+function parseFiles(v: Json, key: string): FileConfig[] {
+  if (!Array.isArray(v) || v.length === 0) {
+    throw new ConfigError(key, "expected a non-empty array of files");
+  }
+  const files = v.map((f, i) => parseFile(f, `${key}[${i}]`));
+  const names = new Set<string>();
+  for (const [i, f] of files.entries()) {
+    if (names.has(f.name)) {
+      throw new ConfigError(`${key}[${i}].name`, `duplicate file name "${f.name}"`);
+    }
+    names.add(f.name);
+  }
+  return files;
+}
+
+/** One entry of `files`. */
+function parseFile(v: Json, key: string): FileConfig {
+  const o = obj(v, key || "(dataset)");
+  known(o, key, FILE_KEYS);
+  const path = strOrNull(o, "path", key);
+  const name = o.name === undefined && path ? path.split("/").pop()! : str(o, "name", key);
+  const format = str(o, "format", key) as FileFormat;
+  if (!FORMATS.includes(format)) {
+    throw new ConfigError(
+      `${key}.format`,
+      `unknown format "${format}" (allowed: ${FORMATS.join(", ")})`,
+    );
+  }
+  const sha256 = strOrNull(o, "sha256", key);
+  if (sha256 !== null && !/^[0-9a-f]{64}$/.test(sha256)) {
+    throw new ConfigError(`${key}.sha256`, "expected 64 lowercase hexadecimal digits");
+  }
+  const rows = intOrNull(o, "rows", key, 0);
+  const fields = o.fields === undefined || o.fields === null
+    ? null
+    : strArray(o, "fields", key, []);
+  const header = bool(o, "header", key, format !== "whitespace");
+  if (!header && format !== "parquet" && fields === null) {
+    throw new ConfigError(
+      `${key}.fields`,
+      "a file without a header line needs its field names in `fields`",
+    );
+  }
+  const columns = parseColumns(o.columns, `${key}.columns`, fields);
+  const timestampFormat = str(o, "timestampFormat", key, "%Y-%m-%d %H:%M:%S");
+  if (!STRFTIME.test(timestampFormat)) {
+    throw new ConfigError(
+      `${key}.timestampFormat`,
+      `"${timestampFormat}" has no strftime directive such as %Y`,
+    );
+  }
+  return {
+    name,
+    mirrorPath: o.mirrorPath === undefined ? name : str(o, "mirrorPath", key),
+    path,
+    sha256,
+    rows,
+    format,
+    header,
+    fields,
+    sheet: strOrNull(o, "sheet", key),
+    sheetRows: intOrNull(o, "sheetRows", key, 0) ?? rows,
+    columns,
+    timestampFormat,
+  };
+}
+
+/**
+ * A file's `columns`: canonical column → source column, each one of the declared `fields` when
+ * there are any; customer, timestamp and quantity are required, and unit price or line value.
+ */
+function parseColumns(
+  v: Json,
+  key: string,
+  fields: string[] | null,
+): Partial<Record<MappableColumn, string>> {
+  const o = obj(v, key);
+  known(o, key, MAPPABLE_COLUMNS);
+  const columns: Partial<Record<MappableColumn, string>> = {};
+  for (const [k, c] of Object.entries(o)) {
+    if (typeof c !== "string" || c.length === 0) {
+      throw new ConfigError(`${key}.${k}`, `expected a source column name, got ${typeName(c)}`);
+    }
+    if (fields !== null && !fields.includes(c)) {
+      throw new ConfigError(
+        `${key}.${k}`,
+        `"${c}" is not one of the declared fields (${fields.join(", ")})`,
+      );
+    }
+    columns[k as MappableColumn] = c;
+  }
+  for (const required of ["customer_id", "timestamp", "quantity"] as const) {
+    if (!columns[required]) {
+      throw new ConfigError(`${key}.${required}`, "missing column mapping (required)");
+    }
+  }
+  if (!columns.unit_price && !columns.line_value) {
+    throw new ConfigError(
+      `${key}.unit_price`,
+      "missing column mapping: map unit_price or line_value",
+    );
+  }
+  return columns;
+}
+
+/** `download`, or null when absent or null. */
+function parseDownload(v: Json, key: string): DownloadConfig | null {
+  if (v === undefined || v === null) return null;
+  const d = obj(v, key);
+  known(d, key, ["url", "sha256", "kind", "member"]);
+  const kind = str(d, "kind", key);
+  if (kind !== "zip-xlsx" && kind !== "zip-text") {
+    throw new ConfigError(`${key}.kind`, `expected "zip-xlsx" or "zip-text", got "${kind}"`);
+  }
+  return {
+    url: str(d, "url", key),
+    sha256: strOrNull(d, "sha256", key),
+    kind,
+    member: str(d, "member", key),
+  };
+}
+
+/** `cleaning`: non-product codes and patterns, duplicates, outlier rules. */
+function parseCleaning(v: Json, key: string): CleaningConfig {
+  const o = v === undefined ? {} : obj(v, key);
+  known(o, key, ["nonProductCodes", "nonProductPatterns", "dropExactDuplicates", "outliers"]);
+  const patterns = parseNonProductPatterns(o, key);
+  const ok = `${key}.outliers`;
+  const ol = o.outliers === undefined ? {} : obj(o.outliers, ok);
+  known(ol, ok, ["matchCancelledOrders", "logValueMadMultiplier"]);
+  return {
+    nonProductCodes: strArray(o, "nonProductCodes", key, []),
+    nonProductPatterns: patterns,
+    dropExactDuplicates: bool(o, "dropExactDuplicates", key, true),
+    outliers: {
+      matchCancelledOrders: bool(ol, "matchCancelledOrders", ok, true),
+      logValueMadMultiplier: ol.logValueMadMultiplier === null
+        ? null
+        : num(ol, "logValueMadMultiplier", ok, 8, { min: 1 }),
+    },
+  };
+}
+
+/**
+ * `cleaning.nonProductPatterns`: regular expressions that both JavaScript and the cleaning engine
+ * (polars, Rust `regex`) can run, so no look-around and no backreferences.
+ */
+function parseNonProductPatterns(cleaning: Obj, key: string): string[] {
+  const patterns = strArray(cleaning, "nonProductPatterns", key, []);
+  for (const [i, p] of patterns.entries()) {
+    const at = `${key}.nonProductPatterns[${i}]`;
+    if (/\(\?<?[=!]|\\[1-9]/.test(p)) {
+      throw new ConfigError(
+        at,
+        "unsupported regular expression: look-around and backreferences do not run in polars",
+      );
+    }
+    try {
+      new RegExp(p);
+    } catch (e) {
+      throw new ConfigError(at, `invalid regular expression: ${(e as Error).message}`);
+    }
+  }
+  return patterns;
+}
+
+/** `rfm`: the number of score bins and optional custom cut points. */
+function parseRfm(v: Json, key: string): RfmConfig {
+  const o = v === undefined ? {} : obj(v, key);
+  known(o, key, ["bins", "cutPoints"]);
+  const bins = num(o, "bins", key, 5, { int: true, min: 2, max: 10 });
+  return { bins, cutPoints: parseCutPoints(o.cutPoints, `${key}.cutPoints`, bins) };
+}
+
+/** `rfm.cutPoints`: per metric, `bins - 1` strictly increasing numbers; null when absent. */
+function parseCutPoints(v: Json, key: string, bins: number): RfmConfig["cutPoints"] {
+  if (v === undefined || v === null) return null;
+  const c = obj(v, key);
+  known(c, key, ["recency_days", "frequency", "monetary"]);
+  const cutPoints: NonNullable<RfmConfig["cutPoints"]> = {};
+  for (const [m, arr] of Object.entries(c)) {
+    const cuts = numArray(arr, `${key}.${m}`);
+    if (cuts.length !== bins - 1) {
+      throw new ConfigError(`${key}.${m}`, `expected ${bins - 1} cut points, got ${cuts.length}`);
+    }
+    for (let i = 1; i < cuts.length; i++) {
+      if (!(cuts[i] > cuts[i - 1])) {
+        throw new ConfigError(`${key}.${m}`, "cut points must be strictly increasing");
+      }
+    }
+    cutPoints[m as keyof typeof cutPoints] = cuts;
+  }
+  return cutPoints;
+}
+
+/** `outputs`: report and processed-data folders (default `reports/<id>`, `data/processed/<id>`). */
+function parseOutputs(v: Json, key: string, id: string): DatasetConfig["outputs"] {
+  const o = v === undefined ? {} : obj(v, key);
+  known(o, key, ["reports", "processed"]);
+  return {
+    reports: str(o, "reports", key, `reports/${id}`),
+    processed: str(o, "processed", key, `data/processed/${id}`),
+  };
+}
+
+/** `model`: features, then one parser per sub-section; defaults from {@link DEFAULT_MODEL}. */
 function parseModel(v: Json, key: string): ModelConfig {
   const o = v === undefined ? {} : obj(v, key);
   known(o, key, ["seed", "features", "logFeatures", "kmeans", "forward", "knn", "score"]);
-  const d = DEFAULT_MODEL;
-  const features = strArray(o, "features", key, d.features);
+  const { features, logFeatures } = parseFeatures(o, key);
+  return {
+    seed: num(o, "seed", key, DEFAULT_MODEL.seed, { int: true, min: 0 }),
+    features,
+    logFeatures,
+    kmeans: parseKmeans(o.kmeans, `${key}.kmeans`),
+    forward: parseForward(o.forward, `${key}.forward`),
+    knn: parseKnn(o.knn, `${key}.knn`),
+    score: parseScore(o.score, `${key}.score`),
+  };
+}
+
+/** `model.features` (known feature names) and `model.logFeatures` (a subset of them). */
+function parseFeatures(model: Obj, key: string): { features: string[]; logFeatures: string[] } {
+  const features = strArray(model, "features", key, DEFAULT_MODEL.features);
   for (const [i, f] of features.entries()) {
     if (!MODEL_FEATURES.includes(f)) {
       throw new ConfigError(
@@ -447,15 +522,20 @@ function parseModel(v: Json, key: string): ModelConfig {
       );
     }
   }
-  const logFeatures = strArray(o, "logFeatures", key, d.logFeatures);
+  const logFeatures = strArray(model, "logFeatures", key, DEFAULT_MODEL.logFeatures);
   for (const [i, f] of logFeatures.entries()) {
     if (!features.includes(f)) {
       throw new ConfigError(`${key}.logFeatures[${i}]`, `"${f}" is not in features`);
     }
   }
-  const km = o.kmeans === undefined ? {} : obj(o.kmeans, `${key}.kmeans`);
-  const kk = `${key}.kmeans`;
-  known(km, kk, [
+  return { features, logFeatures };
+}
+
+/** `model.kmeans`. */
+function parseKmeans(v: Json, key: string): ModelConfig["kmeans"] {
+  const d = DEFAULT_MODEL.kmeans;
+  const o = v === undefined ? {} : obj(v, key);
+  known(o, key, [
     "kMin",
     "kMax",
     "restarts",
@@ -464,73 +544,83 @@ function parseModel(v: Json, key: string): ModelConfig {
     "silhouetteSample",
     "stabilitySeeds",
   ]);
-  const kMin = num(km, "kMin", kk, d.kmeans.kMin, { int: true, min: 2 });
-  const kMax = num(km, "kMax", kk, d.kmeans.kMax, { int: true, min: kMin });
-  const fw = obj(o.forward ?? {}, `${key}.forward`);
-  const fk = `${key}.forward`;
-  known(fw, fk, ["cutoff", "windowEnd", "levels", "occasionalMinInvoices", "loyalMinInvoices"]);
-  const cutoff = isoDate(str(fw, "cutoff", fk), `${fk}.cutoff`)!;
-  const windowEnd = isoDate(str(fw, "windowEnd", fk), `${fk}.windowEnd`)!;
+  const kMin = num(o, "kMin", key, d.kMin, { int: true, min: 2 });
+  return {
+    kMin,
+    kMax: num(o, "kMax", key, d.kMax, { int: true, min: kMin }),
+    restarts: num(o, "restarts", key, d.restarts, { int: true, min: 1 }),
+    maxIterations: num(o, "maxIterations", key, d.maxIterations, { int: true, min: 1 }),
+    k: intOrNull(o, "k", key, 2),
+    silhouetteSample: intOrNull(o, "silhouetteSample", key, 10),
+    stabilitySeeds: num(o, "stabilitySeeds", key, d.stabilitySeeds, { int: true, min: 2 }),
+  };
+}
+
+/** `model.forward`: the outcome window (required) and the level thresholds. */
+function parseForward(v: Json, key: string): ModelConfig["forward"] {
+  const d = DEFAULT_MODEL.forward;
+  const o = obj(v ?? {}, key);
+  known(o, key, ["cutoff", "windowEnd", "levels", "occasionalMinInvoices", "loyalMinInvoices"]);
+  const cutoff = isoDate(str(o, "cutoff", key), `${key}.cutoff`)!;
+  const windowEnd = isoDate(str(o, "windowEnd", key), `${key}.windowEnd`)!;
   if (windowEnd <= cutoff) {
-    throw new ConfigError(`${fk}.windowEnd`, `must be after cutoff ${cutoff}`);
+    throw new ConfigError(`${key}.windowEnd`, `must be after cutoff ${cutoff}`);
   }
-  const levels = strArray(fw, "levels", fk, d.forward.levels);
+  const levels = strArray(o, "levels", key, d.levels);
   if (levels.length !== 3) {
-    throw new ConfigError(`${fk}.levels`, "expected exactly three level names, lowest first");
+    throw new ConfigError(`${key}.levels`, "expected exactly three level names, lowest first");
   }
-  const occ = num(fw, "occasionalMinInvoices", fk, d.forward.occasionalMinInvoices, {
+  const occasional = num(o, "occasionalMinInvoices", key, d.occasionalMinInvoices, {
     int: true,
     min: 1,
   });
-  const loyal = num(fw, "loyalMinInvoices", fk, d.forward.loyalMinInvoices, {
+  const loyal = num(o, "loyalMinInvoices", key, d.loyalMinInvoices, {
     int: true,
-    min: occ + 1,
+    min: occasional + 1,
   });
-  const kn = obj(o.knn ?? {}, `${key}.knn`);
-  const nk = `${key}.knn`;
-  known(kn, nk, ["kGrid", "weights", "folds", "testShare"]);
-  const kGrid = kn.kGrid === undefined ? [...d.knn.kGrid] : numArray(kn.kGrid, `${nk}.kGrid`);
+  return {
+    cutoff,
+    windowEnd,
+    levels,
+    occasionalMinInvoices: occasional,
+    loyalMinInvoices: loyal,
+  };
+}
+
+/** `model.knn`: the k grid, weightings, folds and test share. */
+function parseKnn(v: Json, key: string): ModelConfig["knn"] {
+  const d = DEFAULT_MODEL.knn;
+  const o = obj(v ?? {}, key);
+  known(o, key, ["kGrid", "weights", "folds", "testShare"]);
+  const kGrid = o.kGrid === undefined ? [...d.kGrid] : numArray(o.kGrid, `${key}.kGrid`);
   if (kGrid.length === 0 || kGrid.some((k) => !Number.isInteger(k) || k < 1)) {
-    throw new ConfigError(`${nk}.kGrid`, "expected positive integers");
+    throw new ConfigError(`${key}.kGrid`, "expected positive integers");
   }
-  const weights = strArray(kn, "weights", nk, d.knn.weights);
+  const weights = strArray(o, "weights", key, d.weights);
   for (const [i, w] of weights.entries()) {
     if (w !== "uniform" && w !== "distance") {
-      throw new ConfigError(`${nk}.weights[${i}]`, `expected "uniform" or "distance", got "${w}"`);
+      throw new ConfigError(`${key}.weights[${i}]`, `expected "uniform" or "distance", got "${w}"`);
     }
   }
-  const sc = obj(o.score ?? {}, `${key}.score`);
-  const sk = `${key}.score`;
-  known(sc, sk, ["min", "max", "bands"]);
-  const sMin = num(sc, "min", sk, d.score.min);
-  const sMax = num(sc, "max", sk, d.score.max);
-  if (sMax <= sMin) throw new ConfigError(`${sk}.max`, `must exceed min ${sMin}`);
-  const bands = strArray(sc, "bands", sk, d.score.bands);
-  if (bands.length < 2) throw new ConfigError(`${sk}.bands`, "expected at least two bands");
   return {
-    seed: num(o, "seed", key, d.seed, { int: true, min: 0 }),
-    features,
-    logFeatures,
-    kmeans: {
-      kMin,
-      kMax,
-      restarts: num(km, "restarts", kk, d.kmeans.restarts, { int: true, min: 1 }),
-      maxIterations: num(km, "maxIterations", kk, d.kmeans.maxIterations, { int: true, min: 1 }),
-      k: km.k === undefined || km.k === null ? null : num(km, "k", kk, 0, { int: true, min: 2 }),
-      silhouetteSample: km.silhouetteSample === undefined || km.silhouetteSample === null
-        ? null
-        : num(km, "silhouetteSample", kk, 0, { int: true, min: 10 }),
-      stabilitySeeds: num(km, "stabilitySeeds", kk, d.kmeans.stabilitySeeds, { int: true, min: 2 }),
-    },
-    forward: { cutoff, windowEnd, levels, occasionalMinInvoices: occ, loyalMinInvoices: loyal },
-    knn: {
-      kGrid,
-      weights: weights as ("uniform" | "distance")[],
-      folds: num(kn, "folds", nk, d.knn.folds, { int: true, min: 2 }),
-      testShare: num(kn, "testShare", nk, d.knn.testShare, { min: 0.05, max: 0.5 }),
-    },
-    score: { min: sMin, max: sMax, bands },
+    kGrid,
+    weights: weights as ("uniform" | "distance")[],
+    folds: num(o, "folds", key, d.folds, { int: true, min: 2 }),
+    testShare: num(o, "testShare", key, d.testShare, { min: 0.05, max: 0.5 }),
   };
+}
+
+/** `model.score`: the score scale and its bands. */
+function parseScore(v: Json, key: string): ModelConfig["score"] {
+  const d = DEFAULT_MODEL.score;
+  const o = obj(v ?? {}, key);
+  known(o, key, ["min", "max", "bands"]);
+  const min = num(o, "min", key, d.min);
+  const max = num(o, "max", key, d.max);
+  if (max <= min) throw new ConfigError(`${key}.max`, `must exceed min ${min}`);
+  const bands = strArray(o, "bands", key, d.bands);
+  if (bands.length < 2) throw new ConfigError(`${key}.bands`, "expected at least two bands");
+  return { min, max, bands };
 }
 
 /**
@@ -543,150 +633,30 @@ function parseModel(v: Json, key: string): ModelConfig {
  * @throws {ConfigError} naming the first key at fault
  */
 export function parseDataset(v: Json, key = "", baseDir = "."): DatasetConfig {
-  const k = (s: string) => (key ? `${key}.${s}` : s);
+  const at = (k: string) => keyPath(key, k);
   const o = obj(v, key || "(dataset)");
-  known(o, key, [
-    "id",
-    "title",
-    "description",
-    "source",
-    "timezone",
-    "currency",
-    "analysisDate",
-    "outputs",
-    "download",
-    "files",
-    "cleaning",
-    "rfm",
-    "model",
-  ]);
-  const id = str(o, "id", key);
-  if (!/^[a-z0-9][a-z0-9._-]*$/.test(id)) {
-    throw new ConfigError(
-      k("id"),
-      `"${id}" must be lowercase letters, digits, dot, dash or underscore`,
-    );
-  }
-  const src = o.source === undefined ? {} : obj(o.source, k("source"));
-  known(src, k("source"), ["citation", "url", "licence"]);
-  const filesV = o.files;
-  if (!Array.isArray(filesV) || filesV.length === 0) {
-    throw new ConfigError(k("files"), "expected a non-empty array of files");
-  }
-  const files = filesV.map((f, i) => parseFile(f, k(`files[${i}]`)));
-  const names = new Set<string>();
-  for (const [i, f] of files.entries()) {
-    if (names.has(f.name)) {
-      throw new ConfigError(k(`files[${i}].name`), `duplicate file name "${f.name}"`);
-    }
-    names.add(f.name);
-  }
-  let download: DownloadConfig | null = null;
-  if (o.download !== undefined && o.download !== null) {
-    const dk = k("download");
-    const d = obj(o.download, dk);
-    known(d, dk, ["url", "sha256", "kind", "member"]);
-    const kind = str(d, "kind", dk);
-    if (kind !== "zip-xlsx" && kind !== "zip-text") {
-      throw new ConfigError(`${dk}.kind`, `expected "zip-xlsx" or "zip-text", got "${kind}"`);
-    }
-    download = {
-      url: str(d, "url", dk),
-      sha256: strOrNull(d, "sha256", dk),
-      kind,
-      member: str(d, "member", dk),
-    };
-  }
-  const cl = o.cleaning === undefined ? {} : obj(o.cleaning, k("cleaning"));
-  known(cl, k("cleaning"), [
-    "nonProductCodes",
-    "nonProductPatterns",
-    "dropExactDuplicates",
-    "outliers",
-  ]);
-  const patterns = strArray(cl, "nonProductPatterns", k("cleaning"), []);
-  for (const [i, p] of patterns.entries()) {
-    if (/\(\?<?[=!]|\\[1-9]/.test(p)) {
-      throw new ConfigError(
-        k(`cleaning.nonProductPatterns[${i}]`),
-        "unsupported regular expression: look-around and backreferences do not run in polars",
-      );
-    }
-    try {
-      new RegExp(p);
-    } catch (e) {
-      throw new ConfigError(
-        k(`cleaning.nonProductPatterns[${i}]`),
-        `invalid regular expression: ${(e as Error).message}`,
-      );
-    }
-  }
-  const ol = cl.outliers === undefined ? {} : obj(cl.outliers, k("cleaning.outliers"));
-  known(ol, k("cleaning.outliers"), ["matchCancelledOrders", "logValueMadMultiplier"]);
-  const rfmO = o.rfm === undefined ? {} : obj(o.rfm, k("rfm"));
-  known(rfmO, k("rfm"), ["bins", "cutPoints"]);
-  const bins = num(rfmO, "bins", k("rfm"), 5, { int: true, min: 2, max: 10 });
-  let cutPoints: RfmConfig["cutPoints"] = null;
-  if (rfmO.cutPoints !== undefined && rfmO.cutPoints !== null) {
-    const ck = k("rfm.cutPoints");
-    const c = obj(rfmO.cutPoints, ck);
-    known(c, ck, ["recency_days", "frequency", "monetary"]);
-    cutPoints = {};
-    for (const [m, arr] of Object.entries(c)) {
-      const cuts = numArray(arr, `${ck}.${m}`);
-      if (cuts.length !== bins - 1) {
-        throw new ConfigError(`${ck}.${m}`, `expected ${bins - 1} cut points, got ${cuts.length}`);
-      }
-      for (let i = 1; i < cuts.length; i++) {
-        if (!(cuts[i] > cuts[i - 1])) {
-          throw new ConfigError(`${ck}.${m}`, "cut points must be strictly increasing");
-        }
-      }
-      cutPoints[m as keyof NonNullable<RfmConfig["cutPoints"]>] = cuts;
-    }
-  }
-  const outputsO = o.outputs === undefined ? {} : obj(o.outputs, k("outputs"));
-  known(outputsO, k("outputs"), ["reports", "processed"]);
-  const madV = ol.logValueMadMultiplier;
-  const optionalText = (o2: Obj, key2: string, path: string): string => {
-    const v2 = o2[key2];
-    if (v2 === undefined) return "";
-    if (typeof v2 !== "string") {
-      throw new ConfigError(path, `expected a string, got ${typeName(v2)}`);
-    }
-    return v2;
-  };
+  known(o, key, DATASET_KEYS);
+  const id = parseId(o, key);
+  const source = parseSource(o.source, at("source"));
+  const files = parseFiles(o.files, at("files"));
+  const download = parseDownload(o.download, at("download"));
+  const cleaning = parseCleaning(o.cleaning, at("cleaning"));
+  const rfm = parseRfm(o.rfm, at("rfm"));
+  const outputs = parseOutputs(o.outputs, at("outputs"), id);
   return {
     id,
     title: str(o, "title", key, id),
-    description: optionalText(o, "description", k("description")),
-    source: {
-      citation: optionalText(src, "citation", k("source.citation")),
-      url: optionalText(src, "url", k("source.url")),
-      licence: optionalText(src, "licence", k("source.licence")),
-    },
-    timezone: validTimeZone(str(o, "timezone", key, "UTC"), k("timezone")),
+    description: optionalText(o, "description", at("description")),
+    source,
+    timezone: validTimeZone(str(o, "timezone", key, "UTC"), at("timezone")),
     currency: str(o, "currency", key, "GBP"),
-    analysisDate: isoDate(strOrNull(o, "analysisDate", key), k("analysisDate")),
-    outputs: {
-      reports: str(outputsO, "reports", k("outputs"), `reports/${id}`),
-      processed: str(outputsO, "processed", k("outputs"), `data/processed/${id}`),
-    },
+    analysisDate: isoDate(strOrNull(o, "analysisDate", key), at("analysisDate")),
+    outputs,
     download,
     files,
-    cleaning: {
-      nonProductCodes: strArray(cl, "nonProductCodes", k("cleaning"), []),
-      nonProductPatterns: patterns,
-      dropExactDuplicates: bool(cl, "dropExactDuplicates", k("cleaning"), true),
-      outliers: {
-        matchCancelledOrders: bool(ol, "matchCancelledOrders", k("cleaning.outliers"), true),
-        logValueMadMultiplier: madV === null
-          ? null
-          : num(ol, "logValueMadMultiplier", k("cleaning.outliers"), 8, { min: 1 }),
-      },
-    },
-    rfm: { bins, cutPoints },
-    model: parseModel(o.model, k("model")),
+    cleaning,
+    rfm,
+    model: parseModel(o.model, at("model")),
     baseDir,
   };
 }

@@ -5,13 +5,8 @@
  * @module
  */
 import { dirname, join, resolve } from "node:path";
-import {
-  ConfigError,
-  type DatasetConfig,
-  parseDataset,
-  parseRegistry,
-  type Registry,
-} from "./dataset.ts";
+import { type DatasetConfig, parseDataset, parseRegistry, type Registry } from "./dataset.ts";
+import { ConfigError } from "./errors.ts";
 import { readJson } from "../lib/files.ts";
 import { ROOT } from "../lib/paths.ts";
 

@@ -2,7 +2,8 @@
  * Ingest: read one source file and map it onto the canonical transaction schema.
  *
  * Reading is the only I/O here ({@link readSource}); {@link toCanonical} is a pure transform of a
- * polars DataFrame. Structural problems (empty file, missing column, wrong type, a timestamp
+ * polars DataFrame; {@link ingestFile} does both and counts the rows as read, before any mapping,
+ * which is the count the cleaning report reconciles against. Structural problems (empty file, missing column, wrong type, a timestamp
  * format that parses nothing) raise an {@link InputError} naming the file, the column and, where
  * there is one, the first bad row. Row-level defects (a missing or unparsable timestamp, a
  * missing customer …) are not errors: they are left for the cleaning rules to count and drop.
@@ -268,9 +269,20 @@ export function toCanonical(
   file: FileConfig,
   options: CanonicalOptions = {},
 ): pl.DataFrame {
-  const tz = options.timezone ?? "UTC";
-  const maxShare = options.maxUnparsableShare ?? 0.01;
   if (df.height === 0) throw new InputError(file.name, "file is empty (no data rows)");
+  checkMappedColumns(df, file);
+  const mapped = df.select(...mappedColumns(df, file)).withColumns(
+    pl.intRange(1, df.height + 1, 1, pl.Int64).alias("source_row"),
+  );
+  const timed = withTimestamps(mapped, df, file, {
+    timezone: options.timezone ?? "UTC",
+    maxUnparsableShare: options.maxUnparsableShare ?? 0.01,
+  });
+  return withDerivedColumns(timed, file).select(...CANONICAL_COLUMNS);
+}
+
+/** Throws when a mapped source column is missing, listing the columns the file has. */
+function checkMappedColumns(df: pl.DataFrame, file: FileConfig): void {
   const have = new Set(df.columns);
   for (const [key, src] of Object.entries(file.columns)) {
     if (!have.has(src)) {
@@ -280,6 +292,14 @@ export function toCanonical(
       );
     }
   }
+}
+
+/**
+ * The mapped columns as typed expressions over the source: text, quantity, prices, customer and
+ * the raw timestamp (`ts_key`, parsed later) with whether it is present (`ts_present`, to tell a
+ * missing timestamp from an unparsable one).
+ */
+function mappedColumns(df: pl.DataFrame, file: FileConfig): pl.Expr[] {
   const c = file.columns;
   const exprs: pl.Expr[] = [];
   const nullText = (name: string) => pl.lit(null).cast(pl.Utf8).alias(name);
@@ -319,61 +339,118 @@ export function toCanonical(
       ? pl.col(c.timestamp!).isNotNull().and(pl.col(c.timestamp!).str.strip().neq(pl.lit("")))
       : pl.col(c.timestamp!).isNotNull()).alias("ts_present"),
   );
+  return exprs;
+}
 
-  let out = df.select(...exprs).withColumns(
-    pl.intRange(1, df.height + 1, 1, pl.Int64).alias("source_row"),
-  );
+/**
+ * Parses `ts_key` into `ts_local` (the source's wall-clock time) and `timestamp` (UTC), once per
+ * distinct value, keeping source row order. Too many present but unparsable timestamps (more
+ * than the tolerated share, or all of them) is an error naming the first bad row.
+ *
+ * @param out the mapped rows (`ts_key`, `ts_present`, `source_row`)
+ * @param df the source rows (for the bad value in messages)
+ */
+function withTimestamps(
+  out: pl.DataFrame,
+  df: pl.DataFrame,
+  file: FileConfig,
+  options: Required<CanonicalOptions>,
+): pl.DataFrame {
+  const src = file.columns.timestamp!;
   // Timestamps repeat (one per invoice), so parse and convert each distinct value once.
-  const keys = out.select(pl.col("ts_key").unique()).rename({ ts_key: c.timestamp! });
+  const keys = out.select(pl.col("ts_key").unique()).rename({ ts_key: src });
   const parsedKeys = keys.select(
-    pl.col(c.timestamp!).alias("ts_key"),
-    timestampColumn(keys, file, c.timestamp!).alias("ts_local"),
+    pl.col(src).alias("ts_key"),
+    timestampColumn(keys, file, src).alias("ts_local"),
   ).withColumns(
     // Wall-clock time in the source zone → UTC (ambiguous autumn hour: the earlier instant;
     // a time inside the spring gap becomes null and is dropped as bad_timestamp).
-    pl.col("ts_local").dt.replaceTimeZone(tz, "earliest", "null").dt.convertTimeZone("UTC")
-      .alias("timestamp"),
+    pl.col("ts_local").dt.replaceTimeZone(options.timezone, "earliest", "null")
+      .dt.convertTimeZone("UTC").alias("timestamp"),
   );
-  out = out.join(parsedKeys, { on: "ts_key", how: "left" }).sort("source_row");
+  const timed = out.join(parsedKeys, { on: "ts_key", how: "left" }).sort("source_row");
   // Unparsable share check: present but not parsed.
   const badTs = pl.col("ts_local").isNull().and(pl.col("ts_present"));
-  const unparsable = out.filter(badTs).height;
-  const parsedCount = out.filter(pl.col("ts_local").isNotNull()).height;
-  if (unparsable > 0 && (parsedCount === 0 || unparsable / out.height > maxShare)) {
-    const row = Number(out.filter(badTs).select("source_row").row(0)[0]);
-    const bad = { row, value: String(df.getColumn(c.timestamp!).get(row - 1)) };
+  const unparsable = timed.filter(badTs).height;
+  const parsedCount = timed.filter(pl.col("ts_local").isNotNull()).height;
+  if (
+    unparsable > 0 &&
+    (parsedCount === 0 || unparsable / timed.height > options.maxUnparsableShare)
+  ) {
+    const row = Number(timed.filter(badTs).select("source_row").row(0)[0]);
+    const value = String(df.getColumn(src).get(row - 1));
     throw new InputError(
       file.name,
-      `column "${c.timestamp}" (timestamp), row ${bad.row}: "${bad.value}" does not match format ` +
-        `"${file.timestampFormat}" (${unparsable} of ${out.height} rows unparsable)`,
+      `column "${src}" (timestamp), row ${row}: "${value}" does not match format ` +
+        `"${file.timestampFormat}" (${unparsable} of ${timed.height} rows unparsable)`,
     );
   }
-  if (!c.unit_price) {
-    out = out.withColumns(
-      pl.when(pl.col("quantity").neq(0)).then(
+  return timed;
+}
+
+/**
+ * The columns a file may leave to be derived: unit price from line value (or line value from
+ * quantity × unit price), the synthetic invoice `customer|YYYY-MM-DD` (the purchase day in the
+ * source's own time zone) when there is no invoice column, and the source file's name.
+ */
+function withDerivedColumns(out: pl.DataFrame, file: FileConfig): pl.DataFrame {
+  const c = file.columns;
+  let df = out.withColumns(
+    c.unit_price
+      ? pl.col("quantity").cast(pl.Float64).mul(pl.col("unit_price")).alias("line_value")
+      : pl.when(pl.col("quantity").neq(0)).then(
         pl.col("line_value").div(pl.col("quantity").cast(pl.Float64)),
       )
         .otherwise(pl.lit(null).cast(pl.Float64)).alias("unit_price"),
-    );
-  } else {
-    out = out.withColumns(
-      pl.col("quantity").cast(pl.Float64).mul(pl.col("unit_price")).alias("line_value"),
-    );
-  }
+  );
   if (!c.invoice) {
-    out = out.withColumns(
-      // The purchase day in the source's own time zone.
+    df = df.withColumns(
       pl.concatString([pl.col("customer_id"), pl.col("ts_local").dt.strftime("%Y-%m-%d")], "|")
         .alias("invoice"),
     );
   }
-  out = out.withColumns(
-    pl.lit(file.name).alias("source_file"),
-  );
-  return out.select(...CANONICAL_COLUMNS);
+  return df.withColumns(pl.lit(file.name).alias("source_file"));
 }
 
 /** Canonical columns a file actually provides (the rest are null or synthetic). */
 export function providedColumns(file: FileConfig): Set<MappableColumn> {
   return new Set(Object.keys(file.columns) as MappableColumn[]);
+}
+
+/** One source file read and mapped onto the canonical schema. */
+export interface IngestedFile {
+  /** The file's name (its `source_file` in the canonical rows). */
+  name: string;
+  /**
+   * Data rows of the source as read, counted at read time before any mapping: the independent
+   * count that cleaning must account for (rows in = kept + dropped).
+   */
+  rowsRead: number;
+  /** The canonical rows, in source order. */
+  canonical: pl.DataFrame;
+  /** Canonical columns the file provides (see {@link providedColumns}). */
+  provided: Set<MappableColumn>;
+}
+
+/**
+ * Reads a source file, counts its rows as read, and maps it onto the canonical schema.
+ *
+ * @param path file path
+ * @param file its configuration
+ * @param options time zone and parse tolerance (see {@link toCanonical})
+ * @throws {InputError} naming the file, column and first bad row
+ */
+export function ingestFile(
+  path: string,
+  file: FileConfig,
+  options: CanonicalOptions = {},
+): IngestedFile {
+  const raw = readSource(path, file);
+  const rowsRead = raw.height;
+  return {
+    name: file.name,
+    rowsRead,
+    canonical: toCanonical(raw, file, options),
+    provided: providedColumns(file),
+  };
 }

@@ -6,11 +6,12 @@
  */
 import pl from "nodejs-polars";
 import type { DatasetConfig, MappableColumn } from "../config/dataset.ts";
-import { readSource, toCanonical } from "../ingest/ingest.ts";
-import { clean, type CleaningReport } from "../clean/clean.ts";
+import { ingestFile, readSource, toCanonical } from "../ingest/ingest.ts";
+import { clean } from "../clean/clean.ts";
+import { assertReconciles, type CleaningReport } from "../clean/report.ts";
+import { DAY_MS, dayIso } from "../lib/time.ts";
 import {
   customerMetrics,
-  dayIso,
   defaultAnalysisDate,
   type RfmScores,
   scoreRfm,
@@ -45,16 +46,90 @@ export function preflight(ds: DatasetConfig, sources: SourceFile[], sampleRows =
   }
 }
 
+/** Result of the ingest stage: the canonical rows of every file, and what ingest counted. */
+export interface IngestStage {
+  /** Canonical rows of every file, concatenated in configuration order. */
+  tx: pl.DataFrame;
+  /** Canonical columns each file provides. */
+  provided: Record<string, Set<MappableColumn>>;
+  /** Rows read from each file, counted at read time (before any mapping). */
+  rowsRead: Record<string, number>;
+}
+
+/**
+ * Reads every source file and maps it to the canonical schema, counting the rows read per file.
+ *
+ * @param ds dataset configuration
+ * @param sources resolved source files, in configuration order
+ * @param progress progress printer
+ * @throws {Error} when a file's row count differs from the configuration (`rows`, or `sheetRows`
+ *   for a file converted from the official download)
+ */
+export function ingestSources(
+  ds: DatasetConfig,
+  sources: SourceFile[],
+  progress: Progress,
+): IngestStage {
+  const parts: pl.DataFrame[] = [];
+  const provided: Record<string, Set<MappableColumn>> = {};
+  const rowsRead: Record<string, number> = {};
+  for (const s of sources) {
+    const got = ingestFile(s.path, s.file, { timezone: ds.timezone });
+    parts.push(got.canonical);
+    provided[got.name] = got.provided;
+    rowsRead[got.name] = got.rowsRead;
+    const expected = s.origin === "download" ? s.file.sheetRows : s.file.rows;
+    if (expected !== null && got.rowsRead !== expected) {
+      throw new Error(
+        `${s.file.name}: expected ${fmt(expected)} rows (configuration), read ${fmt(got.rowsRead)}`,
+      );
+    }
+    progress.done(`ingest ${s.file.name}`, `${fmt(got.rowsRead)} rows`);
+  }
+  const tx = (parts.length === 1 ? parts[0] : pl.concat(parts)).rechunk();
+  return { tx, provided, rowsRead };
+}
+
 /** Result of the ingest and cleaning stage. */
 export interface CleanStage {
   kept: pl.DataFrame;
   quarantine: pl.DataFrame;
   report: CleaningReport;
+  /** Rows read per file (by ingest), the `rows_in` of the cleaning report. */
   rowsIn: Record<string, number>;
 }
 
 /**
- * Reads every source file, maps it to the canonical schema and cleans the union.
+ * Cleans the ingested rows and checks that the cleaning report reconciles with the rows read.
+ *
+ * @param ds dataset configuration
+ * @param ingested the result of {@link ingestSources}
+ * @param progress progress printer
+ * @throws {ReconciliationError} when the rows kept and dropped of some file do not add up to the
+ *   rows read from it (the run stops before any output is written)
+ */
+export function cleanIngested(
+  ds: DatasetConfig,
+  ingested: IngestStage,
+  progress: Progress,
+): CleanStage {
+  const result = clean(ingested.tx, ds.cleaning, {
+    provided: ingested.provided,
+    rowsRead: ingested.rowsRead,
+  });
+  assertReconciles(result.report);
+  progress.done(
+    "clean",
+    `${fmt(result.report.total.rows_in)} in, ${fmt(result.report.total.rows_kept)} kept, ${
+      fmt(result.report.total.rows_dropped)
+    } dropped`,
+  );
+  return { ...result, rowsIn: ingested.rowsRead };
+}
+
+/**
+ * Reads every source file, maps it to the canonical schema and cleans the union
+ * ({@link ingestSources}, then {@link cleanIngested}).
  *
  * @param ds dataset configuration
  * @param sources resolved source files, in configuration order
@@ -65,34 +140,7 @@ export function ingestAndClean(
   sources: SourceFile[],
   progress: Progress,
 ): CleanStage {
-  const parts: pl.DataFrame[] = [];
-  const provided: Record<string, Set<MappableColumn>> = {};
-  const rowsIn: Record<string, number> = {};
-  for (const s of sources) {
-    const raw = readSource(s.path, s.file);
-    const canonical = toCanonical(raw, s.file, { timezone: ds.timezone });
-    parts.push(canonical);
-    provided[s.file.name] = new Set(Object.keys(s.file.columns) as MappableColumn[]);
-    rowsIn[s.file.name] = canonical.height;
-    const expected = s.origin === "download" ? s.file.sheetRows : s.file.rows;
-    if (expected !== null && canonical.height !== expected) {
-      throw new Error(
-        `${s.file.name}: expected ${fmt(expected)} rows (configuration), read ${
-          fmt(canonical.height)
-        }`,
-      );
-    }
-    progress.done(`ingest ${s.file.name}`, `${fmt(canonical.height)} rows`);
-  }
-  const tx = (parts.length === 1 ? parts[0] : pl.concat(parts)).rechunk();
-  const result = clean(tx, ds.cleaning, { provided });
-  progress.done(
-    "clean",
-    `${fmt(result.report.total.rows_in)} in, ${fmt(result.report.total.rows_kept)} kept, ${
-      fmt(result.report.total.rows_dropped)
-    } dropped`,
-  );
-  return { ...result, rowsIn };
+  return cleanIngested(ds, ingestSources(ds, sources, progress), progress);
 }
 
 /** One example row per reason code (the first in source order), for the report. */
@@ -139,29 +187,8 @@ export function rfmStage(ds: DatasetConfig, kept: pl.DataFrame, progress: Progre
     pl.Series("rfm_segment", scores.rfm_segment, pl.Utf8),
   );
   const totalRevenue = Number(metrics.getColumn("monetary").sum());
-  const bySeg = customers.groupBy("rfm_segment").agg(
-    pl.len().alias("customers"),
-    pl.col("monetary").sum().alias("revenue"),
-    pl.col("recency_days").median().alias("median_recency_days"),
-    pl.col("frequency").median().alias("median_frequency"),
-    pl.col("monetary").median().alias("median_monetary"),
-  ).toRecords() as Record<string, number | string>[];
   const n = customers.height;
-  const segments = SEGMENT_RULES.map((rule) => {
-    const s = bySeg.find((x) => x.rfm_segment === rule.name);
-    const count = s ? Number(s.customers) : 0;
-    const revenue = s ? Number(s.revenue) : 0;
-    return {
-      segment: rule.name,
-      customers: count,
-      share: n ? count / n : 0,
-      revenue,
-      revenue_share: totalRevenue ? revenue / totalRevenue : 0,
-      median_recency_days: s ? Number(s.median_recency_days) : null,
-      median_frequency: s ? Number(s.median_frequency) : null,
-      median_monetary: s ? Number(s.median_monetary) : null,
-    };
-  });
+  const segments = segmentSummaries(customers, totalRevenue);
   const warnings = Object.values(scores.thresholds).flatMap((t) =>
     t.warnings.map((w) => `${t.metric}: ${w}`)
   );
@@ -185,6 +212,36 @@ export function rfmStage(ds: DatasetConfig, kept: pl.DataFrame, progress: Progre
   return { analysisDate, customers, scores, summary };
 }
 
+/**
+ * One entry per segment rule, in rule order (empty segments included): customers, revenue, their
+ * shares, and the segment's median recency, frequency and monetary value (null when empty).
+ */
+function segmentSummaries(customers: pl.DataFrame, totalRevenue: number) {
+  const bySeg = customers.groupBy("rfm_segment").agg(
+    pl.len().alias("customers"),
+    pl.col("monetary").sum().alias("revenue"),
+    pl.col("recency_days").median().alias("median_recency_days"),
+    pl.col("frequency").median().alias("median_frequency"),
+    pl.col("monetary").median().alias("median_monetary"),
+  ).toRecords() as Record<string, number | string>[];
+  const n = customers.height;
+  return SEGMENT_RULES.map((rule) => {
+    const s = bySeg.find((x) => x.rfm_segment === rule.name);
+    const count = s ? Number(s.customers) : 0;
+    const revenue = s ? Number(s.revenue) : 0;
+    return {
+      segment: rule.name,
+      customers: count,
+      share: n ? count / n : 0,
+      revenue,
+      revenue_share: totalRevenue ? revenue / totalRevenue : 0,
+      median_recency_days: s ? Number(s.median_recency_days) : null,
+      median_frequency: s ? Number(s.median_frequency) : null,
+      median_monetary: s ? Number(s.median_monetary) : null,
+    };
+  });
+}
+
 /** Customer columns written to customers.csv, in order (model columns are appended later). */
 export const CUSTOMER_COLUMNS = [
   "customer_id",
@@ -204,7 +261,6 @@ export const CUSTOMER_COLUMNS = [
 
 /** The customer table as written: ISO dates, columns in {@link CUSTOMER_COLUMNS} order. */
 export function customerOutputTable(customers: pl.DataFrame, extra: string[] = []): pl.DataFrame {
-  const DAY_MS = 86_400_000;
   return customers.withColumns(
     pl.col("first_day").mul(DAY_MS).cast(pl.Datetime("ms")).dt.strftime("%Y-%m-%d").alias(
       "first_purchase",

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { CleaningReport } from "../clean/clean.ts";
+import type { CleaningReport } from "../clean/report.ts";
 
 /** Drops keys whose values are prose or presentation, keeping the figures. */
 function figures(value: unknown, dropKeys: ReadonlySet<string>): unknown {

@@ -2,7 +2,8 @@
  * RFM: per-customer recency, frequency and monetary value, quantile scores and named segments.
  *
  * - recency_days: days from the calendar day (UTC) of the last purchase to the analysis date
- *   (the analysis date is day 0 of nothing: a purchase the day before scores 1).
+ *   (a purchase on the day before the analysis date gives 1; the analysis date itself is
+ *   excluded).
  * - frequency: distinct invoices.
  * - monetary: net revenue, the sum of kept line values (net of cancelled orders; see clean.ts).
  * - tenure_days: days from the first purchase's calendar day to the analysis date.
@@ -14,21 +15,33 @@
  * @module
  */
 import pl from "nodejs-polars";
+import { DAY_US, dayIso, isoDay } from "../lib/time.ts";
 import { segmentOf } from "./segments.ts";
 
-const DAY_US = 86_400_000_000;
-
-/** Days since 1970-01-01 of an ISO date (YYYY-MM-DD). */
-export function isoDay(date: string): number {
-  return Math.round(Date.parse(date + "T00:00:00Z") / 86_400_000);
-}
-
-/** ISO date (YYYY-MM-DD) of a day number since 1970-01-01. */
-export function dayIso(day: number): string {
-  return new Date(day * 86_400_000).toISOString().slice(0, 10);
-}
-
-/** The default analysis date: the day after the last transaction (UTC), as an ISO date. */
+/**
+ * The default analysis date: the day after the last transaction (UTC), as an ISO date.
+ *
+ * @example
+ * ```ts
+ * import pl from "nodejs-polars";
+ * const tx = pl.DataFrame({
+ *   customer_id: ["a", "a", "b"],
+ *   invoice: ["1", "2", "3"],
+ *   line_value: [10, 30, 5],
+ *   timestamp: [
+ *     new Date("2011-01-01T10:00:00Z"),
+ *     new Date("2011-01-05T09:00:00Z"),
+ *     new Date("2011-01-09T12:00:00Z"),
+ *   ],
+ *   country: ["United Kingdom", "United Kingdom", "France"],
+ *   source_row: [1, 2, 3],
+ * }).withColumns(pl.col("timestamp").cast(pl.Datetime("us")).dt.replaceTimeZone("UTC"));
+ * import { defaultAnalysisDate } from "./rfm.ts";
+ * import { equal } from "node:assert/strict";
+ * equal(defaultAnalysisDate(tx), "2011-01-10");
+ * ```
+ * @throws {Error} when there are no transactions
+ */
 export function defaultAnalysisDate(tx: pl.DataFrame): string {
   const max = tx.select(pl.col("timestamp").max().cast(pl.Int64).alias("m")).row(0)[0];
   if (max === null || max === undefined) {
@@ -44,6 +57,35 @@ export function defaultAnalysisDate(tx: pl.DataFrame): string {
  * @param asOf analysis date (ISO); only transactions before its midnight UTC count
  * @returns one row per customer, sorted by customer_id: customer_id, recency_days, frequency,
  *   monetary, tenure_days, avg_order_value, first_day, last_day (days since 1970-01-01), country
+ *   (of the customer's latest line; ties: the later source row)
+ *
+ * @example
+ * ```ts
+ * import pl from "nodejs-polars";
+ * const tx = pl.DataFrame({
+ *   customer_id: ["a", "a", "b"],
+ *   invoice: ["1", "2", "3"],
+ *   line_value: [10, 30, 5],
+ *   timestamp: [
+ *     new Date("2011-01-01T10:00:00Z"),
+ *     new Date("2011-01-05T09:00:00Z"),
+ *     new Date("2011-01-09T12:00:00Z"),
+ *   ],
+ *   country: ["United Kingdom", "United Kingdom", "France"],
+ *   source_row: [1, 2, 3],
+ * }).withColumns(pl.col("timestamp").cast(pl.Datetime("us")).dt.replaceTimeZone("UTC"));
+ * import { customerMetrics } from "./rfm.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * const m = customerMetrics(tx, "2011-01-10").select(
+ *   "customer_id", "recency_days", "frequency", "monetary", "tenure_days", "avg_order_value",
+ * );
+ * deepEqual(m.toRecords(), [
+ *   { customer_id: "a", recency_days: 5, frequency: 2, monetary: 40, tenure_days: 9, avg_order_value: 20 },
+ *   { customer_id: "b", recency_days: 1, frequency: 1, monetary: 5, tenure_days: 1, avg_order_value: 5 },
+ * ]);
+ * // Only transactions before the analysis date count.
+ * deepEqual(customerMetrics(tx, "2011-01-09").getColumn("customer_id").toArray(), ["a"]);
+ * ```
  */
 export function customerMetrics(tx: pl.DataFrame, asOf: string): pl.DataFrame {
   const asOfDay = isoDay(asOf);
@@ -104,6 +146,25 @@ export interface MetricCuts {
  * nearest i / bins (ties: the smaller value), strictly above cut i-1, and leaving enough distinct
  * values for the remaining bins. With at least `bins` distinct values every bin is non-empty;
  * with fewer, bins collapse and a warning says so.
+ *
+ * @param values the metric, one value per customer (any order)
+ * @param bins number of score bins
+ * @returns the cut points (increasing data values) and warnings
+ *
+ * @example
+ * ```ts
+ * import { quantileCuts } from "./rfm.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * const hundred = Array.from({ length: 100 }, (_, i) => i + 1);
+ * deepEqual(quantileCuts(hundred, 5), { cuts: [20, 40, 60, 80], warnings: [] });
+ * // Ties: 60 % of the values are 1, yet every bin gets customers.
+ * const tied = [...Array(60).fill(1), ...Array.from({ length: 40 }, (_, i) => i + 2)];
+ * deepEqual(quantileCuts(tied, 5).cuts, [1, 2, 3, 21]);
+ * deepEqual(quantileCuts([1, 1, 2], 5), {
+ *   cuts: [1],
+ *   warnings: ["only 2 distinct values: 3 of 5 score bins are empty"],
+ * });
+ * ```
  */
 export function quantileCuts(
   values: ArrayLike<number>,
@@ -143,7 +204,20 @@ export function quantileCuts(
   return { cuts, warnings };
 }
 
-/** Bin (1..cuts.length+1) of a value: 1 + the number of cuts strictly below it. */
+/**
+ * Bin (1..cuts.length+1) of a value: 1 + the number of cuts strictly below it, so a value equal
+ * to a cut falls in the lower bin.
+ *
+ * @example
+ * ```ts
+ * import { binOf } from "./rfm.ts";
+ * import { equal } from "node:assert/strict";
+ * equal(binOf(5, [10, 20]), 1);
+ * equal(binOf(10, [10, 20]), 1);
+ * equal(binOf(10.5, [10, 20]), 2);
+ * equal(binOf(99, [10, 20]), 3);
+ * ```
+ */
 export function binOf(value: number, cuts: readonly number[]): number {
   let b = 1;
   for (const c of cuts) if (value > c) b++;
@@ -153,6 +227,23 @@ export function binOf(value: number, cuts: readonly number[]): number {
 /**
  * Scores a metric 1..bins: by bin, reversed when lower values are better.
  * With collapsed bins the scores stay on the 1..bins scale (top bin = bins).
+ *
+ * @param metric metric name (for the thresholds and warnings)
+ * @param values one value per customer
+ * @param bins number of score bins
+ * @param higherIsBetter false for recency (a lower value earns a higher score)
+ * @param custom custom cut points (`bins - 1` increasing numbers) instead of quantiles
+ *
+ * @example
+ * ```ts
+ * import { scoreMetric } from "./rfm.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * const r = scoreMetric("recency_days", [0, 10, 20, 30, 40, 50, 60, 70, 80, 90], 5, false);
+ * deepEqual(Array.from(r.scores), [5, 5, 4, 4, 3, 3, 2, 2, 1, 1]);
+ * const m = scoreMetric("monetary", [5, 10, 11, 100], 5, true, [10, 20, 30, 40]);
+ * deepEqual(Array.from(m.scores), [1, 1, 2, 5]);
+ * deepEqual(m.cuts.counts, [2, 1, 0, 0, 1]);
+ * ```
  */
 export function scoreMetric(
   metric: string,
@@ -209,6 +300,15 @@ export interface RfmScores {
  * @param monetary monetary per customer
  * @param bins number of score bins (default 5)
  * @param cutPoints optional custom cut points per metric
+ *
+ * @example
+ * ```ts
+ * import { scoreRfm } from "./rfm.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * const s = scoreRfm([1, 5, 30, 100, 300], [20, 10, 5, 2, 1], [5000, 1000, 300, 100, 10]);
+ * deepEqual(Array.from(s.r_score), [5, 4, 3, 2, 1]);
+ * deepEqual(s.rfm_segment, ["Champions", "Loyal", "Need attention", "Hibernating", "Lost"]);
+ * ```
  */
 export function scoreRfm(
   recency: ArrayLike<number>,
@@ -236,7 +336,35 @@ export function scoreRfm(
  *
  * @param tx clean canonical transactions
  * @param customers customer ids to label (those with features before the cutoff)
+ * @param cutoff first day of the window (ISO date)
+ * @param windowEnd first day after the window (ISO date)
+ * @param occasionalMin invoices needed for level 1
+ * @param loyalMin invoices needed for level 2
  * @returns invoices in the window and level index, aligned with `customers`
+ *
+ * @example
+ * ```ts
+ * import pl from "nodejs-polars";
+ * const tx = pl.DataFrame({
+ *   customer_id: ["a", "a", "b"],
+ *   invoice: ["1", "2", "3"],
+ *   line_value: [10, 30, 5],
+ *   timestamp: [
+ *     new Date("2011-01-01T10:00:00Z"),
+ *     new Date("2011-01-05T09:00:00Z"),
+ *     new Date("2011-01-09T12:00:00Z"),
+ *   ],
+ *   country: ["United Kingdom", "United Kingdom", "France"],
+ *   source_row: [1, 2, 3],
+ * }).withColumns(pl.col("timestamp").cast(pl.Datetime("us")).dt.replaceTimeZone("UTC"));
+ * import { windowOutcome } from "./rfm.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * // Window [2011-01-02, 2011-01-10): a's invoice 2 and b's invoice 3; "c" bought nothing.
+ * deepEqual(windowOutcome(tx, ["a", "b", "c"], "2011-01-02", "2011-01-10", 1, 2), {
+ *   invoices: [1, 1, 0],
+ *   level: [1, 1, 0],
+ * });
+ * ```
  */
 export function windowOutcome(
   tx: pl.DataFrame,

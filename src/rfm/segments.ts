@@ -118,7 +118,18 @@ export const SEGMENT_RULES: readonly SegmentRule[] = [
   },
 ];
 
-/** The combined frequency–monetary score: round-half-up of the mean of F and M. */
+/**
+ * The combined frequency–monetary score: round-half-up of the mean of F and M.
+ *
+ * @example
+ * ```ts
+ * import { fmScore } from "./segments.ts";
+ * import { equal } from "node:assert/strict";
+ * equal(fmScore(2, 3), 3); // 2.5 rounds up (not to the even 2)
+ * equal(fmScore(4, 5), 5); // 4.5 rounds up
+ * equal(fmScore(1, 5), 3);
+ * ```
+ */
 export function fmScore(f: number, m: number): number {
   return Math.floor((f + m) / 2 + 0.5);
 }
@@ -128,6 +139,15 @@ export function fmScore(f: number, m: number): number {
  *
  * @param score a score in 1..bins
  * @param bins number of score bins
+ *
+ * @example
+ * ```ts
+ * import { toFivePoint } from "./segments.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * deepEqual([1, 2, 3].map((s) => toFivePoint(s, 3)), [1, 3, 5]);
+ * deepEqual([1, 2, 3, 4].map((s) => toFivePoint(s, 4)), [1, 2, 4, 5]);
+ * deepEqual([1, 4, 5].map((s) => toFivePoint(s, 5)), [1, 4, 5]);
+ * ```
  */
 export function toFivePoint(score: number, bins: number): number {
   if (bins === 5) return score;
@@ -142,7 +162,17 @@ export function toFivePoint(score: number, bins: number): number {
  * @param m monetary score
  * @param bins the score scale (default 5)
  * @param rules the rule table (default {@link SEGMENT_RULES})
- * @throws when no rule matches (an incomplete custom table)
+ * @throws {Error} when no rule matches (an incomplete custom table)
+ *
+ * @example
+ * ```ts
+ * import { segmentOf } from "./segments.ts";
+ * import { equal } from "node:assert/strict";
+ * equal(segmentOf(5, 3, 4).name, "Champions"); // FM = 4 (3.5 rounds up)
+ * equal(segmentOf(1, 5, 4).name, "Can't lose them"); // FM = 5
+ * equal(segmentOf(3, 3, 3, 3).name, "Champions"); // on a 3-point scale, 3 is the top
+ * equal(segmentOf(5, 1, 1).loyaltyLevel, 1); // "New"
+ * ```
  */
 export function segmentOf(
   r: number,

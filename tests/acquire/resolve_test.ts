@@ -1,24 +1,23 @@
 /**
- * Tests of data acquisition: resolution order, checksums, provenance, and the download path
- * (zip → xlsx → Parquet, zip → text), against a local HTTP server started by each test.
+ * Tests of data acquisition: resolution order, checksums, provenance, the download path
+ * (zip → xlsx → Parquet, zip → text) against a local HTTP server started by each test, the
+ * sheet → DataFrame conversion, and glob paths.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { strToU8, zipSync } from "fflate";
-import { type DatasetConfig, parseDataset } from "../../src/config/dataset.ts";
-import { sha256 } from "../../src/lib/files.ts";
-import {
-  ALLOW_UNPINNED_ENV,
-  DataError,
-  expandGlob,
-  MIRROR_ENV,
-  resolveDataset,
-  type ResolvedFile,
-  SHEET_HEADER_TO_CANONICAL,
-} from "../../src/acquire/resolve.ts";
+import type { DatasetConfig } from "../../src/config/dataset.ts";
 import { loadDataset } from "../../src/config/registry.ts";
+import { sha256 } from "../../src/lib/files.ts";
 import { ROOT as REAL_ROOT } from "../../src/lib/paths.ts";
+import { ALLOW_UNPINNED_ENV } from "../../src/acquire/download.ts";
+import { DataError } from "../../src/acquire/errors.ts";
+import { expandGlob } from "../../src/acquire/glob.ts";
+import { MIRROR_ENV, resolveDataset, type ResolvedFile } from "../../src/acquire/resolve.ts";
+import { sheetToDataFrame } from "../../src/acquire/sheet.ts";
+import { openWorkbook } from "../../src/acquire/xlsx.ts";
+import { dataset, fileConfig, fileJson, type JsonObject } from "../fixtures/configs.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
@@ -118,21 +117,20 @@ const XLSX_ARCHIVE_SHA = sha256(XLSX_ARCHIVE);
 
 const CDNOW_TEXT =
   " customer_id  date number_of_cds  dollar_value\n 00001 19970101  1   11.77\n 00002 19970112  1   12.00\n";
+/** sha256 of CDNOW_TEXT, computed independently (coreutils `sha256sum`). */
+const CDNOW_TEXT_SHA = "2b8557c8d8270069e127142751684e48bb1632471ca2f00c69fd36abf85e6066";
 const CDNOW_ARCHIVE = zipSync({
   "CDNOW_master.txt": strToU8(CDNOW_TEXT),
   "README.txt": strToU8("readme"),
 });
-
-const FORWARD = { forward: { cutoff: "2010-12-01", windowEnd: "2011-12-10" } };
 
 /** The Online Retail II dataset shape, downloading from `url`. */
 function retailDataset(
   url: string,
   opts: { archiveSha?: string | null; rows?: [number, number] } = {},
 ) {
-  return parseDataset({
+  return dataset({
     id: "retail",
-    model: FORWARD,
     download: {
       url,
       sha256: opts.archiveSha === undefined ? XLSX_ARCHIVE_SHA : opts.archiveSha,
@@ -181,10 +179,9 @@ function retailDataset(
 }
 
 /** A CDNOW-shaped dataset downloading a zip of text files from `url`. */
-function cdnowDataset(url: string | null, fileSha: string | null = sha256(CDNOW_TEXT)) {
-  return parseDataset({
+function cdnowDataset(url: string | null, fileSha: string | null = CDNOW_TEXT_SHA) {
+  return dataset({
     id: "cdnow",
-    model: FORWARD,
     download: url === null
       ? null
       : { url, sha256: sha256(CDNOW_ARCHIVE), kind: "zip-text", member: "CDNOW_master.txt" },
@@ -257,23 +254,17 @@ async function listDir(dir: string): Promise<string[]> {
   }
 }
 
-/** A dataset of one text file with the given content's sha256. */
-function textDataset(content: string, extra: Record<string, unknown> = {}): DatasetConfig {
-  return parseDataset({
+/** A dataset of one text file, `tiny.csv`, with the given sha256. */
+function textDataset(sha: string, extra: JsonObject = {}): DatasetConfig {
+  return dataset({
     id: "tiny",
-    model: FORWARD,
-    files: [{
-      name: "tiny.csv",
-      mirrorPath: "tiny/tiny.csv",
-      sha256: sha256(content),
-      format: "csv",
-      columns: { customer_id: "c", timestamp: "t", quantity: "q", unit_price: "p" },
-      ...extra,
-    }],
+    files: [fileJson({ name: "tiny.csv", mirrorPath: "tiny/tiny.csv", sha256: sha, ...extra })],
   });
 }
 
 const CSV = "c,t,q,p\n1,2020-01-01 00:00:00,1,2.5\n";
+/** sha256 of CSV, computed independently (coreutils `sha256sum`). */
+const CSV_SHA = "5dc5748df2951e3f04926beb7577df9a43065543875b7197f109d9b3e0b48f15";
 
 async function rejects(p: Promise<unknown>, re: RegExp): Promise<DataError> {
   try {
@@ -291,7 +282,7 @@ async function rejects(p: Promise<unknown>, re: RegExp): Promise<DataError> {
 
 Deno.test("resolution order: data/raw beats the env mirror beats ../shared beats the download", async () => {
   await withWorkspace(async (root, tmp) => {
-    const ds = textDataset(CSV, {});
+    const ds = textDataset(CSV_SHA);
     const dsDl = {
       ...ds,
       download: {
@@ -313,7 +304,7 @@ Deno.test("resolution order: data/raw beats the env mirror beats ../shared beats
     assert.deepEqual([r.origin, r.path, r.sha256], [
       "local",
       join(root, "data/raw/tiny.csv"),
-      sha256(CSV),
+      CSV_SHA,
     ]);
     await Deno.remove(join(root, "data/raw/tiny.csv"));
     r = await run();
@@ -329,7 +320,7 @@ Deno.test("resolution order: data/raw beats the env mirror beats ../shared beats
 
 Deno.test("a local file with the wrong checksum is refused, naming file, path and both hashes", async () => {
   await withWorkspace(async (root, tmp) => {
-    const ds = textDataset(CSV);
+    const ds = textDataset(CSV_SHA);
     const bad = CSV + "2,2020-01-02 00:00:00,1,9\n";
     const path = join(root, "data/raw/tiny.csv");
     await write(path, bad);
@@ -339,14 +330,17 @@ Deno.test("a local file with the wrong checksum is refused, naming file, path an
       /tiny\.csv: checksum mismatch/,
     );
     assert.ok(e.message.includes(path));
-    assert.ok(e.message.includes(sha256(CSV)));
-    assert.ok(e.message.includes(sha256(bad)));
+    assert.ok(e.message.includes(`expected sha256 ${CSV_SHA}`));
+    // The actual hash of `bad`, computed independently (coreutils `sha256sum`).
+    assert.ok(
+      e.message.includes("got 7fafe45a7b31f5c9aea7c9d8a4eb899641d89851ab6923c56b5362b2a7f379a5"),
+    );
   });
 });
 
 Deno.test("a mirror file with the wrong checksum is refused, even with a good copy further on", async () => {
   await withWorkspace(async (root, tmp) => {
-    const ds = textDataset(CSV);
+    const ds = textDataset(CSV_SHA);
     const envMirror = join(tmp, "envmirror");
     await write(join(envMirror, "tiny/tiny.csv"), "tampered");
     await write(join(tmp, "shared/datasets/tiny/tiny.csv"), CSV);
@@ -355,14 +349,16 @@ Deno.test("a mirror file with the wrong checksum is refused, even with a good co
       /checksum mismatch/,
     );
     assert.ok(e.message.includes(join(envMirror, "tiny/tiny.csv")));
-    assert.ok(e.message.includes(`got ${sha256("tampered")}`));
+    assert.ok(
+      e.message.includes("got d121be3103007b41edf96f8262925f8c7d61894afe9a041843b631f69445bc57"),
+    );
   });
 });
 
 Deno.test("a file missing everywhere, without a download, is a clear error listing where it looked", async () => {
   await withWorkspace(async (root, tmp) => {
     const e = await rejects(
-      resolveDataset(textDataset(CSV), {
+      resolveDataset(textDataset(CSV_SHA), {
         root,
         env: { [MIRROR_ENV]: join(tmp, "nope") },
         fetch: noFetch,
@@ -610,7 +606,7 @@ Deno.test("zip-text: the member is extracted as is and checked against the file'
       assert.equal(r.origin, "download");
       assert.equal(r.path, join(root, "data/raw/CDNOW_master.txt"));
       assert.equal(await Deno.readTextFile(r.path), CDNOW_TEXT);
-      assert.equal(r.sha256, sha256(CDNOW_TEXT));
+      assert.equal(r.sha256, CDNOW_TEXT_SHA);
       // Next time it matches the configured sha256: a plain local file.
       const [again] = await resolveDataset(cdnowDataset(`${base}/CDNOW_master.zip`), {
         root,
@@ -641,22 +637,11 @@ Deno.test("an explicit path glob expands to one resolved file per match, named b
     await write(join(base, "2023/q2.csv"), CSV);
     await write(join(base, "2023/notes.txt"), "x");
     await write(join(base, "2023/.hidden.csv"), CSV);
-    const cfg = (path: string, sha: string | null = null) => ({
-      ...parseDataset(
-        {
-          id: "mine",
-          model: FORWARD,
-          files: [{
-            path,
-            sha256: sha,
-            format: "csv",
-            columns: { customer_id: "c", timestamp: "t", quantity: "q", unit_price: "p" },
-          }],
-        },
-        "",
-        base,
-      ),
-    });
+    const cfg = (path: string, sha: string | null = null) => {
+      const entry = fileJson({ path, sha256: sha });
+      delete entry.name; // named after the path
+      return dataset({ id: "mine", files: [entry] }, base);
+    };
     const got: ResolvedFile[] = await resolveDataset(cfg("2023/*.csv"), {
       root,
       env: {},
@@ -679,7 +664,7 @@ Deno.test("an explicit path glob expands to one resolved file per match, named b
       resolveDataset(cfg("2023/q1.csv", "b".repeat(64)), { root, env: {}, fetch: noFetch }),
       /q1\.csv: checksum mismatch/,
     );
-    const [single] = await resolveDataset(cfg("2023/q1.csv", sha256(CSV)), {
+    const [single] = await resolveDataset(cfg("2023/q1.csv", CSV_SHA), {
       root,
       env: {},
       fetch: noFetch,
@@ -693,82 +678,98 @@ Deno.test("an explicit path glob expands to one resolved file per match, named b
 });
 
 // ---------------------------------------------------------------------------------------------
-// CLI argument helpers
+// Sheet → DataFrame
 
-Deno.test("loadDataset selects a registry id or a stand-alone dataset file", async () => {
-  await withWorkspace(async (root, tmp) => {
-    await write(
-      join(root, "data/datasets.json"),
-      JSON.stringify({
-        default: "b",
-        datasets: [
-          {
-            id: "a",
-            model: FORWARD,
-            files: [{
-              name: "a.csv",
-              format: "csv",
-              columns: { customer_id: "c", timestamp: "t", quantity: "q", unit_price: "p" },
-            }],
-          },
-          {
-            id: "b",
-            model: FORWARD,
-            files: [{
-              name: "b.csv",
-              format: "csv",
-              columns: { customer_id: "c", timestamp: "t", quantity: "q", unit_price: "p" },
-            }],
-          },
-        ],
-      }),
-    );
-    assert.equal((await loadDataset(null, root)).id, "b");
-    const a = await loadDataset("a", root);
-    assert.equal(a.id, "a");
-    assert.equal(a.baseDir, join(root, "data"));
-    await assert.rejects(
-      loadDataset("zz", root),
-      /no dataset "zz" .*known: a, b/,
-    );
-    const file = join(tmp, "cfg", "one.json");
-    await write(
-      file,
-      JSON.stringify({
-        id: "one",
-        model: FORWARD,
-        files: [{
-          path: "x/*.csv",
-          format: "csv",
-          columns: { customer_id: "c", timestamp: "t", quantity: "q", unit_price: "p" },
-        }],
-      }),
-    );
-    const one = await loadDataset(file, root);
-    assert.deepEqual([one.id, one.baseDir, one.files[0].path], [
-      "one",
-      join(tmp, "cfg"),
-      "x/*.csv",
-    ]);
-    await write(file, JSON.stringify({ id: "one", files: [] }));
-    await assert.rejects(
-      loadDataset(file, root),
-      new RegExp(`${file}: files`),
-    );
+/** A one-sheet workbook (no shared strings: inline text) with the given header and rows. */
+function oneSheet(header: string[], rows: (string | number | null)[][]): Uint8Array {
+  const cell = (v: string | number | null, ref: string) =>
+    v === null
+      ? ""
+      : typeof v === "number"
+      ? `<c r="${ref}"><v>${v}</v></c>`
+      : `<c r="${ref}" t="inlineStr"><is><t>${v}</t></is></c>`;
+  const row = (values: (string | number | null)[], r: number) =>
+    `<row r="${r}">${
+      values.map((v, i) => cell(v, `${String.fromCharCode(65 + i)}${r}`)).join("")
+    }</row>`;
+  const body = [header, ...rows].map((v, i) => row(v, i + 1)).join("");
+  return zipSync({
+    "_rels/.rels": strToU8(
+      `<Relationships><Relationship Id="rId1" Type="${REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>`,
+    ),
+    "xl/workbook.xml": strToU8(
+      `<workbook ${NS} xmlns:r="${REL}"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+    ),
+    "xl/_rels/workbook.xml.rels": strToU8(
+      `<Relationships><Relationship Id="rId1" Type="${REL}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`,
+    ),
+    "xl/worksheets/sheet1.xml": strToU8(
+      `<worksheet ${NS}><sheetData>${body}</sheetData></worksheet>`,
+    ),
   });
-});
+}
 
-Deno.test("the header → canonical table covers the Online Retail II header", () => {
-  assert.deepEqual(HEADER.map((h) => SHEET_HEADER_TO_CANONICAL[h]), [
-    "invoice",
-    "stock_code",
-    "description",
-    "quantity",
-    "timestamp",
-    "unit_price",
-    "customer_id",
-    "country",
+Deno.test("sheetToDataFrame: columns found by configured name or by the known header spellings", () => {
+  // The older "Online Retail" header spellings, while the configuration names the newer ones.
+  const wb = openWorkbook(oneSheet(
+    ["InvoiceNo", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Notes"],
+    [["536365", 6, "2010-12-01 08:26:00", 2.55, 17850, "x"], ["C536379", -1, null, 27.5, null]],
+  ));
+  const file = fileConfig({
+    name: "s.parquet",
+    format: "parquet",
+    columns: {
+      invoice: "Invoice",
+      quantity: "Quantity",
+      timestamp: "InvoiceDate",
+      unit_price: "Price",
+      customer_id: "Customer ID",
+    },
+  });
+  const df = sheetToDataFrame(wb, "S", file);
+  // Named after the configuration, typed like the mirror's Parquet files.
+  assert.deepEqual(
+    Object.fromEntries(df.columns.map((c) => [c, df.getColumn(c).dtype.variant])),
+    {
+      Invoice: "String",
+      Quantity: "Int64",
+      InvoiceDate: "Datetime",
+      Price: "Float64",
+      "Customer ID": "Float64",
+    },
+  );
+  assert.deepEqual(df.toRecords(), [
+    {
+      Invoice: "536365",
+      Quantity: 6,
+      InvoiceDate: new Date("2010-12-01T08:26:00Z"),
+      Price: 2.55,
+      "Customer ID": 17850,
+    },
+    { Invoice: "C536379", Quantity: -1, InvoiceDate: null, Price: 27.5, "Customer ID": null },
   ]);
+
+  // A header with no column for a mapped field names the field, the known spellings and the header.
+  const noPrice = openWorkbook(oneSheet(["Invoice", "Quantity", "InvoiceDate", "Customer ID"], []));
+  assert.throws(
+    () => sheetToDataFrame(noPrice, "S", file),
+    (e) =>
+      e instanceof DataError &&
+      /no column for unit_price \(configured as "Price"; known headers: "Price", "UnitPrice"\)/
+        .test(e.message) &&
+      e.message.includes("the header (row 1) is: Invoice, Quantity, InvoiceDate, Customer ID"),
+  );
+  // A fractional quantity is refused, naming the cell.
+  const frac = openWorkbook(oneSheet(
+    ["Invoice", "Quantity", "InvoiceDate", "Price", "Customer ID"],
+    [["1", 2.5, "2010-12-01", 1, 1]],
+  ));
+  assert.throws(
+    () => sheetToDataFrame(frac, "S", file),
+    (e) =>
+      e instanceof DataError && /row 2, column "Quantity" \(quantity\): expected a whole number/
+        .test(e.message),
+  );
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -1,13 +1,16 @@
 /**
- * Tests of the cleaning rules (src/clean.ts) on hand-built canonical tables: one row failing each
+ * Tests of the cleaning rules (src/clean/) on hand-built canonical tables: one row failing each
  * rule, first-failing-rule-wins, duplicates and overlaps, cancelled-order matching, the extreme
- * value bounds, skipped rules, and the reconciliation report.
+ * value bounds, skipped rules, and the reconciliation report (including a planted lost row).
  */
 import assert from "node:assert/strict";
 import pl from "nodejs-polars";
-import { clean, type CleanResult, RULES } from "../../src/clean/clean.ts";
+import { clean, type CleanOptions, type CleanResult } from "../../src/clean/clean.ts";
+import { assertReconciles, ReconciliationError } from "../../src/clean/report.ts";
+import { RULES } from "../../src/clean/rules.ts";
 import type { CleaningConfig, MappableColumn } from "../../src/config/dataset.ts";
 import { CANONICAL_COLUMNS } from "../../src/config/schema.ts";
+import { cleaningConfig, FULL_FILE_COLUMNS } from "../fixtures/configs.ts";
 
 /** One canonical line, as written in the tests (UTC ISO timestamp, null where absent). */
 interface Line {
@@ -54,28 +57,32 @@ function table(lines: Line[]): pl.DataFrame {
   }).withColumns(pl.col("timestamp").cast(pl.Datetime("us")).dt.replaceTimeZone("UTC"));
 }
 
-const ALL: Set<MappableColumn> = new Set([
-  "invoice",
-  "stock_code",
-  "description",
-  "quantity",
-  "timestamp",
-  "unit_price",
-  "customer_id",
-  "country",
-]);
+const ALL = new Set(FULL_FILE_COLUMNS);
 
+/** The tests' cleaning configuration: codes POST and M, pattern ^gift_, m = 2 (validated). */
 function cfg(
   over: Partial<CleaningConfig["outliers"]> = {},
   codes = ["POST", "M"],
   patterns = ["^gift_"],
 ): CleaningConfig {
-  return {
+  return cleaningConfig({
     nonProductCodes: codes,
     nonProductPatterns: patterns,
-    dropExactDuplicates: true,
-    outliers: { matchCancelledOrders: true, logValueMadMultiplier: 2, ...over },
-  };
+    outliers: { logValueMadMultiplier: 2, ...over },
+  });
+}
+
+/**
+ * Options of `clean` for a table made from `lines`: the columns each file provides (default:
+ * every file of the lines provides all), and the rows read per file, counted from the lines as
+ * ingest counts a source file's rows.
+ */
+function opts(lines: Line[], provided?: Record<string, Set<MappableColumn>>): CleanOptions {
+  const files = [...new Set(lines.map((l) => l.file ?? "a.csv"))];
+  const p = provided ?? Object.fromEntries(files.map((f) => [f, ALL]));
+  const rowsRead: Record<string, number> = Object.fromEntries(Object.keys(p).map((f) => [f, 0]));
+  for (const l of lines) rowsRead[l.file ?? "a.csv"] = (rowsRead[l.file ?? "a.csv"] ?? 0) + 1;
+  return { provided: p, rowsRead };
 }
 
 /** "file#row" → reason (null when kept). */
@@ -211,10 +218,30 @@ const EXPECTED: Record<string, string | null> = {
   "b.csv#2": null,
 };
 
-const PROVIDED = { provided: { "a.csv": ALL, "b.csv": ALL } };
+const PROVIDED = opts(MAIN);
 
-Deno.test("clean: RULES are in the documented order", () => {
-  assert.deepEqual(RULES.map((r) => r.code), [
+Deno.test("clean: rules apply in the documented order — each row gets the first rule it fails", () => {
+  const T = "2011-01-03T10:00:00";
+  // Each line fails the rules from some point on; dropping one condition at a time exposes the
+  // next rule, so the reasons below spell out the order of rules 1–8.
+  const lines: Line[] = [
+    { inv: "C1", sc: "POST", q: -1, p: 0, c: null, ts: null }, // fails 1, 2, 3, 5, 6, 7
+    { inv: "C1", sc: "POST", q: -1, p: 0, c: null, ts: T }, // 2, 3, 5, 6, 7
+    { inv: "C1", sc: "POST", q: -1, p: 0, c: "u", ts: T }, // 3, 5, 6, 7
+    { inv: "A1", sc: "POST", q: -1, p: 0, c: "u", ts: T }, // 4, 5, 6, 7
+    { inv: "1", sc: "POST", q: -1, p: 0, c: "u", ts: T }, // 5, 6, 7
+    { inv: "1", sc: "K", q: -1, p: 0, c: "u", ts: T }, // 6, 7
+    { inv: "1", sc: "K", q: 1, p: 0, c: "u", ts: T }, // 7
+    { inv: "1", sc: "K", q: 1, p: 0, c: "u", ts: T }, // 7 and 8 (a copy of the line above)
+    { inv: "2", sc: "K", q: 1, p: 5, c: "u", ts: T }, // none: kept
+    { inv: "2", sc: "K", q: 1, p: 5, c: "u", ts: T }, // 8 (a copy of the line above)
+    { inv: "C1", sc: "POST", q: -1, p: 0, c: null, ts: null }, // 1 and 8 (a copy of the first)
+  ];
+  const tx = table(lines);
+  const r = clean(tx, cfg({ logValueMadMultiplier: null }), opts(lines));
+  assertPartition(tx, r);
+  const got = reasons(r);
+  assert.deepEqual(lines.map((_, i) => got.get(`a.csv#${i + 1}`)), [
     "bad_timestamp",
     "missing_customer",
     "cancellation",
@@ -222,9 +249,23 @@ Deno.test("clean: RULES are in the documented order", () => {
     "non_product",
     "non_positive_quantity",
     "non_positive_price",
+    "non_positive_price",
+    null,
     "duplicate",
-    "cancelled_order",
-    "extreme_value",
+    "bad_timestamp",
+  ]);
+  // The report lists the rules in that order of application, numbered.
+  assert.deepEqual(r.report.rules.map((x) => `${x.order} ${x.code}`), [
+    "1 bad_timestamp",
+    "2 missing_customer",
+    "3 cancellation",
+    "4 bad_debt_adjustment",
+    "5 non_product",
+    "6 non_positive_quantity",
+    "7 non_positive_price",
+    "8 duplicate",
+    "9 cancelled_order",
+    "10 extreme_value",
   ]);
 });
 
@@ -358,7 +399,7 @@ Deno.test("clean: exact duplicates — first occurrence kept, later copies dropp
     { inv: "2", sc: "K", q: 2, p: 3, c: "x", ts: "2011-02-01T10:00:00", desc: "bowl" }, // invoice differs
   ];
   const tx = table(lines);
-  const r = clean(tx, cfg({ logValueMadMultiplier: null }), { provided: { "a.csv": ALL } });
+  const r = clean(tx, cfg({ logValueMadMultiplier: null }), opts(lines));
   assertPartition(tx, r);
   const got = reasons(r);
   assert.equal(got.get("a.csv#1"), null);
@@ -396,9 +437,7 @@ Deno.test("clean: the same line in two files (overlap) is kept once, from the ea
     { file: "y2011.parquet", inv: "600", sc: "K9", q: 1, p: 5, c: "1", ts: "2010-12-10T09:00:00" },
   ];
   const tx = table(lines);
-  const r = clean(tx, cfg({ logValueMadMultiplier: null }), {
-    provided: { "y2010.parquet": ALL, "y2011.parquet": ALL },
-  });
+  const r = clean(tx, cfg({ logValueMadMultiplier: null }), opts(lines));
   assertPartition(tx, r);
   assert.deepEqual(Object.fromEntries(reasons(r)), {
     "y2010.parquet#1": null,
@@ -429,7 +468,7 @@ Deno.test("clean: cancelled order matching (later, same customer/stock/qty/price
     { inv: "C19", sc: "W", q: -1, p: 9, c: "u4", ts: "2011-03-05T10:00:00" },
   ];
   const tx = table(lines);
-  const r = clean(tx, cfg({ logValueMadMultiplier: null }), { provided: { "a.csv": ALL } });
+  const r = clean(tx, cfg({ logValueMadMultiplier: null }), opts(lines));
   assertPartition(tx, r);
   const got = reasons(r);
   assert.equal(got.get("a.csv#1"), null);
@@ -458,7 +497,7 @@ Deno.test("clean: two cancellations reverse two identical purchases (one purchas
     { inv: "C23", sc: "X", q: -5, p: 2, c: "u9", ts: "2011-01-04T10:00:00" },
   ];
   const tx = table(lines);
-  const r = clean(tx, cfg({ logValueMadMultiplier: null }), { provided: { "a.csv": ALL } });
+  const r = clean(tx, cfg({ logValueMadMultiplier: null }), opts(lines));
   assertPartition(tx, r);
   // Every cancellation line either reversed one purchase or is reported as unmatched.
   assert.equal(r.report.cancelledOrders.lines + r.report.unmatchedReturns.lines, 2);
@@ -473,7 +512,7 @@ Deno.test("clean: a table with cancellations but no eligible purchase still clea
     { inv: "C2", sc: "Y", q: -1, p: 3, c: "u2", ts: "2011-01-04T10:00:00" },
   ];
   const tx = table(lines);
-  const r = clean(tx, cfg(), { provided: { "a.csv": ALL } });
+  const r = clean(tx, cfg(), opts(lines));
   assertPartition(tx, r);
   assert.equal(r.kept.height, 0);
   assert.equal(r.report.total.dropped.cancellation, 2);
@@ -563,7 +602,7 @@ Deno.test("clean: rules needing a column some file lacks are skipped, naming fil
     },
   ];
   const tx = table(lines);
-  const r = clean(tx, cfg(), { provided: { "cd.txt": noInvoice } });
+  const r = clean(tx, cfg(), opts(lines, { "cd.txt": noInvoice }));
   assertPartition(tx, r);
   const rule = (code: string) => r.report.rules.find((x) => x.code === code)!;
   for (const code of ["cancellation", "bad_debt_adjustment"]) {
@@ -597,21 +636,108 @@ Deno.test("clean: rules needing a column some file lacks are skipped, naming fil
   assert.deepEqual(r.report.unmatchedReturns, { lines: 0, value: 0 });
 
   // One file of two lacking the column skips the rule for all, naming that file only.
-  const tx2 = table([...MAIN.slice(0, 6), { ...MAIN[0], file: "c.csv", inv: "C1", q: -1 }]);
-  const r2 = clean(tx2, cfg(), {
-    provided: { "a.csv": ALL, "c.csv": new Set([...ALL].filter((x) => x !== "stock_code")) },
-  });
+  const lines2 = [...MAIN.slice(0, 6), { ...MAIN[0], file: "c.csv", inv: "C1", q: -1 }];
+  const tx2 = table(lines2);
+  const r2 = clean(
+    tx2,
+    cfg(),
+    opts(lines2, {
+      "a.csv": ALL,
+      "c.csv": new Set([...ALL].filter((x) => x !== "stock_code")),
+    }),
+  );
   const np = r2.report.rules.find((x) => x.code === "non_product")!;
   assert.equal(np.skippedBecause, "c.csv has no stock_code column");
   assertPartition(tx2, r2);
 });
 
-Deno.test("clean: a file with no rows kept or dropped is still listed; a rows_in check guards loss", () => {
-  const tx = table(MAIN.slice(0, 3));
-  const r = clean(tx, cfg(), { provided: { "a.csv": ALL, "unused.csv": ALL } });
-  assert.deepEqual(r.report.files.map((f) => [f.file, f.rows_in, f.rows_kept]), [
-    ["a.csv", 3, 3],
-    ["unused.csv", 0, 0],
+Deno.test("clean: a file with no rows kept or dropped is still listed, and reconciles", () => {
+  const lines = MAIN.slice(0, 3);
+  const tx = table(lines);
+  const r = clean(tx, cfg(), opts(lines, { "a.csv": ALL, "unused.csv": ALL }));
+  assert.deepEqual(r.report.files.map((f) => [f.file, f.rows_in, f.rows_kept, f.reconciles]), [
+    ["a.csv", 3, 3, true],
+    ["unused.csv", 0, 0, true],
   ]);
   assert.equal(r.report.total.rows_in, 3);
+  assert.equal(r.report.total.reconciles, true);
+});
+
+/** Runs `fn`, asserting that it throws a ReconciliationError; returns it. */
+function reconciliationError(fn: () => unknown): ReconciliationError {
+  try {
+    fn();
+  } catch (e) {
+    assert.ok(e instanceof ReconciliationError, `expected a ReconciliationError, got ${e}`);
+    return e;
+  }
+  assert.fail("expected a ReconciliationError");
+}
+
+Deno.test("clean: a row lost between ingest and cleaning fails the reconciliation, naming the file", () => {
+  // Ingest read 26 rows of a.csv and 2 of b.csv …
+  const options = opts(MAIN);
+  assert.deepEqual(options.rowsRead, { "a.csv": 26, "b.csv": 2 });
+  // … then (the planted fault) b.csv row 2 goes missing from the canonical frame before cleaning.
+  const tx = table(MAIN).filter(
+    pl.col("source_file").neq(pl.lit("b.csv")).or(pl.col("source_row").neq(2)),
+  );
+  assert.equal(tx.height, 27);
+  const r = clean(tx, cfg(), options);
+  const [a, b] = r.report.files;
+  assert.deepEqual([a.file, a.rows_in, a.rows_kept + a.rows_dropped, a.reconciles], [
+    "a.csv",
+    26,
+    26,
+    true,
+  ]);
+  assert.deepEqual([b.file, b.rows_in, b.rows_kept, b.rows_dropped, b.reconciles], [
+    "b.csv",
+    2,
+    0,
+    1,
+    false,
+  ]);
+  const t = r.report.total;
+  assert.deepEqual([t.rows_in, t.rows_kept + t.rows_dropped, t.reconciles], [28, 27, false]);
+  // The pipeline's check refuses the report, naming the file and its counts (not the good file).
+  const e = reconciliationError(() => assertReconciles(r.report));
+  assert.deepEqual(e.failed.map((f) => f.file), ["b.csv", "total"]);
+  assert.match(e.message, /no output is written/);
+  assert.match(e.message, /b\.csv: 2 rows read, but 1 accounted for \(0 kept \+ 1 dropped\)/);
+  assert.match(e.message, /total: 28 rows read, but 27 accounted for \(8 kept \+ 19 dropped\)/);
+  assert.doesNotMatch(e.message, /a\.csv/);
+  // Without the fault the same check passes.
+  assertReconciles(clean(table(MAIN), cfg(), options).report);
+});
+
+Deno.test("clean: a wrong count of rows read, or a row moved to another file, fails too", () => {
+  const tx = table(MAIN);
+  // One row more read than cleaning accounts for.
+  const wrong = clean(tx, cfg(), { ...PROVIDED, rowsRead: { "a.csv": 27, "b.csv": 2 } });
+  assert.deepEqual(wrong.report.files.map((f) => f.reconciles), [false, true]);
+  assert.match(
+    reconciliationError(() => assertReconciles(wrong.report)).message,
+    /a\.csv: 27 rows read, but 26 accounted for/,
+  );
+  // A row relabelled from b.csv to a.csv: the sums still agree, but neither file reconciles,
+  // so neither does the total.
+  const moved = clean(
+    tx.withColumns(
+      pl.when(pl.col("source_file").eq(pl.lit("b.csv")).and(pl.col("source_row").eq(2)))
+        .then(pl.lit("a.csv")).otherwise(pl.col("source_file")).alias("source_file"),
+    ),
+    cfg(),
+    PROVIDED,
+  );
+  const t = moved.report.total;
+  assert.equal(t.rows_in, t.rows_kept + t.rows_dropped);
+  assert.deepEqual(moved.report.files.map((f) => f.reconciles), [false, false]);
+  assert.equal(t.reconciles, false);
+  // A file cleaning saw but ingest never counted is listed, with 0 rows read.
+  const stray = clean(tx, cfg(), { ...PROVIDED, rowsRead: { "a.csv": 26 } });
+  assert.deepEqual(stray.report.files.map((f) => [f.file, f.rows_in, f.reconciles]), [
+    ["a.csv", 26, true],
+    ["b.csv", 0, false],
+  ]);
 });

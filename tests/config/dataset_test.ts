@@ -1,15 +1,16 @@
 /**
- * Tests of the dataset configuration validator (src/config.ts): the real registry parses, every
- * kind of mistake raises a ConfigError naming the full key path, and defaults are filled in.
+ * Tests of the dataset configuration validator (src/config/dataset.ts): the real registry parses,
+ * every kind of mistake raises a ConfigError naming the full key path, and defaults are filled in.
  */
 import assert from "node:assert/strict";
 import {
-  ConfigError,
   DEFAULT_MODEL,
   parseDataset,
   parseRegistry,
   type Registry,
 } from "../../src/config/dataset.ts";
+import { ConfigError } from "../../src/config/errors.ts";
+import { CTQP_COLUMNS, datasetJson, type JsonObject } from "../fixtures/configs.ts";
 
 const REGISTRY_URL = new URL("../../data/datasets.json", import.meta.url);
 
@@ -19,21 +20,8 @@ function realJson(): any {
   return JSON.parse(Deno.readTextFileSync(REGISTRY_URL));
 }
 
-/** The smallest valid stand-alone dataset. */
-// deno-lint-ignore no-explicit-any
-function minimal(): any {
-  return {
-    id: "mini",
-    files: [
-      {
-        name: "a.csv",
-        format: "csv",
-        columns: { customer_id: "Buyer", timestamp: "When", quantity: "Units", unit_price: "Each" },
-      },
-    ],
-    model: { forward: { cutoff: "2011-01-01", windowEnd: "2011-07-01" } },
-  };
-}
+/** The smallest valid stand-alone dataset (the shared fixture). */
+const minimal = (): JsonObject => datasetJson();
 
 /** Asserts that `fn` throws a ConfigError whose key is exactly `key`; returns it. */
 function throwsAt(fn: () => unknown, key: string, message?: RegExp): ConfigError {
@@ -438,7 +426,7 @@ Deno.test("config: defaults are filled in for a minimal dataset", () => {
       fields: null,
       sheet: null,
       sheetRows: null,
-      columns: { customer_id: "Buyer", timestamp: "When", quantity: "Units", unit_price: "Each" },
+      columns: CTQP_COLUMNS,
       timestampFormat: "%Y-%m-%d %H:%M:%S",
     },
   ]);
@@ -449,13 +437,36 @@ Deno.test("config: defaults are filled in for a minimal dataset", () => {
     outliers: { matchCancelledOrders: true, logValueMadMultiplier: 8 },
   });
   assert.deepEqual(d.rfm, { bins: 5, cutPoints: null });
+  // The documented defaults, written out (not read back from DEFAULT_MODEL).
+  const all = ["recency_days", "frequency", "monetary", "tenure_days", "avg_order_value"];
   assert.deepEqual(d.model, {
-    ...DEFAULT_MODEL,
-    forward: { ...DEFAULT_MODEL.forward, cutoff: "2011-01-01", windowEnd: "2011-07-01" },
+    seed: 20261124,
+    features: all,
+    logFeatures: all,
+    kmeans: {
+      kMin: 2,
+      kMax: 10,
+      restarts: 10,
+      maxIterations: 300,
+      k: null,
+      silhouetteSample: null,
+      stabilitySeeds: 5,
+    },
+    forward: {
+      cutoff: "2010-12-01",
+      windowEnd: "2011-12-10",
+      levels: ["lapsed", "occasional", "loyal"],
+      occasionalMinInvoices: 1,
+      loyalMinInvoices: 3,
+    },
+    knn: {
+      kGrid: [1, 3, 5, 7, 9, 11, 15, 21, 31, 41, 51],
+      weights: ["uniform", "distance"],
+      folds: 5,
+      testShare: 0.25,
+    },
+    score: { min: 300, max: 850, bands: ["A", "B", "C", "D", "E"] },
   });
-  assert.equal(d.model.seed, 20261124);
-  assert.equal(d.model.kmeans.k, null);
-  assert.deepEqual(d.model.forward.levels, ["lapsed", "occasional", "loyal"]);
 
   // An explicit `null` multiplier disables the extreme value rule (it is not defaulted to 8).
   const off = minimal();

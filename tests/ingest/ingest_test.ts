@@ -1,11 +1,11 @@
 /**
- * Tests of ingest (src/ingest.ts): reading CSV/TSV/whitespace/Parquet sources, mapping them onto
+ * Tests of ingest (src/ingest/ingest.ts): reading CSV/TSV/whitespace/Parquet sources, mapping them onto
  * the canonical schema, and the structural errors that name file, column and row.
  */
 import assert from "node:assert/strict";
 import pl from "nodejs-polars";
-import type { FileConfig } from "../../src/config/dataset.ts";
 import {
+  ingestFile,
   InputError,
   providedColumns,
   readSource,
@@ -13,64 +13,7 @@ import {
   toCanonical,
 } from "../../src/ingest/ingest.ts";
 import { CANONICAL_COLUMNS } from "../../src/config/schema.ts";
-
-const FIX = new URL("../fixtures/", import.meta.url);
-const fixture = (name: string) => new URL(name, FIX).pathname;
-
-/** A file configuration with the fixture column names (orders.csv / orders.tsv). */
-function fileCfg(overrides: Partial<FileConfig> = {}): FileConfig {
-  return {
-    name: "orders.csv",
-    mirrorPath: "orders.csv",
-    path: null,
-    sha256: null,
-    rows: null,
-    format: "csv",
-    header: true,
-    fields: null,
-    sheet: null,
-    sheetRows: null,
-    columns: {
-      invoice: "Ref",
-      stock_code: "Item",
-      description: "Label",
-      quantity: "Units",
-      timestamp: "When",
-      unit_price: "Each",
-      customer_id: "Buyer",
-      country: "Nation",
-    },
-    timestampFormat: "%Y-%m-%d %H:%M:%S",
-    ...overrides,
-  };
-}
-
-/** The small-file configuration (bad_quantity.csv and friends: Ref, Item, Units, When, Each, Buyer). */
-function smallCfg(name: string): FileConfig {
-  return fileCfg({
-    name,
-    columns: {
-      invoice: "Ref",
-      stock_code: "Item",
-      quantity: "Units",
-      timestamp: "When",
-      unit_price: "Each",
-      customer_id: "Buyer",
-    },
-  });
-}
-
-/** The CDNOW-like whitespace configuration of cds.txt. */
-function cdsCfg(overrides: Partial<FileConfig> = {}): FileConfig {
-  return fileCfg({
-    name: "cds.txt",
-    format: "whitespace",
-    header: true,
-    columns: { customer_id: "buyer", timestamp: "day", quantity: "cds", line_value: "dollars" },
-    timestampFormat: "%Y%m%d",
-    ...overrides,
-  });
-}
+import { cdsFile, fileConfig, fixture, ordersFile, smallFile } from "../fixtures/configs.ts";
 
 /** Runs `fn`, asserts an InputError for `file` whose message matches every pattern. */
 function inputError(fn: () => unknown, file: string, ...patterns: RegExp[]): InputError {
@@ -109,7 +52,7 @@ async function withTempDir<T>(fn: (dir: string) => T | Promise<T>): Promise<T> {
 }
 
 Deno.test("ingest: CSV is read as text and mapped onto the canonical schema", () => {
-  const cfg = fileCfg();
+  const cfg = ordersFile();
   const raw = readSource(fixture("orders.csv"), cfg);
   assert.equal(raw.height, 5);
   // Every source column is read as text, so toCanonical controls parsing.
@@ -158,7 +101,7 @@ Deno.test("ingest: CSV is read as text and mapped onto the canonical schema", ()
 });
 
 Deno.test("ingest: TSV with the same content reads the same", () => {
-  const cfg = fileCfg({ name: "orders.tsv", format: "tsv" });
+  const cfg = ordersFile({ name: "orders.tsv", format: "tsv" });
   const tx = toCanonical(readSource(fixture("orders.tsv"), cfg), cfg);
   assert.equal(tx.height, 3);
   assert.deepEqual(col(tx, "invoice"), ["900001", "900002", "900004"]);
@@ -175,7 +118,7 @@ Deno.test("ingest: a header-less CSV takes its column names from `fields`", asyn
       path,
       "7,K1,2,2011-03-01 08:00:00,1.25,321\n8,K2,3,2011-03-02 08:00:00,2.50,322\n",
     );
-    const cfg = smallCfg("nohead.csv");
+    const cfg = smallFile("nohead.csv");
     cfg.header = false;
     cfg.fields = ["Ref", "Item", "Units", "When", "Each", "Buyer"];
     const tx = toCanonical(readSource(path, cfg), cfg);
@@ -189,7 +132,7 @@ Deno.test("ingest: a header-less CSV takes its column names from `fields`", asyn
 });
 
 Deno.test("ingest: whitespace text (ragged spaces, tabs, CRLF, blank lines) with a header", () => {
-  const cfg = cdsCfg();
+  const cfg = cdsFile();
   const raw = readSource(fixture("cds.txt"), cfg);
   assert.deepEqual(raw.columns, ["buyer", "day", "cds", "dollars"]);
   assert.equal(raw.height, 4);
@@ -225,7 +168,7 @@ Deno.test("ingest: whitespace text (ragged spaces, tabs, CRLF, blank lines) with
 });
 
 Deno.test("ingest: whitespace text without a header uses `fields`; quantity 0 gives a null unit price", () => {
-  const cfg = cdsCfg({
+  const cfg = cdsFile({
     name: "cds_noheader.txt",
     header: false,
     fields: ["buyer", "day", "cds", "dollars"],
@@ -238,7 +181,7 @@ Deno.test("ingest: whitespace text without a header uses `fields`; quantity 0 gi
 });
 
 Deno.test("ingest: a whitespace line with the wrong number of fields names its line", () => {
-  const cfg = cdsCfg({
+  const cfg = cdsFile({
     name: "ragged.txt",
     header: false,
     fields: ["buyer", "day", "cds", "dollars"],
@@ -252,7 +195,7 @@ Deno.test("ingest: a whitespace line with the wrong number of fields names its l
   );
   // readWhitespace directly, with a header: line numbers count the header line.
   inputError(
-    () => readWhitespace("a b\n1 2\n3\n", cdsCfg({ name: "x.txt", header: true })),
+    () => readWhitespace("a b\n1 2\n3\n", cdsFile({ name: "x.txt", header: true })),
     "x.txt",
     /line 3/,
   );
@@ -278,7 +221,7 @@ Deno.test("ingest: Parquet with typed columns (float customer id, datetime, int 
       CustomerID: pl.Series("CustomerID", [17850.0, 17850.0, null], pl.Float64),
       Country: pl.Series("Country", ["United Kingdom", "United Kingdom", "Spain"], pl.Utf8),
     }).writeParquet(path);
-    const cfg = fileCfg({
+    const cfg = fileConfig({
       name: "typed.parquet",
       format: "parquet",
       columns: {
@@ -317,7 +260,7 @@ Deno.test("ingest: Parquet with an Int64 customer id and string timestamps", asy
       Price: pl.Series("Price", [2, 3], pl.Float64),
       "Customer ID": pl.Series("Customer ID", [12345, null], pl.Int64),
     }).writeParquet(path);
-    const cfg = fileCfg({
+    const cfg = fileConfig({
       name: "ints.parquet",
       format: "parquet",
       columns: {
@@ -344,7 +287,7 @@ Deno.test("ingest: a fractional quantity in a float Parquet column names the row
       Units: pl.Series("Units", [1, 2, 2.5], pl.Float64),
       Each: pl.Series("Each", [1, 1, 1], pl.Float64),
     }).writeParquet(path);
-    const cfg = fileCfg({
+    const cfg = fileConfig({
       name: "frac.parquet",
       format: "parquet",
       columns: { customer_id: "Buyer", timestamp: "When", quantity: "Units", unit_price: "Each" },
@@ -376,7 +319,7 @@ Deno.test("ingest: a fractional quantity in a float Parquet column names the row
 });
 
 Deno.test("ingest: column mapping picks renamed columns; a missing column names file and column", () => {
-  const cfg = fileCfg();
+  const cfg = ordersFile();
   cfg.columns = { ...cfg.columns, unit_price: "Price" };
   const raw = readSource(fixture("orders.csv"), cfg);
   const e = inputError(
@@ -391,7 +334,7 @@ Deno.test("ingest: column mapping picks renamed columns; a missing column names 
 });
 
 Deno.test("ingest: a non-numeric quantity names file, column and row", () => {
-  const cfg = smallCfg("bad_quantity.csv");
+  const cfg = smallFile("bad_quantity.csv");
   const raw = readSource(fixture("bad_quantity.csv"), cfg);
   inputError(
     () => toCanonical(raw, cfg),
@@ -404,7 +347,7 @@ Deno.test("ingest: a non-numeric quantity names file, column and row", () => {
 });
 
 Deno.test("ingest: a non-whole quantity in a text file names the row", () => {
-  const cfg = smallCfg("fractional_quantity.csv");
+  const cfg = smallFile("fractional_quantity.csv");
   inputError(
     () => toCanonical(readSource(fixture("fractional_quantity.csv"), cfg), cfg),
     "fractional_quantity.csv",
@@ -422,7 +365,7 @@ Deno.test("ingest: a non-numeric price names file, column and row", async () => 
       path,
       "Ref,Item,Units,When,Each,Buyer\n1,K1,1,2011-01-01 10:00:00,£3.00,9\n",
     );
-    const cfg = smallCfg("badprice.csv");
+    const cfg = smallFile("badprice.csv");
     inputError(
       () => toCanonical(readSource(path, cfg), cfg),
       "badprice.csv",
@@ -434,7 +377,7 @@ Deno.test("ingest: a non-numeric price names file, column and row", async () => 
 });
 
 Deno.test("ingest: a timestamp column that parses nothing names file, column, row and format", () => {
-  const cfg = smallCfg("bad_dates.csv");
+  const cfg = smallFile("bad_dates.csv");
   inputError(
     () => toCanonical(readSource(fixture("bad_dates.csv"), cfg), cfg),
     "bad_dates.csv",
@@ -455,7 +398,7 @@ Deno.test("ingest: a timestamp column that parses nothing names file, column, ro
 });
 
 Deno.test("ingest: unparsable timestamps above the tolerance are an error naming the first bad row", () => {
-  const cfg = smallCfg("some_bad_dates.csv");
+  const cfg = smallFile("some_bad_dates.csv");
   const raw = readSource(fixture("some_bad_dates.csv"), cfg);
   // One of five rows (20 %) is unparsable (2011-02-30); the default tolerance is 1 %.
   inputError(
@@ -470,7 +413,7 @@ Deno.test("ingest: unparsable timestamps above the tolerance are an error naming
 });
 
 Deno.test("ingest: a few unparsable timestamps under the tolerance are kept with a null timestamp", () => {
-  const cfg = smallCfg("some_bad_dates.csv");
+  const cfg = smallFile("some_bad_dates.csv");
   const raw = readSource(fixture("some_bad_dates.csv"), cfg);
   const tx = toCanonical(raw, cfg, { maxUnparsableShare: 0.25 });
   assert.equal(tx.height, 5);
@@ -499,7 +442,7 @@ Deno.test("ingest: a few unparsable timestamps under the tolerance are kept with
     Each: Array(n).fill("1.0"),
     Buyer: Array(n).fill("77"),
   });
-  const bigTx = toCanonical(big, smallCfg("big.csv"));
+  const bigTx = toCanonical(big, smallFile("big.csv"));
   const ts = isoTimes(bigTx);
   assert.equal(ts.filter((t) => t === null).length, 1);
   assert.equal(ts[150], null);
@@ -508,7 +451,7 @@ Deno.test("ingest: a few unparsable timestamps under the tolerance are kept with
   whens[20] = "bad";
   const big3 = big.withColumns(pl.Series("When", whens));
   inputError(
-    () => toCanonical(big3, smallCfg("big.csv")),
+    () => toCanonical(big3, smallFile("big.csv")),
     "big.csv",
     /row 11\b/,
     /3 of 200 rows unparsable/,
@@ -516,14 +459,14 @@ Deno.test("ingest: a few unparsable timestamps under the tolerance are kept with
 });
 
 Deno.test("ingest: empty files are a clear error", () => {
-  inputError(() => readSource(fixture("empty.csv"), smallCfg("empty.csv")), "empty.csv", /empty/);
+  inputError(() => readSource(fixture("empty.csv"), smallFile("empty.csv")), "empty.csv", /empty/);
   inputError(
-    () => readSource(fixture("header_only.csv"), smallCfg("header_only.csv")),
+    () => readSource(fixture("header_only.csv"), smallFile("header_only.csv")),
     "header_only.csv",
     /empty/,
   );
   inputError(
-    () => readSource(fixture("header_only.txt"), cdsCfg({ name: "header_only.txt" })),
+    () => readSource(fixture("header_only.txt"), cdsFile({ name: "header_only.txt" })),
     "header_only.txt",
     /empty/,
   );
@@ -531,21 +474,21 @@ Deno.test("ingest: empty files are a clear error", () => {
     () =>
       readSource(
         fixture("empty.csv"),
-        cdsCfg({ name: "empty.csv", header: false, fields: ["a", "b", "c", "d"] }),
+        cdsFile({ name: "empty.csv", header: false, fields: ["a", "b", "c", "d"] }),
       ),
     "empty.csv",
     /empty/,
   );
   // toCanonical refuses an empty frame too.
   const empty = pl.DataFrame({ Buyer: pl.Series("Buyer", [], pl.Utf8) });
-  inputError(() => toCanonical(empty, smallCfg("e.csv")), "e.csv", /empty/);
+  inputError(() => toCanonical(empty, smallFile("e.csv")), "e.csv", /empty/);
 });
 
 Deno.test("ingest: an empty Parquet file and a missing file are InputErrors", async () => {
   await withTempDir((dir) => {
     const path = `${dir}/empty.parquet`;
     pl.DataFrame({ Buyer: pl.Series("Buyer", [], pl.Utf8) }).writeParquet(path);
-    const cfg = fileCfg({ name: "empty.parquet", format: "parquet" });
+    const cfg = ordersFile({ name: "empty.parquet", format: "parquet" });
     inputError(() => readSource(path, cfg), "empty.parquet", /empty/);
     inputError(
       () => readSource(`${dir}/nope.parquet`, { ...cfg, name: "nope.parquet" }),
@@ -568,7 +511,7 @@ Deno.test("ingest: Europe/London wall-clock → UTC (summer −1 h, winter uncha
     Units: ["1", "1", "1", "1", "1"],
     Each: ["1", "1", "1", "1", "1"],
   });
-  const cfg = fileCfg({
+  const cfg = fileConfig({
     name: "tz.csv",
     columns: { customer_id: "Buyer", timestamp: "When", quantity: "Units", unit_price: "Each" },
   });
@@ -603,7 +546,7 @@ Deno.test("ingest: source_row is 1-based in source order, even with repeated tim
     Units: ["5", "4", "3", "2", "1"],
     Each: ["1", "1", "1", "1", "1"],
   });
-  const cfg = fileCfg({
+  const cfg = fileConfig({
     name: "order.csv",
     columns: {
       invoice: "Ref",
@@ -627,7 +570,7 @@ Deno.test("ingest: integer-coded dates (YYYYMMDD as numbers) parse", () => {
     Units: pl.Series("Units", [1, 2], pl.Int64),
     Value: pl.Series("Value", [10, 30], pl.Float64),
   });
-  const cfg = fileCfg({
+  const cfg = fileConfig({
     name: "ints.parquet",
     format: "parquet",
     columns: { customer_id: "Buyer", timestamp: "When", quantity: "Units", line_value: "Value" },
@@ -645,9 +588,52 @@ Deno.test("ingest: integer-coded dates (YYYYMMDD as numbers) parse", () => {
 // same id in a float Parquet column becomes "17850". The same customer then has two ids, and
 // exact duplicates across a CSV file and a Parquet file are not recognised.
 Deno.test("ingest: a float-formatted customer id in a text file becomes integer text", () => {
-  const cfg = fileCfg();
+  const cfg = ordersFile();
   const tx = toCanonical(readSource(fixture("orders.csv"), cfg), cfg);
   // orders.csv row 3 has Buyer "40002.0"; row 4 has "40002" — the same customer.
   assert.equal(col(tx, "customer_id")[2], "40002");
   assert.equal(col(tx, "customer_id")[3], "40002");
+});
+
+Deno.test("ingest: ingestFile counts the data rows as read, before any mapping", async () => {
+  // CSV: five data lines under a header.
+  const csv = ingestFile(fixture("orders.csv"), ordersFile(), { timezone: "Europe/London" });
+  assert.equal(csv.name, "orders.csv");
+  assert.equal(csv.rowsRead, 5);
+  assert.equal(csv.canonical.height, 5);
+  assert.deepEqual(col(csv.canonical, "source_file"), Array(5).fill("orders.csv"));
+  // The options reach the mapping: London summer time is UTC+1.
+  assert.equal(isoTimes(csv.canonical)[0], "2011-06-01T09:00:00.000Z");
+  assert.deepEqual([...csv.provided].sort(), [
+    "country",
+    "customer_id",
+    "description",
+    "invoice",
+    "quantity",
+    "stock_code",
+    "timestamp",
+    "unit_price",
+  ]);
+  // Whitespace text: four data lines under a header; the blank line is no row.
+  const cds = ingestFile(fixture("cds.txt"), cdsFile());
+  assert.equal(cds.rowsRead, 4);
+  // Parquet: the rows of the file.
+  await withTempDir((dir) => {
+    const path = `${dir}/three.parquet`;
+    pl.DataFrame({
+      c: ["1", "2", "3"],
+      t: ["2011-01-01 00:00:00", "2011-01-02 00:00:00", ""],
+      q: pl.Series("q", [1, 2, 3], pl.Int64),
+      p: pl.Series("p", [1, 1, 1], pl.Float64),
+    }).writeParquet(path);
+    const pq = ingestFile(path, fileConfig({ name: "three.parquet", format: "parquet" }));
+    assert.equal(pq.rowsRead, 3);
+    assert.deepEqual(col(pq.canonical, "source_row"), [1, 2, 3]);
+  });
+  // A structural error is raised before anything is counted.
+  inputError(
+    () => ingestFile(fixture("bad_quantity.csv"), smallFile("bad_quantity.csv")),
+    "bad_quantity.csv",
+    /row 3\b/,
+  );
 });

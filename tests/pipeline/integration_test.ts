@@ -1,28 +1,35 @@
 /**
- * Integration tests on the real datasets in `../shared/datasets` (beside the project checkout):
- * ingest + clean + RFM of Online Retail II (both files, overlapping days) and the CDNOW file.
- * Skipped, with a message, when the files are not present.
+ * Integration tests of the ingest → clean → RFM stages: on a hand-made file (always), including a
+ * row planted missing between ingest and cleaning, and on the real datasets in
+ * `../shared/datasets` (beside the project checkout): Online Retail II (both files, overlapping
+ * days) and the CDNOW file. The real-data tests are skipped, with a message, when the files are
+ * not present.
  */
 import assert from "node:assert/strict";
 import pl from "nodejs-polars";
 import { type DatasetConfig, parseRegistry } from "../../src/config/dataset.ts";
 import { readSource, toCanonical } from "../../src/ingest/ingest.ts";
 import {
+  cleanIngested,
   type CleanStage,
   ingestAndClean,
+  ingestSources,
+  type IngestStage,
   type RfmStage,
   rfmStage,
 } from "../../src/pipeline/stages.ts";
 import { Progress } from "../../src/pipeline/progress.ts";
-import { RULES } from "../../src/clean/clean.ts";
+import { ReconciliationError } from "../../src/clean/report.ts";
+import { RULES } from "../../src/clean/rules.ts";
 import { CANONICAL_COLUMNS } from "../../src/config/schema.ts";
+import { dataset, fixture, ORDERS_COLUMNS } from "../fixtures/configs.ts";
 
 const SHARED = new URL("../../../shared/datasets/", import.meta.url);
 const registry = parseRegistry(
   JSON.parse(Deno.readTextFileSync(new URL("../../data/datasets.json", import.meta.url))),
   new URL("../../data/", import.meta.url).pathname,
 );
-const dataset = (id: string) => registry.datasets.find((d) => d.id === id)!;
+const registered = (id: string) => registry.datasets.find((d) => d.id === id)!;
 const mirror = (ds: DatasetConfig) =>
   ds.files.map((f) => ({ file: f, path: new URL(f.mirrorPath, SHARED).pathname }));
 
@@ -36,8 +43,8 @@ function present(ds: DatasetConfig): boolean {
   });
 }
 
-const ORI = dataset("online-retail-ii");
-const CDNOW = dataset("cdnow");
+const ORI = registered("online-retail-ii");
+const CDNOW = registered("cdnow");
 const haveOri = present(ORI);
 const haveCdnow = present(CDNOW);
 if (!haveOri) {
@@ -51,11 +58,81 @@ if (!haveCdnow) {
 
 const quiet = () => new Progress(() => {});
 
-/** One pipeline run of Online Retail II, shared by the tests below (a few seconds). */
+/** Runs `fn`, asserting that it throws a ReconciliationError; returns it. */
+function reconciliationError(fn: () => unknown): ReconciliationError {
+  try {
+    fn();
+  } catch (e) {
+    assert.ok(e instanceof ReconciliationError, `expected a ReconciliationError, got ${e}`);
+    return e;
+  }
+  assert.fail("expected a ReconciliationError");
+}
+
+// ---------------------------------------------------------------------------------------------
+// A hand-made file: the reconciliation can fail
+
+/** A dataset of the fixture `orders.csv` (five lines). */
+const ORDERS = dataset({
+  id: "orders",
+  files: [{ name: "orders.csv", format: "csv", rows: 5, columns: ORDERS_COLUMNS }],
+});
+const ordersSources = () => [{ file: ORDERS.files[0], path: fixture("orders.csv") }];
+
+Deno.test("pipeline: ingest counts the rows it reads; cleaning reconciles with that count", () => {
+  const ingested = ingestSources(ORDERS, ordersSources(), quiet());
+  assert.deepEqual(ingested.rowsRead, { "orders.csv": 5 });
+  assert.equal(ingested.tx.height, 5);
+  const c = cleanIngested(ORDERS, ingested, quiet());
+  assert.deepEqual(c.rowsIn, { "orders.csv": 5 });
+  const [f] = c.report.files;
+  // 2 kept; 3 dropped: the cancellation, the line without a customer, and 12 × 3.10 = 37.20, an
+  // extreme value next to 7.00 and 7.25 (median log10 0.86, scaled MAD 0.022, m = 8).
+  assert.deepEqual([f.file, f.rows_in, f.rows_kept, f.rows_dropped, f.reconciles], [
+    "orders.csv",
+    5,
+    2,
+    3,
+    true,
+  ]);
+  assert.deepEqual(
+    Object.entries(f.dropped).filter(([, n]) => n > 0),
+    [["missing_customer", 1], ["cancellation", 1], ["extreme_value", 1]],
+  );
+  assert.equal(c.report.total.reconciles, true);
+});
+
+Deno.test("pipeline: a row lost between ingest and cleaning stops the run, naming the file and the counts", () => {
+  const ingested = ingestSources(ORDERS, ordersSources(), quiet());
+  // The planted fault: the canonical frame loses its last row after ingest counted 5.
+  const lost: IngestStage = { ...ingested, tx: ingested.tx.head(4) };
+  const lines: string[] = [];
+  const e = reconciliationError(() =>
+    cleanIngested(ORDERS, lost, new Progress((l) => lines.push(l)))
+  );
+  assert.match(e.message, /no output is written/);
+  assert.match(e.message, /orders\.csv: 5 rows read, but 4 accounted for \(2 kept \+ 2 dropped\)/);
+  assert.deepEqual(e.failed.map((f) => [f.file, f.rows_in, f.reconciles]), [
+    ["orders.csv", 5, false],
+    ["total", 5, false],
+  ]);
+  // The stage did not finish: `runAnalysis` stages and writes outputs only after it returns.
+  assert.deepEqual(lines, []);
+});
+
+// ---------------------------------------------------------------------------------------------
+// The real datasets
+
+/** The ingest and one pipeline run of Online Retail II, shared by the tests below (seconds). */
+let oriIngest: IngestStage | null = null;
 let oriRun: { clean: CleanStage; rfm: RfmStage } | null = null;
+function oriIngested(): IngestStage {
+  oriIngest ??= ingestSources(ORI, mirror(ORI), quiet());
+  return oriIngest;
+}
 function ori(): { clean: CleanStage; rfm: RfmStage } {
   if (!oriRun) {
-    const c = ingestAndClean(ORI, mirror(ORI), quiet());
+    const c = cleanIngested(ORI, oriIngested(), quiet());
     oriRun = { clean: c, rfm: rfmStage(ORI, c.kept, quiet()) };
   }
   return oriRun;
@@ -94,6 +171,26 @@ Deno.test({
     }
     // Every rule ran on this dataset.
     for (const r of report.rules) assert.equal(r.applied, true, r.code);
+  },
+});
+
+Deno.test({
+  name: "integration: Online Retail II with one row lost before cleaning does not reconcile",
+  ignore: !haveOri,
+  fn() {
+    const ingested = oriIngested();
+    // The planted fault: one row of the second file (its 1,000th) disappears after ingest.
+    const tx = ingested.tx.filter(
+      pl.col("source_file").neq(pl.lit(FILE_2010)).or(pl.col("source_row").neq(1000)),
+    );
+    assert.equal(tx.height, 525_461 + 541_909 - 1);
+    const e = reconciliationError(() => cleanIngested(ORI, { ...ingested, tx }, quiet()));
+    assert.deepEqual(e.failed.map((f) => f.file), [FILE_2010, "total"]);
+    assert.match(
+      e.message,
+      new RegExp(`${FILE_2010}: 541,909 rows read, but 541,908 accounted for`),
+    );
+    assert.match(e.message, /total: 1,067,370 rows read, but 1,067,369 accounted for/);
   },
 });
 

@@ -1,5 +1,5 @@
 /**
- * Tests of the segment rule table (src/segments.ts): full, non-overlapping coverage of the
+ * Tests of the segment rule table (src/rfm/segments.ts): full, non-overlapping coverage of the
  * 5 × 5 (R, FM) grid, hand-checked cells and the FM rounding.
  */
 import assert from "node:assert/strict";

@@ -1,0 +1,167 @@
+/**
+ * Rule 9, `cancelled_order`: a purchase line that a later cancellation of the same customer
+ * reverses exactly (same stock code, quantity and unit price; the latest such purchase at or
+ * before the cancellation) is dropped, so monetary value is net of cancelled orders. Each
+ * purchase is reversed by at most one cancellation. Cancellation lines that reverse no purchase
+ * (partial returns, returns of older purchases) are not netted; their count and value are
+ * reported as unmatched returns.
+ *
+ * @module
+ */
+import pl from "nodejs-polars";
+import { flagSeries, markReason } from "./rules.ts";
+
+/** A number of lines and their total value (in the dataset's currency, positive). */
+export interface LinesValue {
+  lines: number;
+  value: number;
+}
+
+/** What {@link dropCancelledOrders} did. */
+export interface CancellationOutcome {
+  /** The frame with `reason` set to `cancelled_order` on reversed purchases. */
+  df: pl.DataFrame;
+  /** Purchase lines dropped as cancelled orders, and their value. */
+  cancelledOrders: LinesValue;
+  /** Cancellation lines that reversed no purchase exactly, and their value. */
+  unmatchedReturns: LinesValue;
+}
+
+/** The columns that must be equal for a cancellation to reverse a purchase. */
+const KEYS = ["customer_id", "stock_code", "quantity", "unit_price"];
+
+/**
+ * Matches cancellation lines (rule 3) to the purchases they reverse and drops those purchases.
+ *
+ * @param df the frame from `applyRowRules` (`reason` set by rules 1–8, row position `__i`)
+ * @param matchOrders whether the `cancelled_order` rule runs; when not, every cancellation line
+ *   with a customer and a timestamp counts as an unmatched return
+ */
+export function dropCancelledOrders(df: pl.DataFrame, matchOrders: boolean): CancellationOutcome {
+  const cancels = cancellationLines(df);
+  if (!matchOrders || cancels.height === 0) {
+    return {
+      df,
+      cancelledOrders: { lines: 0, value: 0 },
+      unmatchedReturns: {
+        lines: cancels.height,
+        value: -Number(cancels.getColumn("line_value").sum() ?? 0),
+      },
+    };
+  }
+  // Sorted by timestamp inside matchCancellations, after narrowing to matching keys.
+  const purchases = df.select("reason", ...KEYS, "timestamp", "__i")
+    .filter(pl.col("reason").isNull()).drop("reason");
+  const match = matchCancellations(cancels, purchases, KEYS);
+  const unmatchedReturns = { lines: match.unmatchedLines, value: match.unmatchedValue };
+  if (match.matched.size === 0) {
+    return { df, cancelledOrders: { lines: 0, value: 0 }, unmatchedReturns };
+  }
+  const out = markReason(
+    df.withColumns(flagSeries("__m", df.height, match.matched)),
+    "cancelled_order",
+    pl.col("__m"),
+  ).drop("__m");
+  const c = out.select("reason", "line_value").filter(
+    pl.col("reason").eq(pl.lit("cancelled_order")),
+  );
+  return {
+    df: out,
+    cancelledOrders: { lines: c.height, value: Number(c.getColumn("line_value").sum() ?? 0) },
+    unmatchedReturns,
+  };
+}
+
+/**
+ * The cancellation lines that can reverse a purchase (a customer and a timestamp), with the
+ * quantity sign flipped so that they carry the purchase's key, sorted by timestamp, with an id
+ * `__c`.
+ */
+function cancellationLines(df: pl.DataFrame): pl.DataFrame {
+  return df.select(
+    "reason",
+    "customer_id",
+    "stock_code",
+    "quantity",
+    "unit_price",
+    "timestamp",
+    "line_value",
+  )
+    .filter(pl.col("reason").eq(pl.lit("cancellation")).and(pl.col("customer_id").isNotNull()))
+    .select(
+      pl.col("customer_id"),
+      pl.col("stock_code"),
+      pl.lit(0).sub(pl.col("quantity")).cast(pl.Int64).alias("quantity"),
+      pl.col("unit_price"),
+      pl.col("timestamp"),
+      pl.col("line_value"),
+    )
+    .filter(pl.col("timestamp").isNotNull())
+    .sort("timestamp")
+    .withRowIndex("__c");
+}
+
+/**
+ * One-to-one matching of cancellations to purchases: each cancellation takes the latest purchase
+ * with the same key at or before it that no earlier-processed cancellation has taken. Runs
+ * as-of joins in rounds: when several cancellations land on one purchase, the earliest
+ * cancellation keeps it and the others look again among the remaining purchases.
+ *
+ * @param cancels cancellation lines (key columns with positive quantity, timestamp,
+ *   line_value, `__c` id), sorted by timestamp
+ * @param purchases candidate purchase lines (key columns, timestamp, `__i`), any order
+ */
+function matchCancellations(
+  cancels: pl.DataFrame,
+  purchases: pl.DataFrame,
+  keys: string[],
+): { matched: Set<number>; unmatchedLines: number; unmatchedValue: number } {
+  const matched = new Set<number>();
+  const winners: number[] = [];
+  let pending = cancels;
+  // Only purchases sharing a key with some cancellation can match: keep the pool small.
+  let pool = purchases.join(cancels.select(...keys).unique(), { on: keys, how: "semi" }).sort(
+    "timestamp",
+  );
+  for (let round = 0; round < 100 && pending.height > 0; round++) {
+    const joined = pending.joinAsof(pool, {
+      on: "timestamp",
+      by: keys,
+      strategy: "backward",
+      checkSortedness: false,
+    });
+    const c = Array.from(joined.getColumn("__c").toArray() as (number | bigint)[], Number);
+    const p = joined.getColumn("__i").toArray() as (number | bigint | null)[];
+    const order = c.map((_, j) => j).sort((x, y) => c[x] - c[y]); // earliest cancellation first
+    const losers: number[] = [];
+    const taken: number[] = [];
+    for (const j of order) {
+      if (p[j] === null) continue;
+      const pi = Number(p[j]);
+      if (matched.has(pi)) losers.push(c[j]);
+      else {
+        matched.add(pi);
+        taken.push(pi);
+        winners.push(c[j]);
+      }
+    }
+    if (losers.length === 0) break;
+    pool = pool.join(pl.DataFrame({ __i: pl.Series("__i", taken, pl.Int64) }), {
+      on: "__i",
+      how: "anti",
+    })
+      .sort("timestamp");
+    pending = pending.join(pl.DataFrame({ __c: pl.Series("__c", losers, pl.UInt32) }), {
+      on: "__c",
+      how: "semi",
+    })
+      .sort("timestamp");
+  }
+  const won = pl.DataFrame({ __c: pl.Series("__c", winners, pl.UInt32) });
+  const unmatched = cancels.join(won, { on: "__c", how: "anti" });
+  return {
+    matched,
+    unmatchedLines: unmatched.height,
+    unmatchedValue: unmatched.height ? -Number(unmatched.getColumn("line_value").sum()) : 0,
+  };
+}
