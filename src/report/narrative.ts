@@ -4,8 +4,9 @@
  * widget needs. No Deno, Node, file or network access: the site's data loaders import this
  * module directly, and `src/site/browser.ts` bundles it for the pages. Conversions and checks
  * that have a home elsewhere are used from there, not copied: the scaler's per-value transforms
- * (`score/scaler.ts`), the band-rate check (`model/bands.ts`, re-exported) and the string hash
- * (`lib/hash.ts`).
+ * (`score/scaler.ts`), the band-rate check (`model/bands.ts`, re-exported), the string hash
+ * (`lib/hash.ts`) and every verdict — better / level / worse, chance, band trend, ranking —
+ * (`report/verdicts.ts`, which {@link standing} delegates to).
  *
  * @module
  */
@@ -13,6 +14,7 @@
 import { inverseTransformValue, type Scaler, transformValue } from "../score/scaler.ts";
 import { hashString } from "../lib/hash.ts";
 import { daysBetween } from "../lib/time.ts";
+import { compareWithBaseline, type IntervalLike, VERDICT_THRESHOLDS } from "./verdicts.ts";
 
 export { type BandTrend, bandTrend } from "../model/bands.ts";
 
@@ -236,26 +238,53 @@ export interface Standing {
   bestOther: { name: string; value: number } | null;
   /** `value − bestOther.value` (null when either is missing). */
   margin: number | null;
-  /** "ahead" / "level" / "behind" the best other model, with `tolerance`. */
+  /**
+   * "ahead" / "level" / "behind" the best other model: `compareWithBaseline` of
+   * `report/verdicts.ts` ("better" / "level" / "worse"), by the interval of the difference when
+   * given, else with `tolerance`.
+   */
   verdict: "ahead" | "level" | "behind" | "unknown";
-  /** Other models the model beats by more than `tolerance`. */
+  /** Other models the model is better than (same rule). */
   beats: { name: string; value: number }[];
+  /** The interval of `margin` the verdict used (null: the tolerance was used). */
+  interval?: { lo: number; hi: number } | null;
 }
 
 /**
- * Where `target` stands among `others` on `metric`: ahead of, level with (|difference| ≤
- * `tolerance`) or behind the best of them, and which it clearly beats.
+ * Where `target` stands among `others` on `metric`: ahead of, level with or behind the best of
+ * them, and which it clearly beats — each pair judged by `compareWithBaseline`
+ * (`report/verdicts.ts`): by the paired-bootstrap interval of the difference when `differences`
+ * gives one, else level when |difference| ≤ `tolerance`.
+ *
+ * @example
+ * ```ts
+ * import { standing } from "./narrative.ts";
+ * import { equal } from "node:assert/strict";
+ * const m = (name: string, macroF1: number) =>
+ *   ({ name, accuracy: 0, balancedAccuracy: 0, macroF1, aucTop: null });
+ * const s = standing(m("KNN", 0.549), [m("persistence", 0.551), m("majority", 0.176)], "macroF1");
+ * equal(s.verdict, "level"); // within 0.01 of persistence
+ * equal(s.beats.map((b) => b.name).join(), "majority");
+ * // with the interval of KNN − persistence clear of 0: ahead
+ * const t = standing(m("KNN", 0.56), [m("persistence", 0.551)], "macroF1", 0.01, {
+ *   persistence: { lo: 0.002, hi: 0.016 },
+ * });
+ * equal(t.verdict, "ahead");
+ * ```
  *
  * @param target the model of interest
  * @param others the baselines
  * @param metric the metric (higher is better)
- * @param tolerance differences up to this are "level" (default 0.01)
+ * @param tolerance without an interval, differences up to this are "level" (default
+ *   `VERDICT_THRESHOLDS.levelTolerance`, 0.01)
+ * @param differences paired-bootstrap intervals of target − other by the other model's name
  */
 export function standing(
   target: ModelScores,
   others: readonly ModelScores[],
   metric: MetricKey,
-  tolerance = 0.01,
+  tolerance: number = VERDICT_THRESHOLDS.levelTolerance,
+  differences?: Readonly<Record<string, IntervalLike | null | undefined>>,
 ): Standing {
   const value = target[metric];
   const valued = others
@@ -275,13 +304,16 @@ export function standing(
       beats: [],
     };
   }
-  const rank = 1 + valued.filter((o) => o.value > value + tolerance).length;
+  const vs = (o: { name: string; value: number }) =>
+    compareWithBaseline(value, o.value, differences?.[o.name], tolerance);
+  const rank = 1 + valued.filter((o) => vs(o).verdict === "worse").length;
   const margin = bestOther === null ? null : value - bestOther.value;
-  const verdict = margin === null
+  const best = bestOther === null ? null : vs(bestOther);
+  const verdict = best === null
     ? "ahead"
-    : margin > tolerance
+    : best.verdict === "better"
     ? "ahead"
-    : margin < -tolerance
+    : best.verdict === "worse"
     ? "behind"
     : "level";
   return {
@@ -292,7 +324,8 @@ export function standing(
     bestOther,
     margin,
     verdict,
-    beats: valued.filter((o) => o.value < value - tolerance),
+    beats: valued.filter((o) => vs(o).verdict === "better"),
+    interval: best?.interval ?? null,
   };
 }
 
@@ -304,13 +337,14 @@ export function standing(
  * @param s the standing
  * @param labels display names: `model` (e.g. "the KNN") and `metric` (e.g. "macro F1")
  * @param format number format (default 3 decimals)
- * @param tolerance the tolerance used for `s` (for the wording; default 0.01)
+ * @param tolerance the tolerance used for `s` (for the wording; default
+ *   `VERDICT_THRESHOLDS.levelTolerance`)
  */
 export function standingSentence(
   s: Standing,
   labels: { model: string; metric: string },
   format: (x: number) => string = (x) => x.toFixed(3),
-  tolerance = 0.01,
+  tolerance: number = VERDICT_THRESHOLDS.levelTolerance,
 ): string {
   if (s.value === null) return `${labels.model} has no ${labels.metric} on these data.`;
   const head = `On ${labels.metric} ${labels.model} (${format(s.value)})`;
@@ -328,10 +362,16 @@ export function standingSentence(
       return `${head} is ahead of every baseline, by ${
         format(s.margin!)
       } over the best of them, ${best}.`;
-    case "level":
-      return `${head} is level with the best baseline, ${best}: the difference is within ${
-        String(tolerance)
-      }${others.length ? `; it is clearly above ${list(others)}` : ""}.`;
+    case "level": {
+      const why = s.interval
+        ? `the difference could be chance (95 % interval ${format(s.interval.lo)} to ${
+          format(s.interval.hi)
+        })`
+        : `the difference is within ${String(tolerance)}`;
+      return `${head} is level with the best baseline, ${best}: ${why}${
+        others.length ? `; it is clearly above ${list(others)}` : ""
+      }.`;
+    }
     default:
       return `${head} is behind ${best}, by ${format(-s.margin!)}${
         s.beats.length ? `, though clearly above ${list(s.beats)}` : ""

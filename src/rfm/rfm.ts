@@ -16,7 +16,8 @@
  */
 import pl from "nodejs-polars";
 import { DAY_US, dayIso, isoDay } from "../lib/time.ts";
-import { segmentOf } from "./segments.ts";
+import { guardLimit, segmentOf, typicalPurchaseGap } from "./segments.ts";
+import type { RfmGuardConfig } from "../config/dataset.ts";
 
 /**
  * The default analysis date: the day after the last transaction (UTC), as an ISO date.
@@ -290,6 +291,20 @@ export interface RfmScores {
   m_score: Int32Array;
   rfm_segment: string[];
   thresholds: { recency_days: MetricCuts; frequency: MetricCuts; monetary: MetricCuts };
+  /** The segment guards as applied (null when scored without them). */
+  guards: GuardSummary | null;
+}
+
+/** How the segment guards were applied (`rfm.json` → `guards`). */
+export interface GuardSummary extends RfmGuardConfig {
+  /** Typical days between purchases (see `typicalPurchaseGap`); null when nobody bought twice. */
+  typicalGapDays: number | null;
+  /** Recency above which a guarded segment is refused (null: no limit). */
+  limitDays: number | null;
+  /** Customers moved out of a guarded segment. */
+  moved: number;
+  /** Moves by (from, to) segment, most customers first (ties: by names). */
+  moves: { from: string; to: string; customers: number }[];
 }
 
 /**
@@ -300,14 +315,25 @@ export interface RfmScores {
  * @param monetary monetary per customer
  * @param bins number of score bins (default 5)
  * @param cutPoints optional custom cut points per metric
+ * @param guards tenure_days per customer and `rfm.guards`, to apply the segment guards (see
+ *   `segments.ts`); null (default) for the plain rule table
  *
  * @example
  * ```ts
  * import { scoreRfm } from "./rfm.ts";
- * import { deepEqual } from "node:assert/strict";
+ * import { deepEqual, equal } from "node:assert/strict";
  * const s = scoreRfm([1, 5, 30, 100, 300], [20, 10, 5, 2, 1], [5000, 1000, 300, 100, 10]);
  * deepEqual(Array.from(s.r_score), [5, 4, 3, 2, 1]);
  * deepEqual(s.rfm_segment, ["Champions", "Loyal", "Need attention", "Hibernating", "Lost"]);
+ * // With guards: purchases every 10 days or so; "Loyal" after 50 days without one is refused.
+ * const g = scoreRfm([1, 50, 60, 100, 300], [20, 10, 5, 2, 1], [5000, 1000, 300, 100, 10], 5, null, {
+ *   tenure: [200, 140, 100, 110, 300],
+ *   options: { recencyMultiple: 3, maxRecencyDays: 365 },
+ * });
+ * deepEqual(g.rfm_segment, ["Champions", "At risk", "Need attention", "Hibernating", "Lost"]);
+ * equal(g.guards?.typicalGapDays, 10); // median of 199/19, 90/9, 40/4, 10/1
+ * equal(g.guards?.limitDays, 30);
+ * deepEqual(g.guards?.moves, [{ from: "Loyal", to: "At risk", customers: 1 }]);
  * ```
  */
 export function scoreRfm(
@@ -316,17 +342,45 @@ export function scoreRfm(
   monetary: ArrayLike<number>,
   bins = 5,
   cutPoints: { recency_days?: number[]; frequency?: number[]; monetary?: number[] } | null = null,
+  guards: { tenure: ArrayLike<number>; options: RfmGuardConfig } | null = null,
 ): RfmScores {
   const r = scoreMetric("recency_days", recency, bins, false, cutPoints?.recency_days);
   const f = scoreMetric("frequency", frequency, bins, true, cutPoints?.frequency);
   const m = scoreMetric("monetary", monetary, bins, true, cutPoints?.monetary);
-  const seg = Array.from(r.scores, (rs, i) => segmentOf(rs, f.scores[i], m.scores[i], bins).name);
+  const gap = guards ? typicalPurchaseGap(recency, guards.tenure, frequency) : null;
+  const limitDays = guards ? guardLimit(gap, guards.options) : null;
+  const moves = new Map<string, { from: string; to: string; customers: number }>();
+  const seg = Array.from(r.scores, (rs, i) => {
+    const plain = segmentOf(rs, f.scores[i], m.scores[i], bins).name;
+    if (limitDays === null) return plain;
+    const guard = { recencyDays: Number(recency[i]), limitDays };
+    const name = segmentOf(rs, f.scores[i], m.scores[i], bins, undefined, guard).name;
+    if (name !== plain) {
+      const key = `${plain}\u0000${name}`;
+      const mv = moves.get(key) ?? { from: plain, to: name, customers: 0 };
+      mv.customers++;
+      moves.set(key, mv);
+    }
+    return name;
+  });
+  const moveList = [...moves.values()].sort((a, b) =>
+    b.customers - a.customers || (a.from + a.to < b.from + b.to ? -1 : 1)
+  );
   return {
     r_score: r.scores,
     f_score: f.scores,
     m_score: m.scores,
     rfm_segment: seg,
     thresholds: { recency_days: r.cuts, frequency: f.cuts, monetary: m.cuts },
+    guards: guards
+      ? {
+        ...guards.options,
+        typicalGapDays: gap,
+        limitDays,
+        moved: moveList.reduce((s, x) => s + x.customers, 0),
+        moves: moveList,
+      }
+      : null,
   };
 }
 

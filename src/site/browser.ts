@@ -10,3 +10,4 @@ export * from "../score/score.ts";
 export * from "../report/narrative.ts";
 export * from "../config/features.ts";
 export * from "../lib/time.ts";
+export * from "../report/verdicts.ts";

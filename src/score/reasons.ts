@@ -1,0 +1,411 @@
+/**
+ * Reason codes: the two or three features that move one customer's loyalty score most, in plain
+ * words ("no purchase in 200 days (typical: 40 days)"). Pure: no Deno, Node, file or network
+ * access, so the widget runs it in the browser like the scoring module.
+ *
+ * **Method (a one-feature counterfactual against the training population).** For every feature
+ * of the model, the customer's value is replaced by the *typical* value — the median of the
+ * training customers ({@link typicalValues}) — while every other value stays as it is, and the
+ * customer is scored again with the model's own scoring path ({@link modelScore}: scaler →
+ * neighbour votes → expected level → score; a test keeps it equal to `scoreCustomer`). The
+ * feature's **effect** is
+ *
+ *     effect = score(customer) − score(customer with this one feature at the typical value)
+ *
+ * in (unrounded) score points: positive when the customer's value *raises* the score against a
+ * typical customer, negative when it *lowers* it. Features are ranked by |effect| (ties: the
+ * model's feature order); the top {@link DEFAULT_MAX_REASONS} with |effect| ≥
+ * {@link MIN_EFFECT_SHARE} × (score range) are kept. A feature at its typical value has effect 0
+ * and is never a reason. The method needs nothing but the model, so it works for any feature
+ * list; the counterfactual profile is scored even where it breaks an input rule between fields
+ * (a recency above the tenure), since only the model's response matters.
+ *
+ * **Wording.** Features have phrase templates here ({@link PHRASES}); a registry feature
+ * (`config/features.ts`) without one is worded from its entry — a windowed count as "3 invoices
+ * in the last 90 days", others by label and unit ("Recency: 200 days since the last purchase") —
+ * and a feature missing from the registry by its name ("trend: 0.4"). Money is written in the
+ * dataset's currency. Days and counts are shown as whole numbers, money to the cent below 100
+ * and in whole units above, shares in per cent.
+ *
+ * @module
+ */
+
+import { feature, type FeatureInfo } from "../config/features.ts";
+import { median } from "../lib/stats.ts";
+import { predictOne } from "./neighbours.ts";
+import { inverseTransformValue, transformRow } from "./scaler.ts";
+import { type LoyaltyModel, scoreFromProbabilities, validateInput } from "./score.ts";
+
+/** One reason for a customer's score. */
+export interface Reason {
+  /** Feature name (a column of the customer table). */
+  feature: string;
+  /** The customer's value. */
+  value: number;
+  /** The typical (median) value of the training customers, rounded as displayed. */
+  typical: number;
+  /**
+   * Score points this value is worth against the typical value:
+   * `score(customer) − score(customer with this feature at the typical value)`.
+   */
+  effect: number;
+  /** "raises" (effect > 0) or "lowers" (effect < 0) the score. */
+  direction: "raises" | "lowers";
+  /** The reason in plain words with the typical value: "no purchase in 200 days (typical: 40 days)". */
+  text: string;
+}
+
+/** Options of {@link explainScore}. */
+export interface ExplainOptions {
+  /** Most reasons returned (default {@link DEFAULT_MAX_REASONS}). */
+  max?: number;
+  /**
+   * Smallest |effect| in score points that counts as a reason (default
+   * {@link MIN_EFFECT_SHARE} × (score max − score min)).
+   */
+  minEffect?: number;
+  /** Currency code for money features ("GBP"); plain numbers without one. */
+  currency?: string;
+  /** Typical values by feature, instead of the training medians (e.g. stored with the model). */
+  typical?: Readonly<Record<string, number>>;
+  /**
+   * The unrounded score of feature values given in `model.features` order (default
+   * {@link modelScore}); pass the scoring module's own core when it changes (calibration).
+   */
+  score?: (values: readonly number[]) => number;
+}
+
+/** Reasons kept by default. */
+export const DEFAULT_MAX_REASONS = 3;
+
+/** A reason must move the score by at least this share of the score range (1 % = 5.5 points). */
+export const MIN_EFFECT_SHARE = 0.01;
+
+/**
+ * The unrounded score of validated feature values (in `model.features` order): the scoring
+ * module's path after its input checks — scale, neighbour votes, expected level on the score
+ * scale. `round(modelScore(…))` equals `scoreCustomer(…).score` (a test checks it).
+ *
+ * @example
+ * ```ts
+ * import { fitKnn } from "./neighbours.ts";
+ * import { DEFAULT_LIMITS, type LoyaltyModel, makeScoreScale } from "./score.ts";
+ * import { modelScore } from "./reasons.ts";
+ * import { equal } from "node:assert/strict";
+ * const model: LoyaltyModel = {
+ *   kind: "rfm-loyalty-knn", version: 1, features: ["recency_days"],
+ *   scaler: { names: ["recency_days"], log: [false], means: [0], stds: [1] },
+ *   knn: fitKnn([[5], [10], [300]], [2, 2, 0], { k: 2, nClasses: 3 }),
+ *   customerIds: ["A", "B", "C"], levels: ["lapsed", "occasional", "loyal"],
+ *   cutoff: "2011-06-01", windowEnd: "2011-12-01", score: makeScoreScale(), limits: DEFAULT_LIMITS,
+ * };
+ * equal(modelScore(model, [7]), 850); // both neighbours loyal
+ * equal(modelScore(model, [200]), 575); // one loyal, one lapsed neighbour
+ * ```
+ *
+ * @param model fitted loyalty model
+ * @param values raw feature values in `model.features` order
+ * @returns the exact (unrounded) score
+ */
+export function modelScore(model: LoyaltyModel, values: readonly number[]): number {
+  const z = transformRow(model.scaler, values);
+  return scoreFromProbabilities(model.score, predictOne(model.knn, z).probabilities).exact;
+}
+
+const typicalCache = new WeakMap<object, Record<string, number>>();
+
+/**
+ * The typical value of every model feature: the median of the training customers' raw values,
+ * rounded as displayed (days and counts to whole numbers, money and ratios to 0.01). Taken from
+ * the model's `typical` field when it stores one (medians by feature name, recorded at fitting),
+ * else computed from the stored training points mapped back through the scaler — which is right
+ * only while those points are the scaler's plain output. Computed once per model.
+ *
+ * @example
+ * ```ts
+ * import { fitKnn } from "./neighbours.ts";
+ * import { DEFAULT_LIMITS, type LoyaltyModel, makeScoreScale } from "./score.ts";
+ * import { typicalValues } from "./reasons.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * const model: LoyaltyModel = {
+ *   kind: "rfm-loyalty-knn", version: 1, features: ["recency_days", "monetary"],
+ *   // identity scaling; training recency 5, 10, 300 and monetary 20, 35.5, 99.994
+ *   scaler: { names: ["recency_days", "monetary"], log: [false, false], means: [0, 0], stds: [1, 1] },
+ *   knn: fitKnn([[5, 20], [10, 35.5], [300, 99.994]], [2, 2, 0], { k: 2, nClasses: 3 }),
+ *   customerIds: ["A", "B", "C"], levels: ["lapsed", "occasional", "loyal"],
+ *   cutoff: "2011-06-01", windowEnd: "2011-12-01", score: makeScoreScale(), limits: DEFAULT_LIMITS,
+ * };
+ * deepEqual(typicalValues(model), { recency_days: 10, monetary: 35.5 });
+ * ```
+ *
+ * @param model fitted loyalty model
+ * @returns typical value by feature name
+ */
+export function typicalValues(model: LoyaltyModel): Readonly<Record<string, number>> {
+  const cached = typicalCache.get(model.knn.points);
+  if (cached) return cached;
+  const stored = (model as { typical?: Readonly<Record<string, number>> }).typical;
+  const out: Record<string, number> = {};
+  const points = model.knn.points;
+  model.features.forEach((name) => {
+    let t = stored?.[name];
+    if (t === undefined) {
+      const j = model.scaler.names.indexOf(name);
+      t = median(points.map((p) => inverseTransformValue(model.scaler, name, p[j]))) ?? 0;
+    }
+    out[name] = displayRound(feature(name), t);
+  });
+  typicalCache.set(points, out);
+  return out;
+}
+
+/** A value rounded as it is displayed: days and counts whole, money and ratios to 0.01. */
+function displayRound(info: FeatureInfo | undefined, v: number): number {
+  const kind: string | undefined = info?.kind;
+  if (kind === "days" || kind === "count") return Math.round(v);
+  if (kind === "money" || kind === "ratio") return Math.round(v * 100) / 100;
+  return Number(v.toPrecision(6));
+}
+
+/**
+ * The top reasons for one customer's score (see the module notes for the method).
+ *
+ * @example
+ * ```ts
+ * import { fitKnn } from "./neighbours.ts";
+ * import { DEFAULT_LIMITS, type LoyaltyModel, makeScoreScale } from "./score.ts";
+ * import { explainScore } from "./reasons.ts";
+ * import { deepEqual, equal } from "node:assert/strict";
+ * // Only recency matters: recent customers (≤ 30 days) were loyal, the others lapsed.
+ * const recency = [2, 5, 9, 14, 20, 30, 90, 150, 200, 260, 320];
+ * const model: LoyaltyModel = {
+ *   kind: "rfm-loyalty-knn", version: 1, features: ["recency_days", "frequency"],
+ *   scaler: { names: ["recency_days", "frequency"], log: [false, false], means: [0, 0], stds: [1, 1] },
+ *   knn: fitKnn(recency.map((r) => [r, 2]), recency.map((r) => (r <= 30 ? 2 : 0)), { k: 3, nClasses: 3 }),
+ *   customerIds: recency.map((_, i) => `C${i}`), levels: ["lapsed", "occasional", "loyal"],
+ *   cutoff: "2011-06-01", windowEnd: "2011-12-01", score: makeScoreScale(), limits: DEFAULT_LIMITS,
+ * };
+ * const [top, ...rest] = explainScore(model, { recency_days: 250, frequency: 2 });
+ * equal(top.text, "no purchase in 250 days (typical: 30 days)");
+ * deepEqual([top.feature, top.typical, top.direction, Math.round(top.effect)], ["recency_days", 30, "lowers", -550]);
+ * equal(rest.length, 0); // frequency is at its typical value: no effect
+ * deepEqual(explainScore(model, { recency_days: 30, frequency: 2 }), []); // a typical customer
+ * deepEqual(explainScore(model, { recency_days: -1, frequency: 2 }), []); // invalid input
+ * ```
+ *
+ * @param model fitted loyalty model
+ * @param input raw field values, as for `scoreCustomer`
+ * @param options how many reasons, the smallest effect, the currency, typical values, the scorer
+ * @returns at most `max` reasons, largest |effect| first; empty for an invalid input
+ */
+export function explainScore(
+  model: LoyaltyModel,
+  input: Readonly<Record<string, unknown>>,
+  options: ExplainOptions = {},
+): Reason[] {
+  const valid = validateInput(model, input ?? {});
+  if (!valid.ok) return [];
+  const score = options.score ?? ((v: readonly number[]) => modelScore(model, v));
+  const typical = { ...typicalValues(model), ...options.typical };
+  const max = options.max ?? DEFAULT_MAX_REASONS;
+  const minEffect = options.minEffect ?? MIN_EFFECT_SHARE * (model.score.max - model.score.min);
+  const values = valid.values;
+  const actual = score(values);
+  const reasons: (Reason & { order: number })[] = [];
+  model.features.forEach((name, j) => {
+    const t = typical[name];
+    if (t === undefined || !Number.isFinite(t) || t === values[j]) return;
+    const counterfactual = values.slice();
+    counterfactual[j] = t;
+    let effect: number;
+    try {
+      effect = actual - score(counterfactual);
+    } catch {
+      return; // a value the scorer cannot take: no reason rather than a wrong one
+    }
+    if (!(Math.abs(effect) >= minEffect) || effect === 0) return;
+    reasons.push({
+      feature: name,
+      value: values[j],
+      typical: t,
+      effect,
+      direction: effect > 0 ? "raises" : "lowers",
+      text: reasonPhrase(name, values[j], t, options.currency),
+      order: j,
+    });
+  });
+  reasons.sort((a, b) => Math.abs(b.effect) - Math.abs(a.effect) || a.order - b.order);
+  return reasons.slice(0, Math.max(0, max)).map(({ order: _, ...r }) => r);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wording
+
+/** Formatters handed to a phrase template. */
+export interface PhraseFormat {
+  /** A value of this feature as displayed ("1,234", "GBP 12.50", "12 %"). */
+  value: (v: number) => string;
+  /** "1 invoice" / "3 invoices": a count with its unit, the unit's first word singular for 1. */
+  count: (v: number, unit: string) => string;
+}
+
+/** A phrase for one feature: the customer's value `v` against the typical value `t`. */
+export type PhraseTemplate = (v: number, t: number, f: PhraseFormat) => string;
+
+/**
+ * Phrase templates by feature name (without the typical value, which {@link reasonPhrase}
+ * appends). A registry feature without a template is worded from its registry entry: a windowed
+ * count or money feature as "3 invoices in the last 90 days", any other by its label and unit
+ * ("Recency: 200 days since the last purchase").
+ */
+export const PHRASES: Readonly<Record<string, PhraseTemplate>> = {
+  recency_days: (v, t, f) =>
+    v === 0
+      ? "bought today"
+      : v > t
+      ? `no purchase in ${f.count(v, "days")}`
+      : `last purchase ${f.count(v, "days")} ago`,
+  recency_window_days: (v, t, f) =>
+    v === 0
+      ? "bought today"
+      : v > t
+      ? `no purchase in the last ${f.count(v, "days")}`
+      : `last purchase ${f.count(v, "days")} ago`,
+  frequency: (v, _t, f) => `${f.count(v, "invoices")} in total`,
+  monetary: (v, _t, f) => `net spend of ${f.value(v)}`,
+  tenure_days: (v, _t, f) => `first purchase ${f.count(v, "days")} ago`,
+  tenure_window_days: (v, _t, f) => `a customer for ${f.count(v, "days")}`,
+  avg_order_value: (v, _t, f) => `average order of ${f.value(v)}`,
+  gap_days: (v, _t, f) => `${f.count(v, "days")} between purchases on average`,
+  activity_trend: (v, _t, f) =>
+    `${
+      v > 0.05 ? "buying more" : v < -0.05 ? "buying less" : "buying as much"
+    } in the recent half of the look-back than in the earlier half (trend ${f.value(v)})`,
+  returns_share: (v, _t, f) => `${f.value(v)} of the ordered value returned or cancelled`,
+};
+
+/** Registry fields this module reads beyond the basic entry (present on some features only). */
+type Described = FeatureInfo & { windowDays?: number; range?: readonly number[] };
+
+/** Digits grouped by thousands with a comma, `decimals` after the point (deterministic). */
+function grouped(v: number, decimals: number): string {
+  const s = Math.abs(v).toFixed(decimals);
+  const [int, frac] = s.split(".");
+  const g = int.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return `${v < 0 && Number(s) !== 0 ? "−" : ""}${g}${frac ? `.${frac}` : ""}`;
+}
+
+/**
+ * A value as displayed, by the feature's kind: days and counts as whole numbers, money in the
+ * currency (to the cent below 100), a share within [0, 1] in per cent, another ratio signed with
+ * two decimals, anything else with four significant digits.
+ */
+function formatValue(info: Described | undefined, v: number, currency?: string): string {
+  const kind: string | undefined = info?.kind;
+  if (kind === "days" || kind === "count") return grouped(v, Number.isInteger(v) ? 0 : 1);
+  if (kind === "money") {
+    const n = grouped(v, Math.abs(v) < 100 && !Number.isInteger(v) ? 2 : 0);
+    return currency ? `${currency} ${n}` : n;
+  }
+  if (kind === "ratio") {
+    const [lo, hi] = info?.range ?? [NaN, NaN];
+    if (lo === 0 && hi === 1) return `${grouped(v * 100, 0)} %`;
+    return `${v > 0 ? "+" : ""}${grouped(v, 2)}`;
+  }
+  return String(Number(v.toPrecision(4)));
+}
+
+/** "1 day", "3 days", "1 day since …": the unit's first word loses its "s" for a value of 1. */
+function formatCount(v: number, unit: string): string {
+  const n = grouped(v, Number.isInteger(v) ? 0 : 1);
+  return `${n} ${v === 1 ? unit.replace(/^(\w+?)s\b/, "$1") : unit}`;
+}
+
+/**
+ * One reason in plain words: the feature's template (or a phrase from its registry entry), then
+ * the typical value in brackets.
+ *
+ * @example
+ * ```ts
+ * import { reasonPhrase } from "./reasons.ts";
+ * import { equal } from "node:assert/strict";
+ * equal(reasonPhrase("recency_days", 200, 40), "no purchase in 200 days (typical: 40 days)");
+ * equal(reasonPhrase("frequency", 1, 3), "1 invoice in total (typical: 3)");
+ * equal(reasonPhrase("monetary", 12500, 640.5, "GBP"), "net spend of GBP 12,500 (typical: GBP 641)");
+ * equal(reasonPhrase("tenure_days", 10, 400), "first purchase 10 days ago (typical: 400 days)");
+ * // without a template: the registry's label and unit (here with no templates at all)
+ * equal(
+ *   reasonPhrase("recency_days", 200, 40, undefined, {}),
+ *   "Recency: 200 days since the last purchase (typical: 40 days)",
+ * );
+ * // a feature the registry does not know: its name
+ * equal(reasonPhrase("trend", 0.25, 0), "trend: 0.25 (typical: 0)");
+ * ```
+ *
+ * @param name feature name
+ * @param value the customer's value
+ * @param typical the typical value
+ * @param currency currency code for money features
+ * @param templates phrase templates by feature (default {@link PHRASES})
+ */
+export function reasonPhrase(
+  name: string,
+  value: number,
+  typical: number,
+  currency?: string,
+  templates: Readonly<Record<string, PhraseTemplate>> = PHRASES,
+): string {
+  const info = feature(name) as Described | undefined;
+  const f: PhraseFormat = {
+    value: (v) => formatValue(info, v, currency),
+    count: formatCount,
+  };
+  const template = Object.hasOwn(templates, name) ? templates[name] : undefined;
+  const head = template ? template(value, typical, f) : registryPhrase(name, info, value, f);
+  const t = info?.kind === "days" ? formatCount(typical, "days") : f.value(typical);
+  return `${head} (typical: ${t})`;
+}
+
+/**
+ * A phrase from the registry entry: "3 invoices in the last 90 days" (a windowed count),
+ * "GBP 120 spent in the last 90 days" (windowed money), else "Label: value unit".
+ */
+function registryPhrase(
+  name: string,
+  info: Described | undefined,
+  v: number,
+  f: PhraseFormat,
+): string {
+  if (!info) return `${name}: ${f.value(v)}`;
+  const counted = info.kind === "days" || info.kind === "count";
+  if (info.windowDays !== undefined) {
+    const last = `in the last ${f.count(info.windowDays, "days")}`;
+    if (info.kind === "count") return `${f.count(v, info.unit)} ${last}`;
+    if (info.kind === "money") return `${f.value(v)} spent ${last}`;
+  }
+  return counted ? `${info.label}: ${f.count(v, info.unit)}` : `${info.label}: ${f.value(v)}`;
+}
+
+/**
+ * Reasons as one line for a table cell or a CSV column: "−" for a reason that lowers the score,
+ * "+" for one that raises it, separated by "; ".
+ *
+ * @example
+ * ```ts
+ * import { reasonsLine } from "./reasons.ts";
+ * import { equal } from "node:assert/strict";
+ * equal(
+ *   reasonsLine([
+ *     { feature: "recency_days", value: 200, typical: 40, effect: -120, direction: "lowers", text: "no purchase in 200 days (typical: 40 days)" },
+ *     { feature: "frequency", value: 9, typical: 2, effect: 30, direction: "raises", text: "9 invoices in total (typical: 2)" },
+ *   ]),
+ *   "− no purchase in 200 days (typical: 40 days); + 9 invoices in total (typical: 2)",
+ * );
+ * equal(reasonsLine([]), "");
+ * ```
+ *
+ * @param reasons from {@link explainScore}
+ */
+export function reasonsLine(reasons: readonly Reason[]): string {
+  return reasons.map((r) => `${r.direction === "raises" ? "+" : "−"} ${r.text}`).join("; ");
+}
