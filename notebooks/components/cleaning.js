@@ -1,5 +1,6 @@
-// Charts of the data-cleaning page. Each function takes data (from the loaders) and options and
-// returns a Plot figure.
+// Charts of the data-cleaning page. Each function takes data (from the loaders) and options
+// `{width, ...}` and returns a Plot figure; the options it does not use itself (title, subtitle …)
+// go to Plot.plot.
 import * as Plot from "@observablehq/plot";
 import {
   chartWidth,
@@ -11,6 +12,7 @@ import {
   logTicks,
   symlogTicks,
 } from "./format.js";
+import { labelledBarsX } from "./marks.js";
 import { beforeAfter, okabeIto } from "./palette.js";
 
 /**
@@ -21,7 +23,7 @@ import { beforeAfter, okabeIto } from "./palette.js";
  * @param {Record<string, number>} dropped rows dropped per reason code
  * @param {{width?: number, title?: string, subtitle?: string}} options
  */
-export function droppedByReasonChart(rules, dropped, { width = 640, title, subtitle } = {}) {
+export function droppedByReasonChart(rules, dropped, { width = 640, ...options } = {}) {
   width = chartWidth(width);
   const data = rules.map((r) => ({
     reason: r.applied ? humanize(r.code) : `${humanize(r.code)} (skipped)`,
@@ -31,8 +33,7 @@ export function droppedByReasonChart(rules, dropped, { width = 640, title, subti
   const max = Math.max(1, ...data.map((d) => d.rows));
   const narrow = width < 520;
   return Plot.plot({
-    title,
-    subtitle,
+    ...options,
     width,
     height: 28 * data.length + 50,
     marginLeft: narrow ? 150 : 180,
@@ -45,18 +46,12 @@ export function droppedByReasonChart(rules, dropped, { width = 640, title, subti
       ticks: narrow ? 3 : 5,
     },
     y: { label: null, domain: data.map((d) => d.reason) },
-    marks: [
-      Plot.barX(data, { x: "rows", y: "reason", fill: okabeIto.vermillion }),
-      Plot.text(data, {
-        x: "rows",
-        y: "reason",
-        text: (d) => (d.applied ? fmtInt(d.rows) : "not applied"),
-        textAnchor: "start",
-        dx: 4,
-        fill: "currentColor",
-      }),
-      Plot.ruleX([0]),
-    ],
+    marks: labelledBarsX(data, {
+      x: "rows",
+      y: "reason",
+      fill: okabeIto.vermillion,
+      text: (d) => (d.applied ? fmtInt(d.rows) : "not applied"),
+    }),
   });
 }
 
@@ -70,7 +65,7 @@ export function droppedByReasonChart(rules, dropped, { width = 640, title, subti
  */
 export function beforeAfterHistogram(
   measure,
-  { width = 640, currency, bounds, title, subtitle } = {},
+  { width = 640, currency, bounds, ...options } = {},
 ) {
   width = chartWidth(width);
   const unit = measure.unit === "currency" ? currencySymbol(currency) : measure.unit;
@@ -115,8 +110,7 @@ export function beforeAfterHistogram(
     );
   }
   return Plot.plot({
-    title,
-    subtitle,
+    ...options,
     width,
     height: Math.min(320, Math.max(220, width * 0.45)),
     marginTop: bounds ? 24 : 10,
@@ -125,7 +119,7 @@ export function beforeAfterHistogram(
       type: "log",
       domain: [xMin, xMax],
       label: `${measure.label} (${unit}, log scale) →`,
-      ticks: logTicks(xMin, xMax).filter((_, i, a) => width >= 520 || a.length <= 5 || i % 2 === 0),
+      ticks: logTicks(xMin, xMax, { thin: width < 520 }),
       tickFormat: fmtLogTick,
     },
     y: {

@@ -1,4 +1,6 @@
-// Number formatting for prose, tables and chart labels (en-GB conventions).
+// Number formatting for prose, tables and chart labels (en-GB conventions), and the ticks of log
+// axes.
+import { niceRawTicks } from "./generated/workspace.js";
 
 const intFormat = new Intl.NumberFormat("en-GB", { maximumFractionDigits: 0 });
 
@@ -103,21 +105,21 @@ export function fmtLogTick(x) {
 }
 
 /**
- * Tick values for a log axis over [min, max]: the powers of ten, plus 2× and 5× them when the
- * range spans fewer than 2.5 decades (so that a short axis still has a few labels).
+ * Tick values for a log axis over [min, max]: the bundle's round values (`niceRawTicks`: 1, 2 and
+ * 5 × powers of ten), only the powers of ten when the range spans 2.5 decades or more (so that a
+ * short axis still has a few labels and a long one is not crowded). With `thin` (a narrow chart),
+ * every other tick when there are more than five.
+ *
+ * @param {number} min smallest value on the axis (> 0)
+ * @param {number} max largest value on the axis
+ * @param {{thin?: boolean}} options
  */
-export function logTicks(min, max) {
-  const lo = Math.floor(Math.log10(min));
-  const hi = Math.ceil(Math.log10(max));
-  const multiples = Math.log10(max / min) < 2.5 ? [1, 2, 5] : [1];
-  const ticks = [];
-  for (let k = lo; k <= hi; k++) {
-    for (const m of multiples) {
-      const t = m * Math.pow(10, k);
-      if (t >= min * 0.999 && t <= max * 1.001) ticks.push(+t.toPrecision(6));
-    }
-  }
-  return ticks;
+export function logTicks(min, max, { thin = false } = {}) {
+  const wide = Math.log10(max / min) >= 2.5;
+  const ticks = niceRawTicks(min * 0.999, max * 1.001).filter((t) =>
+    t > 0 && (!wide || t.toExponential().startsWith("1e"))
+  );
+  return thin && ticks.length > 5 ? ticks.filter((_, i) => i % 2 === 0) : ticks;
 }
 
 /** Tick values for a symmetric-log count axis: 0, 1, 10, 100 … up to max. */

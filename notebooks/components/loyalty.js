@@ -1,12 +1,14 @@
-// Charts of the loyalty-model page. Each function takes data (from the loaders) and options and
-// returns a Plot figure.
+// Charts of the loyalty-model page. Each function takes data (from the loaders) and options
+// `{width, ...}` and returns a Plot figure; the options it does not use itself (title, subtitle …)
+// go to Plot.plot.
 import * as Plot from "@observablehq/plot";
-import { groupedBarMarks } from "./marks.js";
+import { groupedBarMarks, labelledBarsX } from "./marks.js";
 import { chartWidth, fmtDate, fmtFixed, fmtInt, fmtNum, fmtPct } from "./format.js";
 import { bandColors, levelColors, modelColors, okabeIto, sequentialScheme } from "./palette.js";
+import { DAY_MS, isoDay } from "./generated/workspace.js";
 
-const DAY_MS = 86_400_000;
-const day = (iso) => new Date(`${String(iso).slice(0, 10)}T00:00:00Z`);
+/** The UTC midnight of an ISO date. */
+const day = (iso) => new Date(isoDay(iso) * DAY_MS);
 
 /**
  * The forward model's time line as a diagram: what the features are computed from (transactions
@@ -16,11 +18,11 @@ const day = (iso) => new Date(`${String(iso).slice(0, 10)}T00:00:00Z`);
  * @param {{historyStart: string, cutoff: string, windowEnd: string, analysisDate: string, windowDays: number}} t
  * @param {{width?: number, title?: string, subtitle?: string}} options
  */
-export function timelineDiagram(t, { width = 640, title, subtitle } = {}) {
+export function timelineDiagram(t, { width = 640, ...options } = {}) {
   width = chartWidth(width);
   const narrow = width < 560;
   const rows = narrow ? ["Training", "Today"] : ["Training", "Scoring today"];
-  const futureEnd = new Date(+day(t.analysisDate) + t.windowDays * DAY_MS);
+  const futureEnd = new Date((isoDay(t.analysisDate) + t.windowDays) * DAY_MS);
   const start = day(t.historyStart);
   const marginLeft = narrow ? 64 : 100;
   const marginRight = 16;
@@ -85,8 +87,7 @@ export function timelineDiagram(t, { width = 640, title, subtitle } = {}) {
   const lineHeight = 14;
   const top = 10 + rules.length * lineHeight;
   return Plot.plot({
-    title,
-    subtitle,
+    ...options,
     width,
     height: 140 + top,
     marginLeft,
@@ -136,38 +137,54 @@ export function timelineDiagram(t, { width = 640, title, subtitle } = {}) {
 }
 
 /**
+ * Customers per category as horizontal bars in the given order, each labelled with its count and
+ * share of all: the common form of {@link classBalanceChart} and {@link bandCountsChart}.
+ *
+ * @param {{name: string, customers: number}[]} rows categories in display order (top first)
+ * @param {{colors: string[], rowHeight: number, marginLeft: number, digits?: number, tickFormat?: (name: string) => string, width: number}} options
+ *   a colour per row, the height of a row, the share's decimals; other options go to Plot.plot
+ */
+function customerBars(
+  rows,
+  { colors, rowHeight, marginLeft, digits = 1, tickFormat, width, ...options },
+) {
+  const total = rows.reduce((s, r) => s + r.customers, 0);
+  const data = rows.map((r, i) => ({
+    ...r,
+    share: total ? r.customers / total : 0,
+    color: colors[i],
+  }));
+  return Plot.plot({
+    ...options,
+    width,
+    height: rows.length * rowHeight + 50,
+    marginLeft,
+    marginRight: 110,
+    x: { label: "Customers →", grid: true, ticks: width < 520 ? 4 : 8 },
+    y: { domain: rows.map((r) => r.name), label: null, tickSize: 0, tickFormat },
+    marks: labelledBarsX(data, {
+      x: "customers",
+      y: "name",
+      fill: "color",
+      text: (d) => `${fmtInt(d.customers)} (${fmtPct(d.share, digits)})`,
+    }),
+  });
+}
+
+/**
  * Customers per loyalty level (horizontal bars, labelled with count and share).
  *
  * @param {string[]} levels level names, lowest first
  * @param {number[]} counts customers per level
  * @param {{width?: number, title?: string, subtitle?: string}} options
  */
-export function classBalanceChart(levels, counts, { width = 640, title, subtitle } = {}) {
-  width = chartWidth(width);
-  const total = counts.reduce((s, x) => s + x, 0);
-  const data = levels.map((level, i) => ({ level, n: counts[i], share: counts[i] / total }));
-  return Plot.plot({
-    title,
-    subtitle,
-    width,
-    height: levels.length * 40 + 50,
+export function classBalanceChart(levels, counts, { width = 640, ...options } = {}) {
+  return customerBars(levels.map((name, i) => ({ name, customers: counts[i] })), {
+    ...options,
+    width: chartWidth(width),
+    colors: levelColors(levels.length),
+    rowHeight: 40,
     marginLeft: 90,
-    marginRight: 110,
-    x: { label: "Customers →", grid: true, ticks: width < 520 ? 4 : 8 },
-    y: { domain: levels, label: null, tickSize: 0 },
-    color: { domain: levels, range: levelColors(levels.length) },
-    marks: [
-      Plot.barX(data, { x: "n", y: "level", fill: "level" }),
-      Plot.text(data, {
-        x: "n",
-        y: "level",
-        text: (d) => `${fmtInt(d.n)} (${fmtPct(d.share)})`,
-        textAnchor: "start",
-        dx: 4,
-        fill: "currentColor",
-      }),
-      Plot.ruleX([0]),
-    ],
   });
 }
 
@@ -178,7 +195,7 @@ export function classBalanceChart(levels, counts, { width = 640, title, subtitle
  * @param {{k: number, weighting: string, meanMacroF1: number, sdMacroF1: number}[]} curve
  * @param {{chosen: {k: number, weighting: string}, folds?: number, width?: number, title?: string, subtitle?: string}} options
  */
-export function tuningCurve(curve, { chosen, folds, width = 640, title, subtitle } = {}) {
+export function tuningCurve(curve, { chosen, folds, width = 640, ...options } = {}) {
   width = chartWidth(width);
   const weightings = [...new Set(curve.map((d) => d.weighting))];
   const colors = [okabeIto.blue, okabeIto.orange, okabeIto.green];
@@ -191,8 +208,7 @@ export function tuningCurve(curve, { chosen, folds, width = 640, title, subtitle
   const ks = [...new Set(curve.map((d) => d.k))].sort((a, b) => a - b);
   const narrow = width < 520;
   return Plot.plot({
-    title,
-    subtitle,
+    ...options,
     width,
     height: Math.min(340, Math.max(240, width * 0.5)),
     marginLeft: 50,
@@ -264,7 +280,7 @@ export function tuningCurve(curve, { chosen, folds, width = 640, title, subtitle
  * @param {string[]} levels class names
  * @param {{width?: number, title?: string, subtitle?: string}} options
  */
-export function confusionHeatmap(confusion, levels, { width = 480, title, subtitle } = {}) {
+export function confusionHeatmap(confusion, levels, { width = 480, ...options } = {}) {
   width = chartWidth(width);
   const cells = [];
   confusion.forEach((row, a) => {
@@ -281,8 +297,7 @@ export function confusionHeatmap(confusion, levels, { width = 480, title, subtit
   });
   const size = Math.min(width, 460);
   return Plot.plot({
-    title,
-    subtitle,
+    ...options,
     width: size,
     height: size * 0.78,
     marginLeft: 96,
@@ -336,7 +351,7 @@ export function confusionHeatmap(confusion, levels, { width = 480, title, subtit
  * @param {{name: string, precision: number, recall: number, f1: number, support: number}[]} perClass
  * @param {{width?: number, title?: string, subtitle?: string}} options
  */
-export function perClassChart(perClass, { width = 640, title, subtitle } = {}) {
+export function perClassChart(perClass, { width = 640, ...options } = {}) {
   width = chartWidth(width);
   const measures = ["precision", "recall", "f1"];
   const labels = { precision: "Precision", recall: "Recall", f1: "F1" };
@@ -344,8 +359,7 @@ export function perClassChart(perClass, { width = 640, title, subtitle } = {}) {
     measures.map((m) => ({ level: c.name, measure: labels[m], value: c[m], support: c.support }))
   );
   return Plot.plot({
-    title,
-    subtitle,
+    ...options,
     width,
     height: perClass.length * 78 + 60,
     marginLeft: 90,
@@ -358,9 +372,7 @@ export function perClassChart(perClass, { width = 640, title, subtitle } = {}) {
       range: [okabeIto.blue, okabeIto.orange, "#555555"],
       legend: true,
     },
-    marks: [
-      ...groupedBarMarks(data, { y: "measure", fy: "level", format: (v) => fmtFixed(v, 2) }),
-    ],
+    marks: groupedBarMarks(data, { y: "measure", fy: "level", format: (v) => fmtFixed(v, 2) }),
   });
 }
 
@@ -372,7 +384,7 @@ export function perClassChart(perClass, { width = 640, title, subtitle } = {}) {
  */
 export function baselineChart(
   models,
-  { topLevel = "top level", width = 640, title, subtitle } = {},
+  { topLevel = "top level", width = 640, ...options } = {},
 ) {
   width = chartWidth(width);
   const metrics = [
@@ -392,8 +404,7 @@ export function baselineChart(
   const narrow = width < 520;
   const metricLabels = metrics.map((m) => m[1]);
   return Plot.plot({
-    title,
-    subtitle,
+    ...options,
     width,
     height: metrics.length * (models.length * 20 + 34) + 70,
     marginLeft: 10,
@@ -436,7 +447,7 @@ export function baselineChart(
  */
 export function bandRateChart(
   bands,
-  { topLevel = "top level", width = 640, title, subtitle } = {},
+  { topLevel = "top level", width = 640, ...options } = {},
 ) {
   width = chartWidth(width);
   const total = bands.reduce((s, b) => s + b.customers, 0);
@@ -449,8 +460,7 @@ export function bandRateChart(
   })).reverse();
   const narrow = width < 520;
   return Plot.plot({
-    title,
-    subtitle,
+    ...options,
     width,
     height: Math.min(320, Math.max(240, width * 0.45)),
     marginLeft: 50,
@@ -509,15 +519,14 @@ export function bandRateChart(
  * @param {{share: number, captured: number}[]} curve from `gainsCurve` (starts at 0, 0)
  * @param {{topLevel?: string, width?: number, title?: string, subtitle?: string}} options
  */
-export function gainsChart(curve, { topLevel = "top level", width = 520, title, subtitle } = {}) {
+export function gainsChart(curve, { topLevel = "top level", width = 520, ...options } = {}) {
   width = chartWidth(width);
   const size = Math.min(width, 520);
   const marked = curve.filter((d) =>
     Math.abs(d.share - 0.2) < 1e-9 || Math.abs(d.share - 0.5) < 1e-9
   );
   return Plot.plot({
-    title,
-    subtitle,
+    ...options,
     width: size,
     height: size * 0.85,
     marginLeft: 50,
@@ -581,40 +590,14 @@ export function gainsChart(curve, { topLevel = "top level", width = 520, title, 
  * @param {{band: string, customers: number}[]} bands best first
  * @param {{width?: number, title?: string, subtitle?: string}} options
  */
-export function bandCountsChart(bands, { width = 640, title, subtitle } = {}) {
-  width = chartWidth(width);
-  const total = bands.reduce((s, b) => s + b.customers, 0);
-  const colors = bandColors(bands.length);
-  const data = bands.map((b, i) => ({
-    ...b,
-    share: total ? b.customers / total : 0,
-    color: colors[i],
-  }));
-  return Plot.plot({
-    title,
-    subtitle,
-    width,
-    height: bands.length * 30 + 46,
+export function bandCountsChart(bands, { width = 640, ...options } = {}) {
+  return customerBars(bands.map((b) => ({ name: b.band, customers: b.customers })), {
+    ...options,
+    width: chartWidth(width),
+    colors: bandColors(bands.length),
+    rowHeight: 30,
     marginLeft: 64,
-    marginRight: 110,
-    x: { label: "Customers →", grid: true, ticks: width < 520 ? 4 : 8 },
-    y: {
-      domain: data.map((d) => d.band),
-      label: null,
-      tickSize: 0,
-      tickFormat: (b) => `band ${b}`,
-    },
-    marks: [
-      Plot.barX(data, { x: "customers", y: "band", fill: "color" }),
-      Plot.text(data, {
-        x: "customers",
-        y: "band",
-        text: (d) => `${fmtInt(d.customers)} (${fmtPct(d.share, 0)})`,
-        textAnchor: "start",
-        dx: 4,
-        fill: "currentColor",
-      }),
-      Plot.ruleX([0]),
-    ],
+    digits: 0,
+    tickFormat: (b) => `band ${b}`,
   });
 }

@@ -1,7 +1,9 @@
-// Charts of the Methods page. Each function takes data (from the loaders) and options and
-// returns a Plot figure.
+// Charts of the Methods page. Each function takes data (from the loaders) and options
+// `{width, ...}` and returns a Plot figure; the options it does not use itself (title, subtitle …)
+// go to Plot.plot.
 import * as Plot from "@observablehq/plot";
 import { chartWidth, fmtNum } from "./format.js";
+import { labelledBarsX } from "./marks.js";
 import { okabeIto } from "./palette.js";
 
 /**
@@ -10,13 +12,12 @@ import { okabeIto } from "./palette.js";
  * @param {{stage: string, ms: number}[]} stages
  * @param {{width?: number, title?: string, subtitle?: string}} options
  */
-export function stageTimesChart(stages, { width = 640, title, subtitle } = {}) {
+export function stageTimesChart(stages, { width = 640, ...options } = {}) {
   width = chartWidth(width);
   const data = stages.map((s, i) => ({ ...s, label: `${i + 1}. ${s.stage}`, s: s.ms / 1000 }));
   const narrow = width < 520;
   return Plot.plot({
-    title,
-    subtitle,
+    ...options,
     width,
     height: data.length * 24 + 50,
     marginLeft: narrow ? 140 : 270,
@@ -31,16 +32,12 @@ export function stageTimesChart(stages, { width = 640, title, subtitle } = {}) {
         textOverflow: "ellipsis-middle",
         fontSize: 11,
       }),
-      Plot.barX(data, { x: "s", y: "label", fill: okabeIto.blue }),
-      Plot.text(data, {
+      ...labelledBarsX(data, {
         x: "s",
         y: "label",
+        fill: okabeIto.blue,
         text: (d) => `${fmtNum(d.s, d.s < 10 ? 2 : 1)} s`,
-        textAnchor: "start",
-        dx: 4,
-        fill: "currentColor",
       }),
-      Plot.ruleX([0]),
     ],
   });
 }

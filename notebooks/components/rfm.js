@@ -1,5 +1,6 @@
 // Charts and table helpers of the RFM page. Each chart function takes data (from the loaders) and
-// options and returns a Plot figure.
+// options `{width, ...}` and returns a Plot figure; the options it does not use itself (title,
+// subtitle …) go to Plot.plot.
 import * as Plot from "@observablehq/plot";
 import { groupedBarMarks } from "./marks.js";
 import {
@@ -61,19 +62,18 @@ export function scoreRanges(t, { integer = false, min, format = (x) => fmtNum(x,
  * Histogram of one customer metric on a log x axis, with the score cut points drawn as rules and
  * each score's zone labelled ("R 5", "R 4" …).
  *
- * @param {{label: string, unit: string, integer: boolean, bins: {x0: number, x1: number, count: number}[]}} metric
+ * @param {{label: string, unit: string, kind: string, integer: boolean, bins: {x0: number, x1: number, count: number}[]}} metric
+ *   label, unit and kind from the feature registry (a money unit is drawn as the currency symbol)
  * @param {{cuts: number[], higherIsBetter: boolean, counts: number[], shares: number[]}} thresholds
  * @param {{width?: number, currency?: string, letter?: string, title?: string, subtitle?: string}} options
  */
 export function metricHistogram(
   metric,
   thresholds,
-  { width = 640, currency, letter, title, subtitle } = {},
+  { width = 640, currency, letter, ...options } = {},
 ) {
   width = chartWidth(width);
-  const unit = metric.unit === "net revenue"
-    ? `net revenue, ${currencySymbol(currency)}`
-    : metric.unit;
+  const unit = metric.kind === "money" ? currencySymbol(currency) : metric.unit;
   const xMin = metric.bins[0]?.x0 ?? 1;
   const xMax = metric.bins[metric.bins.length - 1]?.x1 ?? 10;
   // For integer metrics a cut c separates c from c + 1: draw it between them (at the bin edge).
@@ -87,8 +87,7 @@ export function metricHistogram(
     }));
   const narrow = width < 520;
   return Plot.plot({
-    title,
-    subtitle,
+    ...options,
     width,
     height: Math.min(300, Math.max(200, width * 0.42)),
     marginTop: 22,
@@ -97,7 +96,7 @@ export function metricHistogram(
       type: "log",
       domain: [xMin, xMax],
       label: `${metric.label} (${unit}, log scale) →`,
-      ticks: logTicks(xMin, xMax).filter((_, i, a) => !narrow || a.length <= 5 || i % 2 === 0),
+      ticks: logTicks(xMin, xMax, { thin: narrow }),
       tickFormat: fmtLogTick,
     },
     y: { label: "↑ Customers", grid: true, ticks: narrow ? 4 : 6 },
@@ -135,7 +134,7 @@ export function metricHistogram(
  * @param {{r: number, f: number, customers: number, mean_monetary: number | null}[]} grid
  * @param {{width?: number, currency?: string, title?: string, subtitle?: string}} options
  */
-export function rfHeatmap(grid, { width = 640, currency, title, subtitle } = {}) {
+export function rfHeatmap(grid, { width = 640, currency, ...options } = {}) {
   width = chartWidth(width);
   const cells = grid.filter((d) => d.customers > 0);
   const size = Math.min(width, 640);
@@ -146,8 +145,7 @@ export function rfHeatmap(grid, { width = 640, currency, title, subtitle } = {})
   const hi = Math.max(...logs);
   const dark = (d) => hi > lo && (Math.log(d.mean_monetary) - lo) / (hi - lo) > 0.62;
   return Plot.plot({
-    title,
-    subtitle,
+    ...options,
     width: size,
     height: size * 0.8,
     marginLeft: 50,
@@ -197,7 +195,7 @@ export function rfHeatmap(grid, { width = 640, currency, title, subtitle } = {})
  * @param {{segment: string, share: number, revenue_share: number}[]} segments
  * @param {{width?: number, title?: string, subtitle?: string}} options
  */
-export function segmentSharesChart(segments, { width = 640, title, subtitle } = {}) {
+export function segmentSharesChart(segments, { width = 640, ...options } = {}) {
   width = chartWidth(width);
   const measures = ["Share of customers", "Share of revenue"];
   const data = segments.flatMap((s) => [
@@ -206,8 +204,7 @@ export function segmentSharesChart(segments, { width = 640, title, subtitle } = 
   ]);
   const narrow = width < 520;
   return Plot.plot({
-    title,
-    subtitle,
+    ...options,
     width,
     height: segments.length * 40 + 50,
     marginTop: 6,
@@ -217,9 +214,7 @@ export function segmentSharesChart(segments, { width = 640, title, subtitle } = 
     y: { axis: null, domain: measures },
     fy: { label: null, domain: segments.map((s) => s.segment) },
     color: { domain: measures, range: pair, legend: true },
-    marks: [
-      ...groupedBarMarks(data, { y: "measure", fy: "segment", format: (v) => fmtPct(v, 1) }),
-    ],
+    marks: groupedBarMarks(data, { y: "measure", fy: "segment", format: (v) => fmtPct(v, 1) }),
   });
 }
 
@@ -230,7 +225,7 @@ export function segmentSharesChart(segments, { width = 640, title, subtitle } = 
  * @param {{name: string, r: [number, number], fm: [number, number]}[]} rules
  * @param {{width?: number, bins?: number, title?: string, subtitle?: string}} options
  */
-export function segmentMap(rules, { width = 640, bins = 5, title, subtitle } = {}) {
+export function segmentMap(rules, { width = 640, bins = 5, ...options } = {}) {
   width = chartWidth(width);
   const blocks = rules.map((s) => ({
     name: s.name,
@@ -245,8 +240,7 @@ export function segmentMap(rules, { width = 640, bins = 5, title, subtitle } = {
   const narrow = size < 480;
   const ticks = Array.from({ length: bins }, (_, i) => i + 1);
   return Plot.plot({
-    title,
-    subtitle,
+    ...options,
     width: size,
     height: size * 0.7,
     marginLeft: 50,

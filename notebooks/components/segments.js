@@ -1,6 +1,8 @@
-// Charts of the K-Means segments page. Each function takes data (from the loaders) and options and
-// returns a Plot figure.
+// Charts of the K-Means segments page. Each function takes data (from the loaders) and options
+// `{width, ...}` and returns a Plot figure; the options it does not use itself (title, subtitle …)
+// go to Plot.plot.
 import * as Plot from "@observablehq/plot";
+import { labelledBarsX } from "./marks.js";
 import {
   chartWidth,
   currencySymbol,
@@ -20,15 +22,14 @@ import { clusterColors, okabeIto, sequentialScheme } from "./palette.js";
  * @param {{k: number, inertia: number, silhouette: number | null}[]} sweep
  * @param {{measure: "inertia" | "silhouette", chosenK: number, width?: number, title?: string, subtitle?: string}} options
  */
-export function sweepChart(sweep, { measure, chosenK, width = 640, title, subtitle } = {}) {
+export function sweepChart(sweep, { measure, chosenK, width = 640, ...options } = {}) {
   width = chartWidth(width);
   const data = sweep.filter((d) => d[measure] != null);
   const chosen = data.filter((d) => d.k === chosenK);
   const isInertia = measure === "inertia";
   const narrow = width < 420;
   return Plot.plot({
-    title,
-    subtitle,
+    ...options,
     width,
     height: Math.min(280, Math.max(200, width * 0.55)),
     marginLeft: isInertia ? 56 : 48,
@@ -89,7 +90,7 @@ export function sweepChart(sweep, { measure, chosenK, width = 640, title, subtit
  * @param {{clusters: string[], columns: {recency_days: number[], frequency: number[], monetary: number[], cluster: number[]}}} data
  * @param {{width?: number, currency?: string, title?: string, subtitle?: string}} options
  */
-export function clusterScatter(data, { width = 640, currency, title, subtitle } = {}) {
+export function clusterScatter(data, { width = 640, currency, ...options } = {}) {
   width = chartWidth(width);
   const c = data.columns;
   const points = [];
@@ -110,15 +111,14 @@ export function clusterScatter(data, { width = 640, currency, title, subtitle } 
   const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
   const [y0, y1] = [Math.min(...ys), Math.max(...ys)];
   return Plot.plot({
-    title,
-    subtitle,
+    ...options,
     width,
     height: Math.min(520, Math.max(300, width * 0.62)),
     marginLeft: 56,
     x: {
       type: "log",
       label: "Recency (days since last purchase, log scale) →",
-      ticks: logTicks(x0, x1).filter((_, i, a) => !narrow || a.length <= 5 || i % 2 === 0),
+      ticks: logTicks(x0, x1, { thin: narrow }),
       tickFormat: fmtLogTick,
       domain: [x0, x1],
     },
@@ -162,7 +162,7 @@ export function clusterScatter(data, { width = 640, currency, title, subtitle } 
  * @param {{rows: string[], columns: string[], counts: number[][]}} crosstab rows = clusters, columns = segments
  * @param {{segmentOrder?: string[], width?: number, title?: string, subtitle?: string}} options
  */
-export function crosstabHeatmap(crosstab, { segmentOrder, width = 640, title, subtitle } = {}) {
+export function crosstabHeatmap(crosstab, { segmentOrder, width = 640, ...options } = {}) {
   width = chartWidth(width);
   const clusters = crosstab.rows;
   const segments = segmentOrder
@@ -190,8 +190,7 @@ export function crosstabHeatmap(crosstab, { segmentOrder, width = 640, title, su
   const narrow = width < 520;
   const w = Math.min(width, 40 + (narrow ? 112 : 150) + clusters.length * (narrow ? 84 : 130));
   return Plot.plot({
-    title,
-    subtitle,
+    ...options,
     width: w,
     height: segments.length * 30 + 70,
     marginLeft: narrow ? 112 : 150,
@@ -243,14 +242,13 @@ export function crosstabHeatmap(crosstab, { segmentOrder, width = 640, title, su
  * @param {{seeds: number[], pairwise: {a: number, b: number, ari: number}[]}} stability
  * @param {{width?: number, title?: string, subtitle?: string}} options
  */
-export function stabilityMatrix(stability, { width = 360, title, subtitle } = {}) {
+export function stabilityMatrix(stability, { width = 360, ...options } = {}) {
   width = chartWidth(width);
   const runs = stability.seeds.map((_, i) => `Run ${i + 1}`);
   const cells = stability.pairwise.map((p) => ({ a: runs[p.a], b: runs[p.b], ari: p.ari }));
   const size = Math.min(width, 380);
   return Plot.plot({
-    title,
-    subtitle,
+    ...options,
     width: size,
     height: size * 0.8,
     marginLeft: 56,
@@ -294,13 +292,12 @@ export function stabilityMatrix(stability, { width = 360, title, subtitle } = {}
  */
 export function figureBars(
   rows,
-  { groups, colors, xLabel = "Value (%) →", width = 640, title, subtitle } = {},
+  { groups, colors, xLabel = "Value (%) →", width = 640, ...options } = {},
 ) {
   width = chartWidth(width);
   const narrow = width < 520;
   return Plot.plot({
-    title,
-    subtitle,
+    ...options,
     width,
     height: rows.length * (narrow ? 40 : 32) + 60,
     marginLeft: narrow ? 130 : 250,
@@ -321,16 +318,12 @@ export function figureBars(
         lineWidth: narrow ? 12 : 24,
         fontSize: narrow ? 10 : 11,
       }),
-      Plot.barX(rows, { x: "value", y: "label", fill: "group" }),
-      Plot.text(rows, {
+      ...labelledBarsX(rows, {
         x: "value",
         y: "label",
+        fill: "group",
         text: (d) => fmtPct(d.value),
-        textAnchor: "start",
-        dx: 4,
-        fill: "currentColor",
       }),
-      Plot.ruleX([0]),
     ],
   });
 }

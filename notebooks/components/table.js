@@ -1,58 +1,19 @@
-// Helpers of the customer table: decoding the loader's column-wise JSON, CSV export, and small
-// HTML tables for the report pages.
-import { csvFormat } from "d3-dsv";
+// Helpers of the report's tables: the CSV download of an arquero table, and small HTML tables
+// for the report pages.
 import { html } from "htl";
 
-const DAY_MS = 86_400_000;
-
 /**
- * Rows (objects) from the column-wise JSON of data/customers.json: numbers as is, categories
- * from their dictionary, dates (day numbers) back to ISO dates "YYYY-MM-DD".
+ * A button that downloads a table (as it is at the time of the click) as a CSV file, written by
+ * arquero's `toCSV`.
  *
- * @param {{rows: number, order: string[], columns: Record<string, any>}} table
- * @returns {Record<string, string | number | null>[]}
+ * @param {() => import("arquero").ColumnTable} getTable the current table
+ * @param {{columns: string[], filename: string, label?: string}} options the columns, in order
  */
-export function decodeColumns(table) {
-  const cols = table.order.map((name) => {
-    const c = table.columns[name];
-    switch (c.type) {
-      case "category":
-        return [name, (i) => c.dict[c.codes[i]] || null];
-      case "date":
-        return [
-          name,
-          (
-            i,
-          ) => (c.days[i] == null ? null : new Date(c.days[i] * DAY_MS).toISOString().slice(0, 10)),
-        ];
-      default:
-        return [name, (i) => c.values[i]];
-    }
-  });
-  const rows = new Array(table.rows);
-  for (let i = 0; i < table.rows; i++) {
-    const row = {};
-    for (const [name, get] of cols) row[name] = get(i);
-    rows[i] = row;
-  }
-  return rows;
-}
-
-/** CSV text of the rows, with the given columns in order. */
-export function toCsv(rows, columns) {
-  return csvFormat(rows, columns);
-}
-
-/**
- * A button that downloads the rows (at the time of the click) as a CSV file.
- *
- * @param {() => object[]} getRows current rows
- * @param {{columns: string[], filename: string, label?: string}} options
- */
-export function csvDownloadButton(getRows, { columns, filename, label = "Download CSV" }) {
+export function csvDownloadButton(getTable, { columns, filename, label = "Download CSV" }) {
   const button = html`<button type="button" class="download">${label}</button>`;
   button.onclick = () => {
-    const blob = new Blob([toCsv(getRows(), columns)], { type: "text/csv;charset=utf-8" });
+    const csv = getTable().toCSV({ columns });
+    const blob = new Blob([csv], { type: "text/csv;charset=utf-8" });
     const url = URL.createObjectURL(blob);
     const a = document.createElement("a");
     a.href = url;

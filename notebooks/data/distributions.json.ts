@@ -5,9 +5,8 @@
  * the pure `logHistogram` of src/distributions.ts. Zero and negative values (returns,
  * cancellations, free lines) cannot sit on a log axis: they are counted and reported.
  */
-import pl from "nodejs-polars";
 import { logEdges, logHistogram, positiveRange } from "../../src/report/distributions.ts";
-import { emit, outputDirs, sig } from "./_outputs.ts";
+import { emit, numbers, outputDirs, readProcessed, sig } from "./_outputs.ts";
 
 const dirs = await outputDirs();
 const MEASURES = [
@@ -17,28 +16,12 @@ const MEASURES = [
 ] as const;
 const columns = MEASURES.map((m) => m.column);
 
-function read(name: string): pl.DataFrame {
-  const path = `${dirs.processed}/${name}`;
-  try {
-    return pl.readParquet(path, { columns: [...columns] });
-  } catch (e) {
-    throw new Error(
-      `${path}: ${(e as Error).message} (run the analysis first: npx deno task build)`,
-    );
-  }
-}
-const kept = read("transactions.parquet");
-const dropped = read("quarantine.parquet");
-
-const values = (df: pl.DataFrame, c: string) =>
-  Float64Array.from(
-    df.getColumn(c).cast(pl.Float64).toArray() as (number | null)[],
-    (v) => v ?? NaN,
-  );
+const kept = readProcessed(dirs, "transactions.parquet", columns);
+const dropped = readProcessed(dirs, "quarantine.parquet", columns);
 
 const measures = MEASURES.map((m) => {
-  const after = values(kept, m.column);
-  const removed = values(dropped, m.column);
+  const after = numbers(kept, m.column);
+  const removed = numbers(dropped, m.column);
   const before = new Float64Array(after.length + removed.length);
   before.set(after);
   before.set(removed, after.length);

@@ -2,39 +2,31 @@
  * Data loader: customer-level distributions for the RFM page, from `<processed>/customers.parquet`:
  * histograms of recency, frequency and monetary value (log-spaced bins; integer bins for counts
  * of days and invoices) and the R × F grid of customer counts and mean/median monetary value.
- * Binning and the grid are the pure functions of src/distributions.ts.
+ * Binning and the grid are the pure functions of src/report/distributions.ts; each metric's label,
+ * unit and kind come from the feature registry (src/config/features.ts).
  */
-import pl from "nodejs-polars";
+import { feature } from "../../src/config/features.ts";
 import { logHistogram, scoreGrid } from "../../src/report/distributions.ts";
-import { emit, outputDirs, readJsonIfExists, sig } from "./_outputs.ts";
+import { emit, numbers, outputDirs, readCustomers, readJsonIfExists, sig } from "./_outputs.ts";
+
+/** The three RFM metrics, in the order R, F, M. */
+const RFM_FEATURES = ["recency_days", "frequency", "monetary"];
 
 const dirs = await outputDirs();
-const path = `${dirs.processed}/customers.parquet`;
-let customers: pl.DataFrame;
-try {
-  customers = pl.readParquet(path, {
-    columns: ["recency_days", "frequency", "monetary", "r_score", "f_score", "m_score"],
-  });
-} catch (e) {
-  throw new Error(`${path}: ${(e as Error).message} (run the analysis first: npx deno task build)`);
-}
-const num = (c: string) =>
-  Float64Array.from(
-    customers.getColumn(c).cast(pl.Float64).toArray() as (number | null)[],
-    (v) => v ?? NaN,
-  );
+const customers = readCustomers(dirs, [...RFM_FEATURES, "r_score", "f_score", "m_score"]);
 const bins = readJsonIfExists<{ bins?: number }>(`${dirs.reports}/rfm.json`)?.bins ?? 5;
 
-const METRICS = [
-  { column: "recency_days", label: "Recency", unit: "days since last purchase", integer: true },
-  { column: "frequency", label: "Frequency", unit: "invoices", integer: true },
-  { column: "monetary", label: "Monetary value", unit: "net revenue", integer: false },
-] as const;
-
-const metrics = METRICS.map((m) => {
-  const h = logHistogram(num(m.column), { binsPerDecade: 10, integer: m.integer });
+const metrics = RFM_FEATURES.map((column) => {
+  const f = feature(column)!;
+  // Days and invoices are counted in whole units: one bin per value at the low end.
+  const integer = f.kind !== "money";
+  const h = logHistogram(numbers(customers, column), { binsPerDecade: 10, integer });
   return {
-    ...m,
+    column,
+    label: f.label,
+    unit: f.unit,
+    kind: f.kind,
+    integer,
     customers: customers.height,
     nonPositive: h.nonPositive,
     missing: h.missing,
@@ -44,7 +36,12 @@ const metrics = METRICS.map((m) => {
   };
 });
 
-const grid = scoreGrid(num("r_score"), num("f_score"), num("monetary"), bins).map((c) => ({
+const grid = scoreGrid(
+  numbers(customers, "r_score"),
+  numbers(customers, "f_score"),
+  numbers(customers, "monetary"),
+  bins,
+).map((c) => ({
   r: c.row,
   f: c.col,
   customers: c.count,
@@ -52,4 +49,10 @@ const grid = scoreGrid(num("r_score"), num("f_score"), num("monetary"), bins).ma
   median_monetary: sig(c.median),
 }));
 
-emit({ source: dirs.display(path), customers: customers.height, bins, metrics, grid });
+emit({
+  source: dirs.display(`${dirs.processed}/customers.parquet`),
+  customers: customers.height,
+  bins,
+  metrics,
+  grid,
+});

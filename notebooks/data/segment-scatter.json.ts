@@ -8,19 +8,14 @@
  */
 import pl from "nodejs-polars";
 import { stratifiedSample } from "../../src/report/narrative.ts";
-import { emit, outputDirs, readJsonIfExists } from "./_outputs.ts";
+import { emit, numbers, outputDirs, readCustomers, readJsonIfExists } from "./_outputs.ts";
 
 /** Most points drawn (an SVG scatter of more is slow on a phone and adds little). */
 const MAX_POINTS = 6000;
 
 const dirs = await outputDirs();
 const path = `${dirs.processed}/customers.parquet`;
-let df: pl.DataFrame;
-try {
-  df = pl.readParquet(path);
-} catch (e) {
-  throw new Error(`${path}: ${(e as Error).message} (run the analysis first: npx deno task build)`);
-}
+const df = readCustomers(dirs);
 if (!df.columns.includes("cluster")) {
   emit({ available: false, source: dirs.display(path), missing: ["cluster column"] });
 } else {
@@ -28,7 +23,7 @@ if (!df.columns.includes("cluster")) {
   const cluster = df.getColumn("cluster").cast(pl.Utf8).toArray() as string[];
   const rows = stratifiedSample(ids, cluster, MAX_POINTS, "segments-scatter");
   const num = (c: string, digits: number) => {
-    const all = df.getColumn(c).cast(pl.Float64).toArray() as number[];
+    const all = numbers(df, c);
     const f = 10 ** digits;
     return rows.map((r) => Math.round(all[r] * f) / f);
   };

@@ -15,6 +15,8 @@
  *   identifiers (`http://www.w3.org/2000/svg` and the like), which are names, not requests;
  *   (3) JSON data files (`_file/**.json`): their strings are data, and a page that turns one into
  *   a link does so as an `<a href>` at run time (the browser test then checks no request leaves).
+ *   Binary files (the Arrow tables `_file/**.arrow`, images) are not read at all: they hold data,
+ *   not code.
  *
  * The browser test (tests/e2e/site_test.ts) checks the same at run time: no request to any host
  * but the local server.
