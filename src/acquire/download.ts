@@ -15,13 +15,8 @@ import { unzipSync } from "fflate";
 import { createHash } from "node:crypto";
 import { basename, join } from "node:path";
 import type { DatasetConfig, DownloadConfig, FileConfig } from "../config/dataset.ts";
-import {
-  exists,
-  sha256,
-  sha256File,
-  writeFileAtomic,
-  writeWithAtomicRename,
-} from "../lib/files.ts";
+import { exists, sha256, writeFileAtomic, writeWithAtomicRename } from "../lib/files.ts";
+import { excerpt } from "../lib/text.ts";
 import { checksumMismatch, shortHash } from "./checksum.ts";
 import { DataError } from "./errors.ts";
 import { commitWithProvenance, writeProvenance } from "./provenance.ts";
@@ -131,10 +126,12 @@ function acceptArchive(ctx: DownloadContext, dl: DownloadConfig, actual: string,
 export async function fetchArchive(ctx: DownloadContext, dl: DownloadConfig): Promise<Archive> {
   const target = join(ctx.rawDir, archiveFileName(dl.url));
   if (await exists(target)) {
-    const actual = await sha256File(target);
+    // Hash the bytes that are used, read once (not the file, then the file again).
+    const bytes = await Deno.readFile(target);
+    const actual = sha256(bytes);
     acceptArchive(ctx, dl, actual, target);
     ctx.log(`using the archive downloaded earlier: ${target}`);
-    return { download: dl, path: target, sha256: actual, bytes: await Deno.readFile(target) };
+    return { download: dl, path: target, sha256: actual, bytes };
   }
   const failed = (why: string) =>
     new DataError(`download of ${dl.url} (dataset "${ctx.ds.id}") failed: ${why}`.trim());
@@ -159,7 +156,22 @@ export async function fetchArchive(ctx: DownloadContext, dl: DownloadConfig): Pr
     acceptArchive(ctx, dl, actual, dl.url);
   });
   ctx.log(`saved ${target} (sha256 ${shortHash(actual)})`);
-  return { download: dl, path: target, sha256: actual, bytes: await Deno.readFile(target) };
+  const bytes = await Deno.readFile(target);
+  if (sha256(bytes) !== actual) {
+    throw new DataError(
+      `${target} changed after it was downloaded (sha256 ${actual} when saved, ${
+        sha256(bytes)
+      } when read); it is not used. Delete it and run again.`,
+    );
+  }
+  return { download: dl, path: target, sha256: actual, bytes };
+}
+
+/** Names quoted for a message: the first 20, each at most 80 characters, then how many more. */
+function listed(names: readonly string[]): string {
+  if (names.length === 0) return "nothing";
+  const more = names.length > 20 ? `, … (${names.length} in all)` : "";
+  return names.slice(0, 20).map((n) => excerpt(n)).join(", ") + more;
 }
 
 /** The bytes of a member of a zip archive (matched by full name, or by base name). */
@@ -180,9 +192,10 @@ function zipMember(archive: Archive, member: string, file: FileConfig): Uint8Arr
   }
   const keys = Object.keys(found);
   if (keys.length === 0) {
+    const held = names.filter((n) => !n.endsWith("/"));
     throw new DataError(
-      `${file.name}: ${archive.path} has no member "${member}" (download.member); it holds: ` +
-        (names.filter((n) => !n.endsWith("/")).join(", ") || "nothing"),
+      `${file.name}: ${archive.path} has no member ${excerpt(member)} (download.member); it ` +
+        `holds: ${listed(held)}`,
     );
   }
   return found[keys.find((k) => k === member) ?? keys[0]];
@@ -233,7 +246,7 @@ async function convertSheet(
   if (file.format !== "parquet") {
     throw new DataError(
       `${file.name}: a file made from a workbook download (zip-xlsx) is written as Parquet; ` +
-        `set its format to "parquet" (it is "${file.format}")`,
+        `set its format to "parquet" (it is ${excerpt(file.format)})`,
     );
   }
   const wb = archiveWorkbook(archive, file);
@@ -242,7 +255,7 @@ async function convertSheet(
     if (wb.sheets.length !== 1) {
       throw new DataError(
         `${file.name}: set its "sheet" — ${dl.member} has ${wb.sheets.length} sheets: ` +
-          wb.sheets.map((s) => `"${s.name}"`).join(", "),
+          listed(wb.sheets.map((s) => s.name)),
       );
     }
     sheet = wb.sheets[0].name;
@@ -253,13 +266,15 @@ async function convertSheet(
     df = sheetToDataFrame(wb, sheet, file);
   } catch (e) {
     if (e instanceof XlsxError || e instanceof DataError) {
-      throw new DataError(`${file.name}: sheet "${sheet}" of ${dl.member}: ${e.message}`);
+      throw new DataError(`${file.name}: sheet ${excerpt(sheet)} of ${dl.member}: ${e.message}`);
     }
     throw e;
   }
   if (file.sheetRows !== null && df.height !== file.sheetRows) {
     throw new DataError(
-      `${file.name}: sheet "${sheet}" of ${dl.member} (${dl.url}) has ${df.height} data rows but the ` +
+      `${file.name}: sheet ${
+        excerpt(sheet)
+      } of ${dl.member} (${dl.url}) has ${df.height} data rows but the ` +
         `configuration expects ${file.sheetRows} (sheetRows); nothing was written to ${target}.`,
     );
   }
@@ -271,7 +286,7 @@ async function convertSheet(
     rows: df.height,
   });
   ctx.log(
-    `converted sheet "${sheet}" (${df.height} rows) to ${target} in ` +
+    `converted sheet ${excerpt(sheet)} (${df.height} rows) to ${target} in ` +
       `${((performance.now() - t0) / 1000).toFixed(1)} s`,
   );
   return { path: target, sha256: hash };

@@ -3,6 +3,11 @@
  * `*`, `?`, `[…]` and `{a,b}` within a path segment, and `**` for any depth of folders. A leading
  * wildcard does not match hidden files, as in a shell.
  *
+ * Each file is found once, by its real path: symbolic links are followed, but a file reached by
+ * several paths (a link to it, a link to its folder, a link loop such as `a/loop -> ..`) is listed
+ * once, and a folder is never walked twice for the same part of the pattern, so a link loop ends.
+ * A segment with glob characters also matches an entry of exactly that name (`[2023] sales`).
+ *
  * @module
  */
 import { isAbsolute, join } from "node:path";
@@ -68,9 +73,20 @@ export function globSegmentToRegExp(seg: string): RegExp {
   return new RegExp(`^${hidden}${re}$`);
 }
 
+/** The matcher of a glob segment: its regular expression, or none when it is not a valid one. */
+function segmentMatcher(seg: string): (name: string) => boolean {
+  let re: RegExp | null = null;
+  try {
+    re = globSegmentToRegExp(seg);
+  } catch {
+    re = null; // such as "[b-a]": only the literal name matches
+  }
+  return (name) => name === seg || (re !== null && re.test(name));
+}
+
 /**
  * Expands a glob (`*`, `?`, `[…]`, `{a,b}` within a segment; `**` for any depth of folders) to
- * the sorted absolute paths of the files it matches.
+ * the sorted real paths of the files it matches, each once.
  *
  * @param pattern the pattern, absolute or relative to `baseDir`
  * @param baseDir folder a relative pattern starts from
@@ -83,12 +99,23 @@ export async function expandGlob(pattern: string, baseDir: string): Promise<stri
   const start = segs.slice(0, first).join("/") || "/";
   const rest = segs.slice(first);
   const out = new Set<string>();
+  // (real folder, pattern position) pairs already walked: a link loop is walked once.
+  const walked = new Set<string>();
   const walk = async (dir: string, i: number): Promise<void> => {
     if (i === rest.length) {
       const st = await Deno.stat(dir).catch(() => null);
-      if (st?.isFile) out.add(dir);
+      if (st?.isFile) out.add(await Deno.realPath(dir));
       return;
     }
+    let real: string;
+    try {
+      real = await Deno.realPath(dir);
+    } catch {
+      return;
+    }
+    const key = `${i}\0${real}`;
+    if (walked.has(key)) return;
+    walked.add(key);
     const seg = rest[i];
     let entries: Deno.DirEntry[];
     try {
@@ -110,8 +137,8 @@ export async function expandGlob(pattern: string, baseDir: string): Promise<stri
       await walk(join(dir, seg), i + 1);
       return;
     }
-    const re = globSegmentToRegExp(seg);
-    for (const e of entries) if (re.test(e.name)) await walk(join(dir, e.name), i + 1);
+    const matches = segmentMatcher(seg);
+    for (const e of entries) if (matches(e.name)) await walk(join(dir, e.name), i + 1);
   };
   await walk(start, 0);
   return [...out].sort();

@@ -7,6 +7,7 @@
  */
 import pl from "nodejs-polars";
 import type { FileConfig, MappableColumn } from "../config/dataset.ts";
+import { excerpt } from "../lib/text.ts";
 import { DataError } from "./errors.ts";
 import { type CellValue, excelSerialToEpochMs, type Workbook } from "./xlsx.ts";
 
@@ -81,7 +82,7 @@ function convertCell(
         n = Number(s);
       } else n = NaN;
       if (!Number.isFinite(n)) {
-        throw new DataError(`${where()}: expected a number, found "${String(v)}"`);
+        throw new DataError(`${where()}: expected a number, found ${excerpt(String(v))}`);
       }
       if (kind === "int" && !Number.isInteger(n)) {
         throw new DataError(`${where()}: expected a whole number, found ${n}`);
@@ -102,7 +103,7 @@ function convertCell(
           return Date.UTC(y, mo - 1, d, h, mi, se, ms);
         }
       }
-      throw new DataError(`${where()}: expected a date, found "${String(v)}"`);
+      throw new DataError(`${where()}: expected a date, found ${excerpt(String(v))}`);
     }
   }
 }
@@ -141,14 +142,14 @@ export function sheetToDataFrame(wb: Workbook, sheet: string, file: FileConfig):
         let idx = header.indexOf(col.name);
         if (idx < 0) idx = header.findIndex((h) => SHEET_HEADER_TO_CANONICAL[h] === col.key);
         if (idx < 0) {
+          const known = Object.entries(SHEET_HEADER_TO_CANONICAL).filter(([, k]) => k === col.key)
+            .map(([h]) => `"${h}"`);
+          const cells = header.filter((h) => h !== "");
           throw new DataError(
-            `no column for ${col.key} (configured as "${col.name}"; known headers: ` +
-              `${
-                Object.entries(SHEET_HEADER_TO_CANONICAL).filter(([, k]) => k === col.key).map((
-                  [h],
-                ) => `"${h}"`).join(", ") || "none"
-              }); ` +
-              `the header (row ${headerRow}) is: ${header.filter((h) => h !== "").join(", ")}`,
+            `no column for ${col.key} (configured as ${excerpt(col.name)}; known headers: ` +
+              `${known.join(", ") || "none"}); the header (row ${headerRow}) is: ` +
+              cells.slice(0, 30).map((h) => excerpt(h)).join(", ") +
+              (cells.length > 30 ? `, … (${cells.length} cells)` : ""),
           );
         }
         col.index = idx;
@@ -162,7 +163,7 @@ export function sheetToDataFrame(wb: Workbook, sheet: string, file: FileConfig):
           v,
           col.kind,
           wb.date1904,
-          () => `row ${rowIndex + 1}, column "${header![col.index]}" (${col.key})`,
+          () => `row ${rowIndex + 1}, column ${excerpt(header![col.index])} (${col.key})`,
         ),
       );
     }

@@ -17,6 +17,7 @@
  * @module
  */
 import { unzipSync } from "fflate";
+import { excerpt } from "../lib/text.ts";
 import { DAY_MS } from "../lib/time.ts";
 
 /** The value of one cell. A missing or empty cell is `null`. */
@@ -327,7 +328,9 @@ export function parseWorkbook(
     }
     const rel = rels.get(rid);
     if (!rel) {
-      throw new XlsxError(`workbook.xml: sheet "${name}" refers to unknown relationship ${rid}`);
+      throw new XlsxError(
+        `workbook.xml: sheet ${excerpt(name)} refers to unknown relationship ${excerpt(rid)}`,
+      );
     }
     // Chart sheets and dialog sheets have no cells; list only worksheets.
     if (rel.type && !rel.type.endsWith("/worksheet")) continue;
@@ -346,7 +349,9 @@ function cellName(
   rowIndex: number,
   col: number,
 ): string {
-  return rStart >= 0 ? xml.slice(rStart, rEnd) : `row ${rowIndex + 1} column ${col + 1}`;
+  // A reference is a few characters (`XFD1048576`); a longer one is quoted as an excerpt.
+  if (rStart < 0) return `row ${rowIndex + 1} column ${col + 1}`;
+  return rEnd - rStart <= 12 ? xml.slice(rStart, rEnd) : excerpt(xml.slice(rStart, rEnd));
 }
 
 /** Converts one cell's raw parts into a value. */
@@ -368,13 +373,16 @@ function cellValue(
     case "n": {
       if (v === null || v === "") return null;
       const n = Number(v);
-      if (Number.isNaN(n)) throw new XlsxError(`cell ${ref()}: "${v}" is not a number`);
+      if (Number.isNaN(n)) throw new XlsxError(`cell ${ref()}: ${excerpt(v)} is not a number`);
       return ctx.dateStyles[style] ? excelSerialToDate(n, ctx.date1904) : n;
     }
     case "s": {
       if (v === null || v === "") return null;
       const s = ctx.sharedStrings[Number(v)];
-      if (s === undefined) throw new XlsxError(`cell ${ref()}: shared string ${v} does not exist`);
+      if (s === undefined) {
+        const index = /^\d{1,12}$/.test(v) ? v : excerpt(v);
+        throw new XlsxError(`cell ${ref()}: shared string ${index} does not exist`);
+      }
       return s;
     }
     case "inlineStr":
@@ -390,11 +398,13 @@ function cellValue(
       // ISO 8601 without a zone is a wall-clock time: read it as UTC to keep it naive.
       const iso = /[zZ]|[+-]\d\d:?\d\d$/.test(v) ? v : v.includes("T") ? v + "Z" : v + "T00:00:00Z";
       const d = new Date(iso);
-      if (Number.isNaN(d.getTime())) throw new XlsxError(`cell ${ref()}: "${v}" is not a date`);
+      if (Number.isNaN(d.getTime())) {
+        throw new XlsxError(`cell ${ref()}: ${excerpt(v)} is not a date`);
+      }
       return d;
     }
     default:
-      throw new XlsxError(`cell ${ref()}: unknown cell type t="${type}"`);
+      throw new XlsxError(`cell ${ref()}: unknown cell type t=${excerpt(type)}`);
   }
 }
 
@@ -498,7 +508,7 @@ export function forEachSheetRow(
     attrs.scan(xml, rs + 4, rgt);
     const rowIndex = attrs.rStart >= 0 ? Number(xml.slice(attrs.rStart, attrs.rEnd)) - 1 : nextRow;
     if (!Number.isInteger(rowIndex) || rowIndex < 0) {
-      throw new XlsxError(`bad row number "${xml.slice(attrs.rStart, attrs.rEnd)}"`);
+      throw new XlsxError(`bad row number ${excerpt(xml.slice(attrs.rStart, attrs.rEnd))}`);
     }
     nextRow = rowIndex + 1;
     if (xml.charCodeAt(rgt - 1) === 47) { // `<row …/>`: no cells
@@ -531,7 +541,7 @@ export function forEachSheetRow(
         const ci = refColumn(xml, rStart, rEnd);
         if (ci < 0) {
           throw new XlsxError(
-            `row ${rowIndex + 1}: bad cell reference "${xml.slice(rStart, rEnd)}"`,
+            `row ${rowIndex + 1}: bad cell reference ${excerpt(xml.slice(rStart, rEnd))}`,
           );
         }
         col = ci;
@@ -654,13 +664,15 @@ export function openWorkbook(bytes: Uint8Array): Workbook {
     const info = sheets.find((s) => s.name === name);
     if (!info) {
       throw new XlsxError(
-        `no sheet named "${name}" (the workbook has: ${
-          sheets.map((s) => `"${s.name}"`).join(", ")
-        })`,
+        `no sheet named ${excerpt(name)} (the workbook has: ${
+          sheets.slice(0, 20).map((s) => excerpt(s.name)).join(", ")
+        }${sheets.length > 20 ? `, … (${sheets.length} sheets)` : ""})`,
       );
     }
     const part = unzipParts(bytes, new Set([info.path]))[info.path];
-    if (part === undefined) throw new XlsxError(`sheet "${name}": part ${info.path} is missing`);
+    if (part === undefined) {
+      throw new XlsxError(`sheet ${excerpt(name)}: part ${excerpt(info.path)} is missing`);
+    }
     return decoder.decode(part);
   };
   return {

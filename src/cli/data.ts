@@ -33,7 +33,7 @@ async function main(args: string[]): Promise<void> {
         rows.push([
           f.file.name,
           f.origin,
-          display(f.path),
+          display(f.source),
           shortHash(f.sha256),
           duration(ms),
         ]);

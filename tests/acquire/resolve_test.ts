@@ -301,20 +301,20 @@ Deno.test("resolution order: data/raw beats the env mirror beats ../shared beats
       (await resolveDataset(dsDl, { root, env, fetch: noFetch, log: () => {} }))[0];
 
     let r = await run();
-    assert.deepEqual([r.origin, r.path, r.sha256], [
+    assert.deepEqual([r.origin, r.source, r.sha256], [
       "local",
       join(root, "data/raw/tiny.csv"),
       CSV_SHA,
     ]);
     await Deno.remove(join(root, "data/raw/tiny.csv"));
     r = await run();
-    assert.deepEqual([r.origin, r.path], ["mirror", join(envMirror, "tiny/tiny.csv")]);
+    assert.deepEqual([r.origin, r.source], ["mirror", join(envMirror, "tiny/tiny.csv")]);
     await Deno.remove(join(envMirror, "tiny/tiny.csv"));
     r = await run();
-    assert.deepEqual([r.origin, r.path], ["mirror", join(tmp, "shared/datasets/tiny/tiny.csv")]);
+    assert.deepEqual([r.origin, r.source], ["mirror", join(tmp, "shared/datasets/tiny/tiny.csv")]);
     // Without the env variable, ../shared/datasets is the only mirror.
     const r2 = (await resolveDataset(ds, { root, env: {}, fetch: noFetch, log: () => {} }))[0];
-    assert.equal(r2.path, join(tmp, "shared/datasets/tiny/tiny.csv"));
+    assert.equal(r2.source, join(tmp, "shared/datasets/tiny/tiny.csv"));
   });
 });
 
@@ -463,7 +463,7 @@ Deno.test("download → xlsx → Parquet: columns, types, values and exact dates
         Country: "United Kingdom",
       });
 
-      const prov = JSON.parse(await Deno.readTextFile(`${got[0].path}.provenance.json`));
+      const prov = JSON.parse(await Deno.readTextFile(`${got[0].source}.provenance.json`));
       assert.deepEqual(prov, {
         url: `${base}/online+retail+ii.zip`,
         archiveSha256: XLSX_ARCHIVE_SHA,
@@ -490,16 +490,16 @@ Deno.test("a converted file changed after conversion is refused (provenance chec
       const ds = retailDataset(`${base}/a.zip`);
       const [first] = await resolveDataset(ds, { root, env: {}, log: () => {} });
       const before = first.sha256;
-      const df = pl.readParquet(first.path).withColumn(pl.col("Quantity").mul(10));
-      df.writeParquet(first.path);
+      const df = pl.readParquet(first.source).withColumn(pl.col("Quantity").mul(10));
+      df.writeParquet(first.source);
       const e = await rejects(
         resolveDataset(ds, { root, env: {}, fetch: noFetch, log: () => {} }),
         /does not match its provenance record/,
       );
-      assert.ok(e.message.includes(first.path));
+      assert.ok(e.message.includes(first.source));
       assert.ok(e.message.includes(`recorded sha256 ${before}`));
       // Without the sidecar, the file is just a checksum mismatch.
-      await Deno.remove(`${first.path}.provenance.json`);
+      await Deno.remove(`${first.source}.provenance.json`);
       await rejects(
         resolveDataset(ds, { root, env: {}, fetch: noFetch, log: () => {} }),
         /checksum mismatch/,
@@ -604,7 +604,7 @@ Deno.test("zip-text: the member is extracted as is and checked against the file'
         log: () => {},
       });
       assert.equal(r.origin, "download");
-      assert.equal(r.path, join(root, "data/raw/CDNOW_master.txt"));
+      assert.equal(r.source, join(root, "data/raw/CDNOW_master.txt"));
       assert.equal(await Deno.readTextFile(r.path), CDNOW_TEXT);
       assert.equal(r.sha256, CDNOW_TEXT_SHA);
       // Next time it matches the configured sha256: a plain local file.
@@ -647,7 +647,7 @@ Deno.test("an explicit path glob expands to one resolved file per match, named b
       env: {},
       fetch: noFetch,
     });
-    assert.deepEqual(got.map((r) => [r.file.name, r.origin, r.path]), [
+    assert.deepEqual(got.map((r) => [r.file.name, r.origin, r.source]), [
       ["q1.csv", "path", join(base, "2023/q1.csv")],
       ["q2.csv", "path", join(base, "2023/q2.csv")],
     ]);
@@ -669,7 +669,7 @@ Deno.test("an explicit path glob expands to one resolved file per match, named b
       env: {},
       fetch: noFetch,
     });
-    assert.deepEqual([single.origin, single.path], ["path", join(base, "2023/q1.csv")]);
+    assert.deepEqual([single.origin, single.source], ["path", join(base, "2023/q1.csv")]);
     await rejects(
       resolveDataset(cfg("2023/q9.csv"), { root, env: {}, fetch: noFetch }),
       /q9\.csv .*does not exist/,
@@ -757,7 +757,9 @@ Deno.test("sheetToDataFrame: columns found by configured name or by the known he
       e instanceof DataError &&
       /no column for unit_price \(configured as "Price"; known headers: "Price", "UnitPrice"\)/
         .test(e.message) &&
-      e.message.includes("the header (row 1) is: Invoice, Quantity, InvoiceDate, Customer ID"),
+      e.message.includes(
+        'the header (row 1) is: "Invoice", "Quantity", "InvoiceDate", "Customer ID"',
+      ),
   );
   // A fractional quantity is refused, naming the cell.
   const frac = openWorkbook(oneSheet(
@@ -801,7 +803,7 @@ Deno.test({
     for (const [i, r] of got.entries()) {
       assert.ok(r.origin === "mirror" || r.origin === "local" || r.origin === "download", r.origin);
       if (r.origin === "mirror") {
-        assert.equal(r.path, join(REAL_MIRROR, ds.files[i].mirrorPath));
+        assert.equal(r.source, join(REAL_MIRROR, ds.files[i].mirrorPath));
         assert.equal(r.sha256, ds.files[i].sha256);
       }
     }
