@@ -6,6 +6,11 @@
  * (partial returns, returns of older purchases) are not netted; their count and value are
  * reported as unmatched returns.
  *
+ * Cancellation lines are exactly the lines the `cancellation` rule marked, under the dataset's
+ * configured definition (`cleaning.cancellation`: an invoice prefix, a pattern, a negative
+ * quantity; see `lineRuleCondition` in `rules.ts`), so both rules always agree on what a
+ * cancellation is. With the cancellation rule off, this rule does not run.
+ *
  * @module
  */
 import pl from "nodejs-polars";
@@ -31,7 +36,8 @@ export interface CancellationOutcome {
 const KEYS = ["customer_id", "stock_code", "quantity", "unit_price"];
 
 /**
- * Matches cancellation lines (rule 3) to the purchases they reverse and drops those purchases.
+ * Matches cancellation lines (the `cancellation` rule, as configured) to the purchases they
+ * reverse and drops those purchases.
  *
  * @param df the frame from `applyRowRules` (`reason` set by rules 1–8, row position `__i`)
  * @param matchOrders whether the `cancelled_order` rule runs; when not, every cancellation line

@@ -6,11 +6,16 @@
  * function is pure (DataFrame in, DataFrames and a report out); writing is left to callers.
  * The report (`report.ts`) reconciles the rows accounted for with the rows ingest read.
  *
- * Returns and cancellations: cancellation lines (`C…` invoices) are not purchases and are
- * dropped. A purchase line that a later cancellation of the same customer reverses exactly is
- * dropped too, as `cancelled_order`, so monetary value is net of cancelled orders. Partial
- * returns that match no purchase line exactly are not netted; their count and value are
- * reported (`unmatchedReturns`).
+ * Returns and cancellations: cancellation lines (as `cleaning.cancellation` defines them; by
+ * default `C…` invoices) are not purchases and are dropped. A purchase line that a later
+ * cancellation of the same customer reverses exactly is dropped too, as `cancelled_order`, so
+ * monetary value is net of cancelled orders. Partial returns that match no purchase line exactly
+ * are not netted; their count and value are reported (`unmatchedReturns`).
+ *
+ * Nothing silently wrong: a configured rule that drops more than `cleaning.warnShare` of a
+ * file's lines, or a file none of whose lines is kept, is a warning in the report and in the
+ * log; a run that keeps no line at all stops with a `NothingKeptError` (`report.ts`) saying
+ * which rules dropped how many lines.
  *
  * @module
  */
@@ -19,7 +24,7 @@ import type { CleaningConfig, MappableColumn } from "../config/dataset.ts";
 import { CANONICAL_COLUMNS } from "../config/schema.ts";
 import { dropCancelledOrders } from "./cancellations.ts";
 import { dropExtremeValues } from "./outliers.ts";
-import { type CleaningReport, reconcile } from "./report.ts";
+import { assertSomethingKept, type CleaningReport, cleaningWarnings, reconcile } from "./report.ts";
 import { applies, applyRowRules, planRules } from "./rules.ts";
 
 /** Result of {@link clean}. */
@@ -40,6 +45,16 @@ export interface CleanOptions {
    * them with the rows cleaning accounts for; they are never derived from `tx`.
    */
   rowsRead: Record<string, number>;
+  /**
+   * Where the report's warnings are printed, one message each (default: standard error, the
+   * build log, as `!!! WARNING: …`).
+   */
+  warn?: (message: string) => void;
+}
+
+/** The default printer of cleaning warnings: loud, on standard error. */
+function warnLoudly(message: string): void {
+  console.error(`!!! WARNING (cleaning): ${message}`);
 }
 
 /**
@@ -50,6 +65,8 @@ export interface CleanOptions {
  * @param options which columns each file provides, and how many rows ingest read from each
  * @returns kept rows, quarantined rows with their reason, and the report; a report whose counts
  *   do not reconcile with `rowsRead` says so (`reconciles: false`), it does not throw
+ * @throws {NothingKeptError} (from `report.ts`) when every line read was dropped (the message
+ *   names the rules and their counts; the error carries the report)
  */
 export function clean(tx: pl.DataFrame, cfg: CleaningConfig, options: CleanOptions): CleanResult {
   const rules = planRules(cfg, options.provided);
@@ -68,6 +85,18 @@ export function clean(tx: pl.DataFrame, cfg: CleaningConfig, options: CleanOptio
   df = extreme.df;
 
   const counts = reconcile(df, options.rowsRead, Object.keys(options.provided));
+  const warnings = cleaningWarnings(df, rules, cfg, counts);
+  for (const w of warnings) (options.warn ?? warnLoudly)(w.message);
+  const report: CleaningReport = {
+    rules,
+    files: counts.files,
+    total: counts.total,
+    extremeValueBounds: extreme.bounds,
+    unmatchedReturns: cancellations.unmatchedReturns,
+    cancelledOrders: cancellations.cancelledOrders,
+    warnings,
+  };
+  assertSomethingKept(report);
   const withReason = tx.withColumns(df.getColumn("reason"));
   return {
     kept: withReason.filter(pl.col("reason").isNull()).select(...CANONICAL_COLUMNS),
@@ -75,13 +104,6 @@ export function clean(tx: pl.DataFrame, cfg: CleaningConfig, options: CleanOptio
       ...CANONICAL_COLUMNS,
       "reason",
     ),
-    report: {
-      rules,
-      files: counts.files,
-      total: counts.total,
-      extremeValueBounds: extreme.bounds,
-      unmatchedReturns: cancellations.unmatchedReturns,
-      cancelledOrders: cancellations.cancelledOrders,
-    },
+    report,
   };
 }

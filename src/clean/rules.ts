@@ -1,14 +1,18 @@
 /**
  * The cleaning rules: the ordered rule table, which rules run for a dataset, and the row-level
- * rules 1–8 (each row gets the code of the first rule it fails). Rules 9 and 10 look at other
- * rows too and live in `cancellations.ts` and `outliers.ts`; they only mark rows that no earlier
- * rule dropped ({@link markReason}).
+ * rules, from `ragged_row` to `duplicate` (each row gets the code of the first rule it fails; the
+ * first two carry out what ingest found while reading, the timestamp rules keep impossible dates
+ * from setting the analysis date). The last two rules, `cancelled_order` and `extreme_value`,
+ * look at other rows too and live in `cancellations.ts` and `outliers.ts`; they only mark rows
+ * that no earlier rule dropped ({@link markReason}).
  *
  * @module
  */
 import pl from "nodejs-polars";
-import type { CleaningConfig, MappableColumn } from "../config/dataset.ts";
+import type { CleaningConfig, LineRule, MappableColumn } from "../config/dataset.ts";
 import { CANONICAL_COLUMNS } from "../config/schema.ts";
+import { excerpt } from "../lib/text.ts";
+import { DAY_US, isoDay } from "../lib/time.ts";
 
 /** A cleaning rule, as shown in the report. */
 export interface RuleInfo {
@@ -26,22 +30,53 @@ export interface RuleInfo {
   skippedBecause: string | null;
 }
 
-/** The rules, in order of application. */
+/**
+ * The rules, in order of application. The descriptions and needs of `cancellation`,
+ * `bad_debt_adjustment` and `cancelled_order` are those of the default configuration;
+ * {@link planRules} gives them as configured.
+ */
 export const RULES: readonly Omit<RuleInfo, "order" | "applied" | "skippedBecause">[] = [
   {
+    code: "ragged_row",
+    description:
+      "Ingest: the line has more or fewer fields than the header (an unquoted delimiter inside a value, a missing field); line and field counts in cleaning.json (ingest)",
+    needs: [],
+  },
+  {
+    code: "truncated_line",
+    description:
+      "Ingest: the file ends in the middle of a line (no line break at the end, and too few fields or an open quote)",
+    needs: [],
+  },
+  {
     code: "bad_timestamp",
-    description: "The invoice timestamp is missing or cannot be parsed",
+    description:
+      "The invoice timestamp is missing or cannot be parsed (the format must match the whole value)",
+    needs: ["timestamp"],
+  },
+  {
+    code: "future_timestamp",
+    description:
+      "The timestamp lies after the build date (or after cleaning.timestamps.notAfter): it cannot have happened yet",
+    needs: ["timestamp"],
+  },
+  {
+    code: "implausible_timestamp",
+    description:
+      "The timestamp lies far outside the bulk of the data: more than cleaning.timestamps.bulkMargin × max(1 year, P99 − P1) before the 1st or after the 99th percentile of the other timestamps",
     needs: ["timestamp"],
   },
   { code: "missing_customer", description: "No customer id", needs: ["customer_id"] },
   {
     code: "cancellation",
-    description: "Cancellation line: the invoice number starts with C",
+    description:
+      'Cancellation line: the invoice number starts with "C" (see cleaning.cancellation)',
     needs: ["invoice"],
   },
   {
     code: "bad_debt_adjustment",
-    description: "Bad-debt adjustment: the invoice number starts with A",
+    description:
+      'Bad-debt adjustment: the invoice number starts with "A" (see cleaning.adjustment)',
     needs: ["invoice"],
   },
   {
@@ -80,22 +115,114 @@ export const RULES: readonly Omit<RuleInfo, "order" | "applied" | "skippedBecaus
   },
 ];
 
+/** The configuration key that defines rule `code`, for `cancellation` and `bad_debt_adjustment`. */
+const LINE_RULE_KEYS: Record<string, "cancellation" | "adjustment"> = {
+  cancellation: "cancellation",
+  bad_debt_adjustment: "adjustment",
+};
+
+/** The columns a line definition reads. */
+function lineRuleNeeds(r: LineRule): MappableColumn[] {
+  if (r.rule === "prefix" || r.rule === "pattern") return ["invoice"];
+  if (r.rule === "negative-quantity") return ["quantity"];
+  return [];
+}
+
+/** What a line definition says, in words (`the invoice number starts with "C"`). */
+export function lineRuleText(r: LineRule): string {
+  switch (r.rule) {
+    case "prefix":
+      return `the invoice number starts with ${excerpt(r.prefix)}`;
+    case "pattern":
+      return `the invoice number matches the regular expression ${excerpt(r.pattern)}`;
+    case "negative-quantity":
+      return "the quantity is negative";
+    case "off":
+      return "none (the rule is off)";
+  }
+}
+
+/**
+ * The condition of a line definition, as a polars expression over the canonical columns, or null
+ * when the rule is off. The `cancellation` rule marks the lines it holds for, and the
+ * `cancelled_order` rule (`cancellations.ts`) matches exactly those lines, so both use this one
+ * definition.
+ *
+ * @example
+ * ```ts
+ * import pl from "nodejs-polars";
+ * import { lineRuleCondition } from "./rules.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * const df = pl.DataFrame({ invoice: ["C1", "CA-7", "9"], quantity: [-1, 2, -3] });
+ * const hits = (rule: "prefix" | "pattern" | "negative-quantity", prefix = "C", pattern = "^C\\d") =>
+ *   df.select(lineRuleCondition({ rule, prefix, pattern })!.alias("x")).getColumn("x").toArray();
+ * deepEqual(hits("prefix"), [true, true, false]);
+ * deepEqual(hits("pattern"), [true, false, false]);
+ * deepEqual(hits("negative-quantity"), [true, false, true]);
+ * deepEqual(lineRuleCondition({ rule: "off", prefix: null, pattern: null }), null);
+ * ```
+ */
+export function lineRuleCondition(r: LineRule): pl.Expr | null {
+  switch (r.rule) {
+    case "prefix":
+      return pl.col("invoice").str.startsWith(r.prefix!);
+    case "pattern":
+      return pl.col("invoice").str.contains(r.pattern!);
+    case "negative-quantity":
+      return pl.col("quantity").lt(0);
+    case "off":
+      return null;
+  }
+}
+
+/** The rule `code` as configured: its description and the columns it needs. */
+function configured(
+  rule: (typeof RULES)[number],
+  cfg: CleaningConfig,
+): { description: string; needs: MappableColumn[] } {
+  const key = LINE_RULE_KEYS[rule.code];
+  if (key !== undefined) {
+    const def = cfg[key];
+    const what = rule.code === "cancellation" ? "Cancellation line" : "Bad-debt adjustment";
+    return { description: `${what}: ${lineRuleText(def)}`, needs: lineRuleNeeds(def) };
+  }
+  if (rule.code === "cancelled_order") {
+    // Matches the lines of the cancellation rule, so it needs what that rule needs, and products.
+    return {
+      description: rule.description,
+      needs: [...lineRuleNeeds(cfg.cancellation), "stock_code"],
+    };
+  }
+  return { description: rule.description, needs: [...rule.needs] };
+}
+
 /** Why a rule does not run for these files and settings, or null when it runs. */
 function skipReason(
   rule: (typeof RULES)[number],
+  needs: readonly MappableColumn[],
   cfg: CleaningConfig,
   provided: Record<string, Set<MappableColumn>>,
 ): string | null {
   const files = Object.keys(provided);
-  const missing = rule.needs.flatMap((col) =>
+  const missing = needs.flatMap((col) =>
     files.filter((f) => !provided[f].has(col)).map((f) => `${f} has no ${col} column`)
   );
   if (missing.length) return missing.join("; ");
+  const key = LINE_RULE_KEYS[rule.code];
+  if (key !== undefined && cfg[key].rule === "off") {
+    return `turned off in configuration (cleaning.${key}.rule is "off")`;
+  }
+  if (rule.code === "cancelled_order" && cfg.cancellation.rule === "off") {
+    return 'no cancellation lines to match: the cancellation rule is off (cleaning.cancellation.rule is "off")';
+  }
   if (rule.code === "cancelled_order" && !cfg.outliers.matchCancelledOrders) {
     return "disabled in configuration (cleaning.outliers.matchCancelledOrders)";
   }
   if (rule.code === "duplicate" && !cfg.dropExactDuplicates) {
     return "disabled in configuration (cleaning.dropExactDuplicates)";
+  }
+  if (rule.code === "implausible_timestamp" && cfg.timestamps.bulkMargin === null) {
+    return "disabled in configuration (cleaning.timestamps.bulkMargin)";
   }
   if (rule.code === "extreme_value" && cfg.outliers.logValueMadMultiplier === null) {
     return "disabled in configuration (cleaning.outliers.logValueMadMultiplier)";
@@ -121,10 +248,12 @@ export function planRules(
   provided: Record<string, Set<MappableColumn>>,
 ): RuleInfo[] {
   return RULES.map((r, i) => {
-    const skipped = skipReason(r, cfg, provided);
+    const { description, needs } = configured(r, cfg);
+    const skipped = skipReason(r, needs, cfg, provided);
     return {
       ...r,
-      needs: [...r.needs],
+      description,
+      needs,
       order: i + 1,
       applied: skipped === null,
       skippedBecause: skipped,
@@ -142,19 +271,78 @@ function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
+/** The limits of plausible timestamps (µs since 1970, UTC), see {@link timestampLimits}. */
+export interface TimestampLimits {
+  /** Timestamps at or after this instant are `future_timestamp` (the day after `notAfter`). */
+  future: number;
+  /** The 1st and 99th percentile of the timestamps before {@link future}, or null with none. */
+  p01: number | null;
+  p99: number | null;
+  /** Timestamps before `low` or after `high` are `implausible_timestamp` (null: rule off). */
+  low: number | null;
+  high: number | null;
+}
+
 /**
- * The code of the first row-level rule (1–8) a row fails, or null: one polars expression over
- * the canonical columns plus a boolean `__dup` column (see {@link duplicateRows}).
+ * The limits of plausible timestamps: the start of the day after `cleaning.timestamps.notAfter`
+ * (default: the build date, `now`), and the bulk of the data — the 1st to 99th percentile
+ * (nearest rank) of the timestamps before that — widened on each side by `bulkMargin` × its span,
+ * the span counted as at least one year.
+ *
+ * @param tx canonical rows (`timestamp`)
+ * @param cfg the cleaning configuration
+ * @param now the build time (ms since 1970), for the default `notAfter`
  */
-function rowRuleReason(rules: readonly RuleInfo[], cfg: CleaningConfig): pl.Expr {
+export function timestampLimits(
+  tx: pl.DataFrame,
+  cfg: CleaningConfig,
+  now: number = Date.now(),
+): TimestampLimits {
+  const lastDay = cfg.timestamps.notAfter ?? new Date(now).toISOString().slice(0, 10);
+  const future = (isoDay(lastDay) + 1) * DAY_US;
+  const t = pl.col("timestamp").cast(pl.Int64);
+  const q = tx.select(t.alias("t")).filter(pl.col("t").isNotNull().and(pl.col("t").lt(future)))
+    .select(
+      pl.col("t").quantile(0.01, "nearest").alias("p01"),
+      pl.col("t").quantile(0.99, "nearest").alias("p99"),
+    ).row(0);
+  const p01 = q[0] === null ? null : Number(q[0]);
+  const p99 = q[1] === null ? null : Number(q[1]);
+  const m = cfg.timestamps.bulkMargin;
+  if (p01 === null || p99 === null || m === null) {
+    return { future, p01, p99, low: null, high: null };
+  }
+  const margin = m * Math.max(p99 - p01, 365 * DAY_US);
+  return { future, p01, p99, low: p01 - margin, high: p99 + margin };
+}
+
+/**
+ * The code of the first row-level rule (up to `duplicate`) a row fails, or null: one polars
+ * expression over the canonical columns plus a boolean `__dup` column (see
+ * {@link duplicateRows}) and, when some row was quarantined while reading, `ingest_reason`.
+ */
+function rowRuleReason(
+  rules: readonly RuleInfo[],
+  cfg: CleaningConfig,
+  limits: TimestampLimits,
+  ingestReasons: boolean,
+): pl.Expr {
   const on = (code: string) => applies(rules, code);
   const conds: [string, pl.Expr][] = [];
-  if (on("bad_timestamp")) conds.push(["bad_timestamp", pl.col("timestamp").isNull()]);
-  if (on("missing_customer")) conds.push(["missing_customer", pl.col("customer_id").isNull()]);
-  if (on("cancellation")) conds.push(["cancellation", pl.col("invoice").str.startsWith("C")]);
-  if (on("bad_debt_adjustment")) {
-    conds.push(["bad_debt_adjustment", pl.col("invoice").str.startsWith("A")]);
+  for (const code of ["ragged_row", "truncated_line"]) {
+    if (on(code) && ingestReasons) conds.push([code, pl.col("ingest_reason").eq(pl.lit(code))]);
   }
+  if (on("bad_timestamp")) conds.push(["bad_timestamp", pl.col("timestamp").isNull()]);
+  const t = pl.col("timestamp").cast(pl.Int64);
+  if (on("future_timestamp")) conds.push(["future_timestamp", t.gtEq(limits.future)]);
+  if (on("implausible_timestamp") && limits.low !== null && limits.high !== null) {
+    conds.push(["implausible_timestamp", t.lt(limits.low).or(t.gt(limits.high))]);
+  }
+  if (on("missing_customer")) conds.push(["missing_customer", pl.col("customer_id").isNull()]);
+  const cancellation = lineRuleCondition(cfg.cancellation);
+  if (on("cancellation") && cancellation) conds.push(["cancellation", cancellation]);
+  const adjustment = lineRuleCondition(cfg.adjustment);
+  if (on("bad_debt_adjustment") && adjustment) conds.push(["bad_debt_adjustment", adjustment]);
   if (on("non_product")) {
     const alternatives = [
       ...cfg.nonProductCodes.map((c) => `^${escapeRegex(c)}$`),
@@ -190,20 +378,26 @@ function rowRuleReason(rules: readonly RuleInfo[], cfg: CleaningConfig): pl.Expr
 }
 
 /**
- * Applies rules 1–8 to canonical transactions. The rules run on a narrow frame (no free-text
- * columns): the returned frame holds the columns the later rules need, `source_file`, the row
- * position `__i` (0-based, in the order of `tx`) and `reason` (null for rows kept so far).
+ * Applies the row-level rules (up to `duplicate`) to canonical transactions. The rules run on a
+ * narrow frame (no free-text columns): the returned frame holds the columns the later rules need,
+ * `source_file`, the row position `__i` (0-based, in the order of `tx`) and `reason` (null for
+ * rows kept so far).
  *
- * @param tx canonical transactions (several files concatenated in order)
+ * @param tx canonical transactions (several files concatenated in order; with `ingest_reason`
+ *   when ingest quarantined some row)
  * @param rules the plan from {@link planRules}
  * @param cfg the dataset's cleaning configuration
+ * @param now the build time (ms since 1970), for `future_timestamp` (default: now)
  */
 export function applyRowRules(
   tx: pl.DataFrame,
   rules: readonly RuleInfo[],
   cfg: CleaningConfig,
+  now: number = Date.now(),
 ): pl.DataFrame {
   const dups = applies(rules, "duplicate") ? duplicateRows(tx) : [];
+  const ingestReasons = tx.columns.includes("ingest_reason");
+  const limits = timestampLimits(tx, cfg, now);
   return tx.select(
     "invoice",
     "stock_code",
@@ -213,12 +407,13 @@ export function applyRowRules(
     "customer_id",
     "timestamp",
     "source_file",
+    ...(ingestReasons ? ["ingest_reason"] : []),
   ).withColumns(flagSeries("__dup", tx.height, dups))
     .withColumns(
       pl.intRange(0, tx.height, 1, pl.Int64).alias("__i"),
-      rowRuleReason(rules, cfg).alias("reason"),
+      rowRuleReason(rules, cfg, limits, ingestReasons).alias("reason"),
     )
-    .drop("__dup");
+    .drop("__dup", ...(ingestReasons ? ["ingest_reason"] : []));
 }
 
 /** Canonical columns compared by the duplicate rule: all but the source file and row. */

@@ -1,31 +1,54 @@
 /**
  * Ingest: read one source file and map it onto the canonical transaction schema.
  *
- * Reading is the only I/O here ({@link readSource}); {@link toCanonical} is a pure transform of a
- * polars DataFrame; {@link ingestFile} does both and counts the rows as read, before any mapping,
- * which is the count the cleaning report reconciles against. Structural problems (empty file, missing column, wrong type, a timestamp
+ * Reading is the only I/O here ({@link readSource}, in `read.ts`: a byte-level pre-pass, then
+ * polars reads the file natively); {@link toCanonical} is a pure transform of a polars DataFrame;
+ * {@link ingestFile} does both, counts the rows as read (before any mapping: the count the
+ * cleaning report reconciles against) and summarises what it did to the values
+ * ({@link IngestSummary}).
+ *
+ * Structural problems (empty file, invalid encoding, missing column, wrong type, a timestamp
  * format that parses nothing) raise an {@link InputError} naming the file, the column and, where
- * there is one, the first bad row. Row-level defects (a missing or unparsable timestamp, a
- * missing customer …) are not errors: they are left for the cleaning rules to count and drop.
+ * there is one, the line or row, quoting values as short excerpts. Row-level defects are not
+ * errors: a ragged or truncated row is kept, empty, with its reason (`ingest_reason`), and a
+ * missing or unparsable timestamp, a missing customer … are left for the cleaning rules to count
+ * and drop.
+ *
+ * Values: every text field is trimmed (Unicode spaces), a stray byte-order mark removed, and a
+ * null word (`nullWords`: `NULL`, `nan`, `N/A`, `-` …) or an empty field is missing, in every
+ * column. Customer ids are normalised (`ids.ts`): zero-width characters removed, `17850.0` and
+ * `1.785e4` written `17850`. Timestamps must match their format completely, and an explicit
+ * offset (`+02:00`, `Z`) or a time-zone-aware column wins over the dataset's `timezone`
+ * (`timestamps.ts`).
  *
  * @module
  */
 import pl from "nodejs-polars";
 import type { FileConfig, MappableColumn } from "../config/dataset.ts";
 import { CANONICAL_COLUMNS } from "../config/schema.ts";
+import { excerpt } from "../lib/text.ts";
+import { InputError } from "./errors.ts";
+import { SCIENTIFIC, scientificToInteger, ZERO_FRACTION, ZERO_WIDTH } from "./ids.ts";
+import {
+  INGEST_REASON,
+  interleaveProblems,
+  missingColumn,
+  openSource,
+  problemReasons,
+  type ReadAccounting,
+  readSourceFile,
+} from "./read.ts";
+import { fixedOffsetMinutes, OFFSET_SUFFIX, prepareFormat } from "./timestamps.ts";
 
-/** A structural problem with an input file. */
-export class InputError extends Error {
-  /** @param file file name @param message what is wrong, naming the column and row */
-  constructor(readonly file: string, message: string) {
-    super(`${file}: ${message}`);
-    this.name = "InputError";
-  }
-}
+export { InputError };
 
 /** Options of {@link toCanonical}. */
 export interface CanonicalOptions {
-  /** IANA zone of the source wall-clock times (converted to UTC). Default "UTC". */
+  /**
+   * Time zone of the source wall-clock times (converted to UTC): an IANA name or a fixed offset
+   * `±HH:MM`. Default "UTC". A value with its own offset, or a time-zone-aware column, keeps its
+   * own.
+   */
   timezone?: string;
   /**
    * Largest share of rows whose present timestamp may fail to parse before the file is
@@ -36,93 +59,18 @@ export interface CanonicalOptions {
 }
 
 /**
- * Reads a source file into a DataFrame of its own columns.
- * Text formats are read with every column as text, so that {@link toCanonical} controls parsing.
+ * Reads a source file into a DataFrame of its mapped columns (see `read.ts`). Text formats are
+ * read with every column as text, so that {@link toCanonical} controls parsing. Rows quarantined
+ * while reading (ragged, truncated) are empty rows with the internal column `__ingest_reason`.
  *
  * @param path file path
- * @param file its configuration (format, header, field names)
- * @param maxRows read only about this many data rows (for a quick preflight check)
- * @throws {InputError} when the file is empty or cannot be read
+ * @param file its configuration (format, header, field names, encoding)
+ * @param maxRows read only the first data rows (a quick preflight check)
+ * @throws {InputError} when the file is empty, cannot be read, is not in its encoding, or lacks
+ *   a mapped column
  */
 export function readSource(path: string, file: FileConfig, maxRows?: number): pl.DataFrame {
-  let df: pl.DataFrame;
-  try {
-    if (file.format === "parquet") {
-      df = maxRows ? pl.readParquet(path, { nRows: maxRows }) : pl.readParquet(path);
-    } else if (file.format === "whitespace") {
-      df = readWhitespace(headLines(Deno.readTextFileSync(path), maxRows), file);
-    } else {
-      const text = headLines(Deno.readTextFileSync(path), maxRows);
-      if (text.trim().length === 0) throw new InputError(file.name, "file is empty (no data rows)");
-      df = pl.readCSV(text, {
-        sep: file.format === "tsv" ? "\t" : ",",
-        hasHeader: file.header,
-        inferSchemaLength: 0,
-        ...(file.header ? {} : { columns: undefined }),
-      });
-      if (!file.header && file.fields) {
-        if (df.width !== file.fields.length) {
-          throw new InputError(
-            file.name,
-            `expected ${file.fields.length} fields (${file.fields.join(", ")}), found ${df.width}`,
-          );
-        }
-        df = df.rename(Object.fromEntries(df.columns.map((c, i) => [c, file.fields![i]])));
-      }
-    }
-  } catch (e) {
-    if (e instanceof InputError) throw e;
-    throw new InputError(file.name, `cannot be read as ${file.format}: ${(e as Error).message}`);
-  }
-  if (df.height === 0) throw new InputError(file.name, "file is empty (no data rows)");
-  return df;
-}
-
-/** The first `maxRows` + 1 lines of a text (all of it without a limit). */
-function headLines(text: string, maxRows?: number): string {
-  if (!maxRows) return text;
-  let at = -1;
-  for (let i = 0; i <= maxRows; i++) {
-    at = text.indexOf("\n", at + 1);
-    if (at < 0) return text;
-  }
-  return text.slice(0, at + 1);
-}
-
-/**
- * Parses whitespace-separated text (any run of spaces or tabs separates fields) into string
- * columns. Blank lines are skipped; a line with the wrong number of fields is an error naming it.
- */
-export function readWhitespace(text: string, file: FileConfig): pl.DataFrame {
-  const lines = text.split(/\r?\n/);
-  let start = 0;
-  let names = file.fields;
-  if (file.header) {
-    while (start < lines.length && lines[start].trim() === "") start++;
-    if (start >= lines.length) throw new InputError(file.name, "file is empty (no data rows)");
-    names = lines[start].trim().split(/\s+/);
-    start++;
-  }
-  if (!names) {
-    throw new InputError(file.name, "no field names: set `fields` for a file without header");
-  }
-  const cols: string[][] = names.map(() => []);
-  for (let i = start; i < lines.length; i++) {
-    const line = lines[i].trim();
-    if (line === "") continue;
-    const parts = line.split(/\s+/);
-    if (parts.length !== names.length) {
-      throw new InputError(
-        file.name,
-        `line ${i + 1}: expected ${names.length} fields (${
-          names.join(", ")
-        }), found ${parts.length}`,
-      );
-    }
-    for (let j = 0; j < parts.length; j++) cols[j].push(parts[j]);
-  }
-  if (cols[0].length === 0) throw new InputError(file.name, "file is empty (no data rows)");
-  return pl.DataFrame(Object.fromEntries(names.map((n, j) => [n, pl.Series(n, cols[j], pl.Utf8)])));
+  return readSourceFile(path, file, maxRows).df;
 }
 
 /** True where a float is not a whole number. */
@@ -146,152 +94,453 @@ function isNumeric(dt: pl.DataType): boolean {
   return isInteger(dt) || isFloat(dt);
 }
 
+/**
+ * The rows to map: a lazy scan of the source's columns (a DataFrame's, or a file's from
+ * `read.ts`), their names and types, and the file's configuration.
+ */
+interface Source {
+  lf: pl.LazyDataFrame;
+  /** The columns' names and types (an empty frame). */
+  schema: pl.DataFrame;
+  file: FileConfig;
+}
+
+/** The type of source column `src`. */
+function dtypeOf(s: Source, src: string): pl.DataType {
+  return s.schema.getColumn(src).dtype;
+}
+
 /** First data row (1-based) where `bad` holds, with its source value, for error messages. */
 function firstBad(
-  df: pl.DataFrame,
+  lf: pl.LazyDataFrame,
   bad: pl.Expr,
   column: string,
 ): { row: number; value: string } | null {
-  const hit = df.withRowIndex("__row", 1).filter(bad).select("__row", column).head(1);
+  const hit = lf.withRowIndex("__row", 1).filter(bad).select("__row", column).head(1)
+    .collectSync();
   if (hit.height === 0) return null;
   const r = hit.toRecords()[0];
   return { row: Number(r.__row), value: String(r[column]) };
 }
 
-/** Casts a source column to a number type, failing with the first non-numeric row. */
+/** `value` is one of `words` (false for none). */
+function isWord(value: pl.Expr, words: readonly string[]): pl.Expr {
+  return words.length ? value.isIn([...words]) : pl.lit(false);
+}
+
+/** What a first look at the text columns found (one cheap pass, before mapping). */
+interface TextInfo {
+  /** Per text source column: fields holding a stray byte-order mark (U+FEFF). */
+  boms: Map<string, number>;
+  /** Per text source column: non-null fields that are empty once trimmed. */
+  blanks: Map<string, number>;
+  /** Whether some customer id holds a zero-width character. */
+  idZeroWidth: boolean;
+  /** Whether some customer id may be in scientific notation (has an `e` or `E`). */
+  idExponent: boolean;
+  /** Per text source column: missing (null) fields as read. */
+  nulls: Map<string, number>;
+}
+
+/** Counts stray byte-order marks and blank fields of the mapped text columns, in one pass. */
+function inspectText(s: Source): TextInfo {
+  const file = s.file;
+  const idSrc = file.columns.customer_id!;
+  const sources = mappedTextSources(s);
+  const idText = sources.includes(idSrc);
+  const exprs: pl.Expr[] = [pl.lit(0).alias("__none")];
+  for (const [i, src] of sources.entries()) {
+    const blank = src === idSrc ? `^[\\s${ZERO_WIDTH.slice(1, -1)}]*$` : "^[\\s\ufeff]*$";
+    exprs.push(
+      pl.col(src).str.contains("\ufeff", true).sum().alias(`bom${i}`),
+      pl.col(src).str.contains(blank).sum().alias(`blank${i}`),
+      pl.col(src).nullCount().alias(`null${i}`),
+    );
+  }
+  if (idText) {
+    exprs.push(
+      pl.col(idSrc).str.contains(ZERO_WIDTH).any().alias("zw"),
+      pl.col(idSrc).str.contains("[eE]").any().alias("exp"),
+    );
+  }
+  const row = s.lf.select(...exprs).collectSync({ engine: "streaming" }).toRecords()[0] as Record<
+    string,
+    number | bigint | boolean | null
+  >;
+  return {
+    boms: new Map(sources.map((src, i) => [src, Number(row[`bom${i}`] ?? 0)])),
+    blanks: new Map(sources.map((src, i) => [src, Number(row[`blank${i}`] ?? 0)])),
+    nulls: new Map(sources.map((src, i) => [src, Number(row[`null${i}`] ?? 0)])),
+    idZeroWidth: idText && row.zw === true,
+    idExponent: idText && row.exp === true,
+  };
+}
+
+/** The mapped source columns that hold text, once each. */
+function mappedTextSources(s: Source): string[] {
+  return [...new Set(Object.values(s.file.columns) as string[])]
+    .filter((src) => isText(dtypeOf(s, src)));
+}
+
+/**
+ * A text column as read: stray byte-order marks (or, for ids, every zero-width character)
+ * removed, trimmed of Unicode spaces; empty or a null word → null. The removals only run on
+ * columns that hold such characters ({@link TextInfo}).
+ */
+function cleanText(src: string, file: FileConfig, info: TextInfo, id = false): pl.Expr {
+  let s = pl.col(src);
+  if (id && info.idZeroWidth) s = s.str.replaceAll(ZERO_WIDTH, "");
+  else if ((info.boms.get(src) ?? 0) > 0) s = s.str.replaceAll("\ufeff", "", true);
+  s = s.str.strip();
+  return pl.when(s.eq(pl.lit("")).or(isWord(s, file.nullWords)))
+    .then(pl.lit(null).cast(pl.Utf8))
+    .otherwise(s);
+}
+
+/**
+ * A row check of the mapping: the file fails when `bad` holds on some row, with `message` for
+ * the first such row and its source value. Checks run inside the mapping's one pass over the
+ * rows (no second parse), in the order they are listed.
+ */
+interface RowCheck {
+  bad: pl.Expr;
+  src: string;
+  message: (row: number, value: string) => string;
+}
+
+/**
+ * Casts a source column to a number type. Text is checked row by row ({@link RowCheck}, added to
+ * `checks`): the first non-numeric value, or for integers the first fraction, fails the file.
+ */
 function numericColumn(
-  df: pl.DataFrame,
-  file: string,
+  s: Source,
+  info: TextInfo,
   key: MappableColumn,
   src: string,
   type: "int" | "float",
+  checks: RowCheck[],
 ): pl.Expr {
-  const dt = df.getColumn(src).dtype;
+  const file = s.file;
+  const dt = dtypeOf(s, src);
   const target = type === "int" ? pl.Int64 : pl.Float64;
   if (isNumeric(dt)) {
     if (type === "int" && dt.variant !== "Int64") {
       const frac = notWhole(pl.col(src).cast(pl.Float64));
-      const bad = firstBad(df, frac, src);
+      const bad = firstBad(s.lf, frac, src);
       if (bad) {
         throw new InputError(
-          file,
-          `column "${src}" (${key}), row ${bad.row}: expected a whole number, found "${bad.value}"`,
+          file.name,
+          `column ${excerpt(src)} (${key}), row ${bad.row}: expected a whole number, found ${
+            excerpt(bad.value)
+          }`,
         );
       }
     }
     return pl.col(src).cast(target);
   }
   if (!isText(dt)) {
-    throw new InputError(file, `column "${src}" (${key}): expected numbers, found type ${dt}`);
-  }
-  const trimmed = pl.col(src).str.strip();
-  const parsed = trimmed.cast(pl.Float64, false);
-  const bad = firstBad(
-    df,
-    trimmed.neq(pl.lit("")).and(parsed.isNull().or(parsed.isNan()).or(parsed.isInfinite())),
-    src,
-  );
-  if (bad) {
     throw new InputError(
-      file,
-      `column "${src}" (${key}), row ${bad.row}: expected a number, found "${bad.value}"`,
+      file.name,
+      `column ${excerpt(src)} (${key}): expected numbers, found type ${dt}`,
     );
   }
+  const text = cleanText(src, file, info);
+  const parsed = text.cast(pl.Float64, false);
+  checks.push({
+    bad: text.isNotNull().and(parsed.isNull().or(parsed.isNan()).or(parsed.isInfinite())),
+    src,
+    message: (row, value) =>
+      `column ${excerpt(src)} (${key}), row ${row}: expected a number, found ${excerpt(value)}`,
+  });
   if (type === "int") {
-    const badInt = firstBad(df, notWhole(parsed), src);
-    if (badInt) {
-      throw new InputError(
-        file,
-        `column "${src}" (${key}), row ${badInt.row}: expected a whole number, found "${badInt.value}"`,
-      );
-    }
+    checks.push({
+      bad: notWhole(parsed).fillNull(false),
+      src,
+      message: (row, value) =>
+        `column ${excerpt(src)} (${key}), row ${row}: expected a whole number, found ${
+          excerpt(value)
+        }`,
+    });
   }
-  return parsed.cast(target);
+  return parsed.cast(target, false);
 }
 
-/** A text column: trimmed, empty → null. Numbers are turned into text (17850.0 → "17850"). */
-function textColumn(df: pl.DataFrame, file: string, key: MappableColumn, src: string): pl.Expr {
-  const dt = df.getColumn(src).dtype;
+/**
+ * A text column: cleaned ({@link cleanText}). Numbers are turned into text (17850.0 →
+ * "17850"). Customer ids are normalised: zero-width characters removed, a zero fraction or exact
+ * scientific notation written as integer text (`17850.0`, `1.785e4` → `17850`).
+ */
+function textColumn(s: Source, info: TextInfo, key: MappableColumn, src: string): pl.Expr {
+  const file = s.file;
+  const dt = dtypeOf(s, src);
   if (isText(dt)) {
-    let s = pl.col(src).str.strip();
-    // A customer number exported through a float column ("17850.0") is the same customer as "17850".
-    if (key === "customer_id") s = s.str.replace("^([0-9]+)\\.0+$", "$1");
-    return pl.when(s.eq(pl.lit(""))).then(pl.lit(null).cast(pl.Utf8)).otherwise(s);
+    if (key !== "customer_id") return cleanText(src, file, info);
+    let id = cleanText(src, file, info, true).str.replace(ZERO_FRACTION, "$1");
+    if (!info.idExponent) return id;
+    // Scientific notation, exactly, once per distinct value.
+    const sci = s.lf.select(id.alias("v")).filter(pl.col("v").str.contains(SCIENTIFIC)).unique()
+      .collectSync();
+    const old: string[] = [];
+    const now: string[] = [];
+    for (const v of sci.getColumn("v").toArray() as string[]) {
+      const int = scientificToInteger(v);
+      if (int !== null) {
+        old.push(v);
+        now.push(int);
+      }
+    }
+    if (old.length) id = id.replace(old, now);
+    return id;
   }
   if (isFloat(dt)) {
-    const bad = firstBad(df, notWhole(pl.col(src)), src);
+    const bad = firstBad(s.lf, notWhole(pl.col(src)), src);
     if (bad) {
       throw new InputError(
-        file,
-        `column "${src}" (${key}), row ${bad.row}: expected an identifier, found "${bad.value}"`,
+        file.name,
+        `column ${excerpt(src)} (${key}), row ${bad.row}: expected an identifier, found ${
+          excerpt(bad.value)
+        }`,
       );
     }
     return pl.col(src).cast(pl.Int64).cast(pl.Utf8);
   }
   if (isInteger(dt)) return pl.col(src).cast(pl.Utf8);
-  throw new InputError(file, `column "${src}" (${key}): expected text, found type ${dt}`);
+  throw new InputError(
+    file.name,
+    `column ${excerpt(src)} (${key}): expected text, found type ${dt}`,
+  );
 }
 
-/** The timestamp column parsed to a naive datetime (µs) in the source's wall-clock time. */
-function timestampColumn(df: pl.DataFrame, file: FileConfig, src: string): pl.Expr {
-  const dt = df.getColumn(src).dtype;
-  if (dt.variant === "Date") return pl.col(src).cast(pl.Datetime("us"));
-  if (dt.variant === "Datetime") return pl.col(src).cast(pl.Datetime("us"));
-  let text: pl.Expr;
-  if (isText(dt)) text = pl.col(src).str.strip();
-  else if (isInteger(dt)) text = pl.col(src).cast(pl.Utf8);
+/** The parsed timestamp of a column: wall-clock time as written, UTC, and whether it had its own zone. */
+interface TimestampExprs {
+  /** Wall-clock time in the value's own zone (naive µs). */
+  local: pl.Expr;
+  /** The instant (µs, UTC). */
+  utc: pl.Expr;
+  /** Whether the value carried its own offset, or the column its own time zone. */
+  ownZone: pl.Expr;
+}
+
+/** Naive wall-clock time (µs) → UTC, from the dataset's `timezone` (IANA name or `±HH:MM`). */
+function zonedToUtc(local: pl.Expr, timezone: string): pl.Expr {
+  const fixed = fixedOffsetMinutes(timezone);
+  if (fixed !== null) return shiftToUtc(local, pl.lit(fixed));
+  // Ambiguous autumn hour: the earlier instant; a time inside the spring gap becomes null and is
+  // dropped as bad_timestamp.
+  return local.dt.replaceTimeZone(timezone, "earliest", "null").dt.convertTimeZone("UTC");
+}
+
+/** Naive wall-clock time (µs) at `minutes` east of UTC → UTC. */
+function shiftToUtc(local: pl.Expr, minutes: pl.Expr): pl.Expr {
+  return local.cast(pl.Int64).sub(minutes.cast(pl.Int64).mul(60_000_000))
+    .cast(pl.Datetime("us")).dt.replaceTimeZone("UTC");
+}
+
+/** Minutes east of UTC of an offset text (`Z`, `±HH`, `±HHMM`, `±HH:MM`), null when out of range. */
+function offsetMinutesExpr(offset: pl.Expr): pl.Expr {
+  const digits = offset.str.replaceAll("[^0-9]", "");
+  const hours = digits.str.slice(0, 2).cast(pl.Int64, false);
+  const minutes = pl.when(digits.str.lengths().gt(2))
+    .then(digits.str.slice(2, 2).cast(pl.Int64, false))
+    .otherwise(pl.lit(0));
+  const sign = pl.when(offset.str.startsWith("-")).then(pl.lit(-1)).otherwise(pl.lit(1));
+  return pl.when(offset.eq(pl.lit("Z"))).then(pl.lit(0))
+    .when(hours.ltEq(14).and(minutes.ltEq(59)))
+    .then(sign.mul(hours.mul(60).add(minutes)))
+    .otherwise(pl.lit(null));
+}
+
+/** The timestamp expressions of column `src` of `keys` (its distinct values). */
+function timestampColumn(
+  keys: pl.DataFrame,
+  file: FileConfig,
+  src: string,
+  timezone: string,
+): TimestampExprs {
+  const dt = keys.getColumn(src).dtype;
+  const none = pl.lit(false);
+  if (dt.variant === "Date") {
+    const local = pl.col(src).cast(pl.Datetime("us"));
+    return { local, utc: zonedToUtc(local, timezone), ownZone: none };
+  }
+  if (dt.variant === "Datetime") {
+    const zone = (dt as unknown as { timeZone?: string | null }).timeZone;
+    if (zone) {
+      // A time-zone-aware column: the instant is known, the dataset's zone does not apply.
+      const c = pl.col(src).cast(pl.Datetime("us", zone));
+      return {
+        local: c.dt.replaceTimeZone("UTC").cast(pl.Datetime("us")),
+        utc: c.dt.convertTimeZone("UTC"),
+        ownZone: pl.col(src).isNotNull(),
+      };
+    }
+    const local = pl.col(src).cast(pl.Datetime("us"));
+    return { local, utc: zonedToUtc(local, timezone), ownZone: none };
+  }
+  let raw: pl.Expr;
+  if (isText(dt)) raw = pl.col(src);
+  else if (isInteger(dt)) raw = pl.col(src).cast(pl.Utf8);
   else {
     throw new InputError(
       file.name,
-      `column "${src}" (timestamp): expected dates or text, found type ${dt}`,
+      `column ${excerpt(src)} (timestamp): expected dates or text, found type ${dt}`,
     );
   }
-  const fmt = file.timestampFormat;
-  const hasTime = /%[HMSTIp]/.test(fmt);
-  const parsed = hasTime
-    ? text.str.strptime(pl.Datetime("ms"), fmt)
-    : text.str.strptime(pl.Date, fmt).cast(pl.Datetime("us"));
-  return parsed.cast(pl.Datetime("us"));
+  const text = raw.str.replaceAll("\ufeff", "", true).str.strip();
+  const fmt = prepareFormat(file.timestampFormat);
+  let body = text;
+  let offset: pl.Expr = pl.lit(null).cast(pl.Utf8);
+  if (fmt.offsets) {
+    offset = text.str.extract(OFFSET_SUFFIX, 2);
+    body = pl.when(offset.isNotNull()).then(text.str.extract(OFFSET_SUFFIX, 1)).otherwise(text);
+  }
+  // The format must consume the whole value (polars alone would accept "10:00:00 PM" as 10:00).
+  const whole = body.str.contains(fmt.pattern);
+  const parsed = fmt.hasTime
+    ? body.str.strptime(pl.Datetime("ms"), fmt.format).cast(pl.Datetime("us"))
+    : body.str.strptime(pl.Date, fmt.format).cast(pl.Datetime("us"));
+  const minutes = offsetMinutesExpr(offset);
+  const local = pl.when(whole.and(offset.isNull().or(minutes.isNotNull())))
+    .then(parsed).otherwise(pl.lit(null).cast(pl.Datetime("us")));
+  const utc = pl.when(offset.isNotNull())
+    .then(shiftToUtc(local, minutes))
+    .otherwise(zonedToUtc(local, timezone));
+  return { local, utc, ownZone: offset.isNotNull().and(local.isNotNull()) };
+}
+
+/** What mapping did to a file's values (part of the {@link IngestSummary}). */
+export interface MappingStats {
+  /** Values that were a null word (`nullWords`), per canonical column; they are missing now. */
+  nullWords: Partial<Record<MappableColumn, number>>;
+  /** Fields that held a stray byte-order mark (U+FEFF), removed. */
+  strayBoms: number;
+  /** Customer ids written differently than as read (trimmed, zero-width removed, numeric text). */
+  customerIds: { normalised: number; distinct: number };
+  /** Timestamps with their own offset (`+02:00`, `Z`) or from a time-zone-aware column. */
+  timestampsWithOwnZone: number;
 }
 
 /**
- * Maps a source DataFrame onto the canonical schema (see `schema.ts`), in source row order.
- * Columns the file does not map are null (invoice becomes the synthetic key
- * `customer|YYYY-MM-DD` when the source has no invoice column).
+ * Maps a source DataFrame onto the canonical schema (see `schema.ts`), in source row order, and
+ * says what it did to the values ({@link MappingStats}). Columns the file does not map are null
+ * (invoice becomes the synthetic key `customer|YYYY-MM-DD` when the source has no invoice
+ * column). Rows quarantined while reading keep their reason in an extra column `ingest_reason`.
  *
  * @param df the source rows, as read by {@link readSource}
- * @param file the file's configuration (column mapping, timestamp format)
+ * @param file the file's configuration (column mapping, timestamp format, null words)
  * @param options time zone and parse tolerance
  * @throws {InputError} naming the file, column and first bad row
  */
+export function mapToCanonical(
+  df: pl.DataFrame,
+  file: FileConfig,
+  options: CanonicalOptions = {},
+): { canonical: pl.DataFrame; stats: MappingStats } {
+  if (df.height === 0) throw new InputError(file.name, "file is empty (no data rows)");
+  checkMappedColumns(df.columns, file);
+  return mapSource({ lf: df.lazy(), schema: df.head(0), file }, options);
+}
+
+/** {@link mapToCanonical} without the statistics. */
 export function toCanonical(
   df: pl.DataFrame,
   file: FileConfig,
   options: CanonicalOptions = {},
 ): pl.DataFrame {
-  if (df.height === 0) throw new InputError(file.name, "file is empty (no data rows)");
-  checkMappedColumns(df, file);
-  const mapped = df.select(...mappedColumns(df, file)).withColumns(
-    pl.intRange(1, df.height + 1, 1, pl.Int64).alias("source_row"),
-  );
-  const timed = withTimestamps(mapped, df, file, {
+  return mapToCanonical(df, file, options).canonical;
+}
+
+/**
+ * Maps a source (lazy) onto the canonical schema: a first pass counts what the text columns hold
+ * ({@link inspectText}), the second materialises the canonical columns with the row checks, so
+ * that the source's own table is never held in memory beside them.
+ */
+function mapSource(
+  s: Source,
+  options: CanonicalOptions,
+): { canonical: pl.DataFrame; stats: MappingStats } {
+  const file = s.file;
+  const info = inspectText(s);
+  const checks: RowCheck[] = [];
+  const { exprs, id } = mappedColumns(s, info, checks);
+  const flags = checks.map((_, i) => `__check${i}`);
+  const idSrc = file.columns.customer_id!;
+  const idText = isText(dtypeOf(s, idSrc));
+  // Customer ids that mapping writes differently than they were read.
+  const idChanged = pl.col(idSrc).isNotNull().and(id.isNotNull()).and(pl.col(idSrc).neq(id));
+  // In batches (the streaming engine): the source's strings are never all in memory at once.
+  // The row index guards the order the rows come out in.
+  let mapped = s.lf.withRowIndex("__order").select(
+    ...exprs,
+    ...checks.map((c, i) => c.bad.alias(flags[i])),
+    ...(idText ? [idChanged.alias("__id_changed")] : []),
+    pl.col("__order"),
+  ).collectSync({ engine: "streaming" });
+  if (mapped.height === 0) throw new InputError(file.name, "file is empty (no data rows)");
+  const order = mapped.select(pl.col("__order").cast(pl.Int64).diff(1, "ignore").min()).row(0)[0];
+  if (order !== null && Number(order) < 1) mapped = mapped.sort("__order");
+  mapped = mapped.drop("__order");
+  if (flags.length) {
+    const failed = mapped.select(...flags.map((f) => pl.col(f).any())).row(0);
+    const i = failed.findIndex((x) => x === true);
+    if (i >= 0) {
+      const bad = firstBad(mapped.select(flags[i]).lazy(), pl.col(flags[i]), flags[i])!;
+      const value = s.lf.select(pl.col(checks[i].src)).slice(bad.row - 1, 1).collectSync()
+        .getColumn(checks[i].src).get(0);
+      throw new InputError(file.name, checks[i].message(bad.row, String(value)));
+    }
+    mapped = mapped.drop(flags);
+  }
+  let ids = { normalised: 0, distinct: 0 };
+  if (idText) {
+    const normalised = Number(mapped.select(pl.col("__id_changed").sum()).row(0)[0] ?? 0);
+    const distinct = normalised === 0 ? 0 : Number(
+      s.lf.select(pl.col(idSrc).filter(idChanged).nUnique().alias("n")).collectSync()
+        .getColumn("n").get(0),
+    );
+    ids = { normalised, distinct };
+    mapped = mapped.drop("__id_changed");
+  }
+  mapped = mapped.withColumns(pl.intRange(1, mapped.height + 1, 1, pl.Int64).alias("source_row"));
+  const timed = withTimestamps(mapped, file, {
     timezone: options.timezone ?? "UTC",
     maxUnparsableShare: options.maxUnparsableShare ?? 0.01,
   });
-  return withDerivedColumns(timed, file).select(...CANONICAL_COLUMNS);
+  const stats = mappingStats(s, info, timed, ids);
+  const reason = s.schema.columns.includes(INGEST_REASON) ? ["ingest_reason"] : [];
+  return {
+    canonical: withDerivedColumns(timed, file).select(...CANONICAL_COLUMNS, ...reason),
+    stats,
+  };
+}
+
+/**
+ * Counts of null words, stray byte-order marks, normalised ids and own-zone timestamps. A null
+ * word is a value mapping made missing that was neither missing nor blank as read.
+ */
+function mappingStats(
+  s: Source,
+  info: TextInfo,
+  timed: pl.DataFrame,
+  customerIds: MappingStats["customerIds"],
+): MappingStats {
+  const nullWords: MappingStats["nullWords"] = {};
+  for (const [key, src] of Object.entries(s.file.columns) as [MappableColumn, string][]) {
+    if (!isText(dtypeOf(s, src))) continue;
+    const missing = key === "timestamp"
+      ? timed.height - Number(timed.select(pl.col("ts_present").sum()).row(0)[0] ?? 0)
+      : timed.getColumn(key).nullCount();
+    nullWords[key] = missing - (info.nulls.get(src) ?? 0) - (info.blanks.get(src) ?? 0);
+  }
+  const strayBoms = [...info.boms.values()].reduce((a, b) => a + b, 0);
+  const own = Number(timed.select(pl.col("ts_own_zone").sum()).row(0)[0] ?? 0);
+  return { nullWords, strayBoms, customerIds, timestampsWithOwnZone: own };
 }
 
 /** Throws when a mapped source column is missing, listing the columns the file has. */
-function checkMappedColumns(df: pl.DataFrame, file: FileConfig): void {
-  const have = new Set(df.columns);
-  for (const [key, src] of Object.entries(file.columns)) {
-    if (!have.has(src)) {
-      throw new InputError(
-        file.name,
-        `column "${src}" (mapped as ${key}) is missing; the file has: ${df.columns.join(", ")}`,
-      );
-    }
-  }
+function checkMappedColumns(columns: string[], file: FileConfig): void {
+  const missing = missingColumn(file, columns.filter((c) => c !== INGEST_REASON));
+  if (missing) throw missing;
 }
 
 /**
@@ -299,90 +548,91 @@ function checkMappedColumns(df: pl.DataFrame, file: FileConfig): void {
  * the raw timestamp (`ts_key`, parsed later) with whether it is present (`ts_present`, to tell a
  * missing timestamp from an unparsable one).
  */
-function mappedColumns(df: pl.DataFrame, file: FileConfig): pl.Expr[] {
+function mappedColumns(
+  s: Source,
+  info: TextInfo,
+  checks: RowCheck[],
+): { exprs: pl.Expr[]; id: pl.Expr } {
+  const file = s.file;
   const c = file.columns;
   const exprs: pl.Expr[] = [];
   const nullText = (name: string) => pl.lit(null).cast(pl.Utf8).alias(name);
-  exprs.push(
-    c.stock_code
-      ? textColumn(df, file.name, "stock_code", c.stock_code).alias("stock_code")
-      : nullText("stock_code"),
-  );
-  exprs.push(
-    c.description
-      ? textColumn(df, file.name, "description", c.description).alias("description")
-      : nullText("description"),
-  );
-  exprs.push(numericColumn(df, file.name, "quantity", c.quantity!, "int").alias("quantity"));
+  const text = (key: MappableColumn) =>
+    c[key] ? textColumn(s, info, key, c[key]!).alias(key) : nullText(key);
+  const number = (key: MappableColumn, type: "int" | "float") =>
+    numericColumn(s, info, key, c[key]!, type, checks).alias(key);
+  exprs.push(text("stock_code"), text("description"), number("quantity", "int"));
   exprs.push(pl.col(c.timestamp!).alias("ts_key"));
-  if (c.unit_price) {
-    exprs.push(
-      numericColumn(df, file.name, "unit_price", c.unit_price, "float").alias("unit_price"),
-    );
+  if (c.unit_price) exprs.push(number("unit_price", "float"));
+  if (c.line_value) exprs.push(number("line_value", "float"));
+  const id = textColumn(s, info, "customer_id", c.customer_id!);
+  exprs.push(id.alias("customer_id"), text("country"));
+  if (c.invoice) exprs.push(text("invoice"));
+  if (s.schema.columns.includes(INGEST_REASON)) {
+    exprs.push(pl.col(INGEST_REASON).alias("ingest_reason"));
   }
-  if (c.line_value) {
-    exprs.push(
-      numericColumn(df, file.name, "line_value", c.line_value, "float").alias("line_value"),
-    );
-  }
-  exprs.push(textColumn(df, file.name, "customer_id", c.customer_id!).alias("customer_id"));
-  exprs.push(
-    c.country
-      ? textColumn(df, file.name, "country", c.country).alias("country")
-      : nullText("country"),
-  );
-  if (c.invoice) exprs.push(textColumn(df, file.name, "invoice", c.invoice).alias("invoice"));
-  // Keep the raw timestamp text to tell "missing" from "unparsable".
-  const tsDtype = df.getColumn(c.timestamp!).dtype;
+  // Keep whether the raw timestamp is present, to tell "missing" from "unparsable".
+  const tsDtype = dtypeOf(s, c.timestamp!);
   exprs.push(
     (isText(tsDtype)
-      ? pl.col(c.timestamp!).isNotNull().and(pl.col(c.timestamp!).str.strip().neq(pl.lit("")))
+      ? cleanText(c.timestamp!, file, info).isNotNull()
       : pl.col(c.timestamp!).isNotNull()).alias("ts_present"),
   );
-  return exprs;
+  return { exprs, id };
 }
 
 /**
- * Parses `ts_key` into `ts_local` (the source's wall-clock time) and `timestamp` (UTC), once per
- * distinct value, keeping source row order. Too many present but unparsable timestamps (more
+ * Parses `ts_key` into `ts_local` (the wall-clock time as written) and `timestamp` (UTC), once
+ * per distinct value, keeping source row order. Too many present but unparsable timestamps (more
  * than the tolerated share, or all of them) is an error naming the first bad row.
  *
- * @param out the mapped rows (`ts_key`, `ts_present`, `source_row`)
- * @param df the source rows (for the bad value in messages)
+ * @param out the mapped rows (`ts_key`: the raw value, `ts_present`, `source_row`)
  */
 function withTimestamps(
   out: pl.DataFrame,
-  df: pl.DataFrame,
   file: FileConfig,
   options: Required<CanonicalOptions>,
 ): pl.DataFrame {
   const src = file.columns.timestamp!;
   // Timestamps repeat (one per invoice), so parse and convert each distinct value once.
   const keys = out.select(pl.col("ts_key").unique()).rename({ ts_key: src });
+  const ts = timestampColumn(keys, file, src, options.timezone);
   const parsedKeys = keys.select(
     pl.col(src).alias("ts_key"),
-    timestampColumn(keys, file, src).alias("ts_local"),
-  ).withColumns(
-    // Wall-clock time in the source zone → UTC (ambiguous autumn hour: the earlier instant;
-    // a time inside the spring gap becomes null and is dropped as bad_timestamp).
-    pl.col("ts_local").dt.replaceTimeZone(options.timezone, "earliest", "null")
-      .dt.convertTimeZone("UTC").alias("timestamp"),
+    ts.local.alias("ts_local"),
+    ts.utc.alias("timestamp"),
+    ts.ownZone.alias("ts_own_zone"),
   );
-  const timed = out.join(parsedKeys, { on: "ts_key", how: "left" }).sort("source_row");
+  // Only the key column is joined (in row order), so the rows are never copied whole.
+  const joined = out.select("ts_key").join(parsedKeys, {
+    on: "ts_key",
+    how: "left",
+    maintainOrder: "left",
+  });
+  const timed = out.withColumns(
+    joined.getColumn("ts_local"),
+    joined.getColumn("timestamp"),
+    joined.getColumn("ts_own_zone"),
+  );
   // Unparsable share check: present but not parsed.
   const badTs = pl.col("ts_local").isNull().and(pl.col("ts_present"));
-  const unparsable = timed.filter(badTs).height;
-  const parsedCount = timed.filter(pl.col("ts_local").isNotNull()).height;
+  const [unparsable, parsedCount] = timed.select(
+    badTs.sum().alias("bad"),
+    pl.col("ts_local").isNotNull().sum().alias("parsed"),
+  ).row(0).map(Number);
   if (
     unparsable > 0 &&
     (parsedCount === 0 || unparsable / timed.height > options.maxUnparsableShare)
   ) {
-    const row = Number(timed.filter(badTs).select("source_row").row(0)[0]);
-    const value = String(df.getColumn(src).get(row - 1));
+    const row = Number(
+      timed.select("source_row", "ts_local", "ts_present").filter(badTs).row(0)[0],
+    );
+    const value = String(timed.getColumn("ts_key").get(row - 1));
     throw new InputError(
       file.name,
-      `column "${src}" (timestamp), row ${row}: "${value}" does not match format ` +
-        `"${file.timestampFormat}" (${unparsable} of ${timed.height} rows unparsable)`,
+      `column ${excerpt(src)} (timestamp), row ${row}: ${excerpt(value)} does not match format ` +
+        `${excerpt(file.timestampFormat)} (${unparsable} of ${timed.height} rows unparsable; the ` +
+        "format must match the whole value)",
     );
   }
   return timed;
@@ -390,8 +640,8 @@ function withTimestamps(
 
 /**
  * The columns a file may leave to be derived: unit price from line value (or line value from
- * quantity × unit price), the synthetic invoice `customer|YYYY-MM-DD` (the purchase day in the
- * source's own time zone) when there is no invoice column, and the source file's name.
+ * quantity × unit price), the synthetic invoice `customer|YYYY-MM-DD` (the purchase day as written
+ * in the source) when there is no invoice column, and the source file's name.
  */
 function withDerivedColumns(out: pl.DataFrame, file: FileConfig): pl.DataFrame {
   const c = file.columns;
@@ -417,19 +667,33 @@ export function providedColumns(file: FileConfig): Set<MappableColumn> {
   return new Set(Object.keys(file.columns) as MappableColumn[]);
 }
 
+/**
+ * How one file was read and mapped: every physical record accounted for
+ * (`records = header + blankLines + rows`), the rows quarantined while reading, and what was
+ * done to the values. Written to `cleaning.json` (`ingest`) and summarised in the build log.
+ */
+export interface IngestSummary extends ReadAccounting, MappingStats {
+  file: string;
+  /** Whether `records === header + blankLines + rows`. */
+  accountedFor: boolean;
+}
+
 /** One source file read and mapped onto the canonical schema. */
 export interface IngestedFile {
   /** The file's name (its `source_file` in the canonical rows). */
   name: string;
   /**
-   * Data rows of the source as read, counted at read time before any mapping: the independent
-   * count that cleaning must account for (rows in = kept + dropped).
+   * Data rows of the source as read, counted at read time before any mapping (blank lines not
+   * counted, ragged and truncated rows counted): the independent count that cleaning must account
+   * for (rows in = kept + dropped).
    */
   rowsRead: number;
-  /** The canonical rows, in source order. */
+  /** The canonical rows, in source order (plus `ingest_reason` when some row was quarantined). */
   canonical: pl.DataFrame;
   /** Canonical columns the file provides (see {@link providedColumns}). */
   provided: Set<MappableColumn>;
+  /** How the file was read and mapped. */
+  summary: IngestSummary;
 }
 
 /**
@@ -445,12 +709,90 @@ export function ingestFile(
   file: FileConfig,
   options: CanonicalOptions = {},
 ): IngestedFile {
-  const raw = readSource(path, file);
-  const rowsRead = raw.height;
+  const source = openSource(path, file);
+  let canonical: pl.DataFrame;
+  let stats: MappingStats;
+  try {
+    ({ canonical, stats } = mapSource({ lf: source.lazy, schema: source.schema, file }, options));
+  } finally {
+    source.close();
+  }
+  if (source.rowsRead !== null && canonical.height !== source.rowsRead) {
+    throw new InputError(
+      file.name,
+      `the pre-pass counted ${source.rowsRead} readable rows but the CSV reader read ${canonical.height}`,
+    );
+  }
+  const problems = source.problems;
+  if (problems) {
+    // The quarantined rows, empty but for their file, reason and (below) row number.
+    const n = problems.count;
+    const empty = pl.DataFrame(
+      canonical.columns.map((c) =>
+        c === "source_file"
+          ? pl.Series(c, new Array(n).fill(file.name), pl.Utf8)
+          : pl.Series(c, new Array(n).fill(null), pl.Utf8).cast(canonical.getColumn(c).dtype)
+      ),
+    ).withColumns(pl.Series("ingest_reason", problemReasons(problems), pl.Utf8));
+    canonical = interleaveProblems(
+      canonical.withColumns(pl.lit(null).cast(pl.Utf8).alias("ingest_reason")),
+      empty,
+      problems,
+    );
+    canonical = canonical.withColumns(
+      pl.intRange(1, canonical.height + 1, 1, pl.Int64).alias("source_row"),
+    );
+  }
+  const rowsRead = canonical.height;
+  const a = source.accounting;
   return {
     name: file.name,
     rowsRead,
-    canonical: toCanonical(raw, file, options),
+    canonical,
     provided: providedColumns(file),
+    summary: {
+      file: file.name,
+      ...a,
+      ...stats,
+      accountedFor: a.records === a.header + a.blankLines + a.rows && a.rows === rowsRead,
+    },
   };
+}
+
+/**
+ * The ingest summary in words, for the build log: rows, and only the counts that are not zero
+ * (`4,100 rows; 3 blank lines skipped; 1 ragged row quarantined; 2 customer ids normalised`).
+ */
+export function describeIngest(s: IngestSummary): string {
+  const n = (x: number) => x.toLocaleString("en-GB");
+  const plural = (x: number, one: string, many: string) => `${n(x)} ${x === 1 ? one : many}`;
+  const parts = [plural(s.rows, "row", "rows")];
+  if (s.transcoded) parts.push(`decoded from ${s.encoding}`);
+  if (s.blankLines) parts.push(`${plural(s.blankLines, "blank line", "blank lines")} skipped`);
+  if (s.quarantined.ragged_row) {
+    parts.push(`${plural(s.quarantined.ragged_row, "ragged row", "ragged rows")} quarantined`);
+  }
+  if (s.quarantined.truncated_line) {
+    parts.push(
+      `${plural(s.quarantined.truncated_line, "truncated line", "truncated lines")} quarantined`,
+    );
+  }
+  const nulls = Object.values(s.nullWords).reduce((a, b) => a + (b ?? 0), 0);
+  if (nulls) parts.push(`${plural(nulls, "null word", "null words")} read as missing`);
+  if (s.strayBoms) {
+    parts.push(`${plural(s.strayBoms, "stray byte-order mark", "stray byte-order marks")} removed`);
+  }
+  if (s.customerIds.normalised) {
+    parts.push(
+      `${plural(s.customerIds.normalised, "customer id", "customer ids")} normalised (${
+        plural(s.customerIds.distinct, "distinct value", "distinct values")
+      })`,
+    );
+  }
+  if (s.timestampsWithOwnZone) {
+    parts.push(
+      `${plural(s.timestampsWithOwnZone, "timestamp", "timestamps")} with their own time zone`,
+    );
+  }
+  return parts.join("; ");
 }

@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import pl from "nodejs-polars";
 import { clean, type CleanOptions, type CleanResult } from "../../src/clean/clean.ts";
 import { assertReconciles, ReconciliationError } from "../../src/clean/report.ts";
-import { RULES } from "../../src/clean/rules.ts";
+import { RULES, timestampLimits } from "../../src/clean/rules.ts";
+import { defaultAnalysisDate } from "../../src/rfm/rfm.ts";
 import type { CleaningConfig, MappableColumn } from "../../src/config/dataset.ts";
 import { CANONICAL_COLUMNS } from "../../src/config/schema.ts";
 import { cleaningConfig, FULL_FILE_COLUMNS } from "../fixtures/configs.ts";
@@ -82,7 +83,8 @@ function opts(lines: Line[], provided?: Record<string, Set<MappableColumn>>): Cl
   const p = provided ?? Object.fromEntries(files.map((f) => [f, ALL]));
   const rowsRead: Record<string, number> = Object.fromEntries(Object.keys(p).map((f) => [f, 0]));
   for (const l of lines) rowsRead[l.file ?? "a.csv"] = (rowsRead[l.file ?? "a.csv"] ?? 0) + 1;
-  return { provided: p, rowsRead };
+  // Warnings are in the report (asserted in warnings_test.ts); keep the test log quiet.
+  return { provided: p, rowsRead, warn: () => {} };
 }
 
 /** "file#row" → reason (null when kept). */
@@ -256,16 +258,20 @@ Deno.test("clean: rules apply in the documented order — each row gets the firs
   ]);
   // The report lists the rules in that order of application, numbered.
   assert.deepEqual(r.report.rules.map((x) => `${x.order} ${x.code}`), [
-    "1 bad_timestamp",
-    "2 missing_customer",
-    "3 cancellation",
-    "4 bad_debt_adjustment",
-    "5 non_product",
-    "6 non_positive_quantity",
-    "7 non_positive_price",
-    "8 duplicate",
-    "9 cancelled_order",
-    "10 extreme_value",
+    "1 ragged_row",
+    "2 truncated_line",
+    "3 bad_timestamp",
+    "4 future_timestamp",
+    "5 implausible_timestamp",
+    "6 missing_customer",
+    "7 cancellation",
+    "8 bad_debt_adjustment",
+    "9 non_product",
+    "10 non_positive_quantity",
+    "11 non_positive_price",
+    "12 duplicate",
+    "13 cancelled_order",
+    "14 extreme_value",
   ]);
 });
 
@@ -279,7 +285,8 @@ Deno.test("clean: every rule drops its row, and a row failing several rules gets
     assert.equal(rule.applied, true, rule.code);
     assert.equal(rule.skippedBecause, null);
   }
-  assert.deepEqual(r.report.rules.map((x) => x.order), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  assert.deepEqual(r.report.rules.map((x) => x.order), RULES.map((_, i) => i + 1));
+  assert.equal(RULES.length, 14);
   // Kept and quarantine: canonical columns (+ reason), source order.
   assert.deepEqual(r.kept.columns, [...CANONICAL_COLUMNS]);
   assert.deepEqual(r.quarantine.columns, [...CANONICAL_COLUMNS, "reason"]);
@@ -312,7 +319,11 @@ Deno.test("clean: reconciliation per file and total, with exact counts per reaso
     { in: 26, kept: 8, dropped: 18 },
   );
   assert.deepEqual(a.dropped, {
+    ragged_row: 0,
+    truncated_line: 0,
     bad_timestamp: 1,
+    future_timestamp: 0,
+    implausible_timestamp: 0,
     missing_customer: 1,
     cancellation: 4,
     bad_debt_adjustment: 1,
@@ -495,6 +506,8 @@ Deno.test("clean: two cancellations reverse two identical purchases (one purchas
     { inv: "21", sc: "X", q: 5, p: 2, c: "u9", ts: "2011-01-02T10:00:00" },
     { inv: "C22", sc: "X", q: -5, p: 2, c: "u9", ts: "2011-01-03T10:00:00" },
     { inv: "C23", sc: "X", q: -5, p: 2, c: "u9", ts: "2011-01-04T10:00:00" },
+    // kept (a table with nothing kept stops cleaning: see warnings_test.ts)
+    { inv: "24", sc: "Y", q: 1, p: 2, c: "u9", ts: "2011-01-05T10:00:00" },
   ];
   const tx = table(lines);
   const r = clean(tx, cfg({ logValueMadMultiplier: null }), opts(lines));
@@ -510,16 +523,19 @@ Deno.test("clean: a table with cancellations but no eligible purchase still clea
   const lines: Line[] = [
     { inv: "C1", sc: "X", q: -5, p: 2, c: "u1", ts: "2011-01-03T10:00:00" },
     { inv: "C2", sc: "Y", q: -1, p: 3, c: "u2", ts: "2011-01-04T10:00:00" },
+    // A purchase of another product: kept (with nothing kept, cleaning stops; warnings_test.ts).
+    { inv: "3", sc: "Z", q: 1, p: 7, c: "u3", ts: "2011-01-05T10:00:00" },
   ];
   const tx = table(lines);
   const r = clean(tx, cfg(), opts(lines));
   assertPartition(tx, r);
-  assert.equal(r.kept.height, 0);
+  assert.equal(r.kept.height, 1);
   assert.equal(r.report.total.dropped.cancellation, 2);
   assert.equal(r.report.unmatchedReturns.lines, 2);
   assert.ok(Math.abs(r.report.unmatchedReturns.value - 13) < 1e-9);
   assert.deepEqual(r.report.cancelledOrders, { lines: 0, value: 0 });
-  assert.equal(r.report.extremeValueBounds, null);
+  // One kept line: log value 0.85, MAD 0, bounds at the line itself.
+  assert.equal(r.report.total.dropped.extreme_value, 0);
 });
 
 Deno.test("clean: disabled rules are skipped and say why", () => {
@@ -740,4 +756,94 @@ Deno.test("clean: a wrong count of rows read, or a row moved to another file, fa
     ["a.csv", 26, true],
     ["b.csv", 0, false],
   ]);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Implausible timestamps (issue #9): future dates and far outliers never set the analysis date.
+
+/** `n` purchases of customer `c` at 10:00 on successive days from `start` (ISO date). */
+function purchases(n: number, start: string, c = "u"): Line[] {
+  const t0 = Date.parse(`${start}T10:00:00Z`);
+  return Array.from({ length: n }, (_, i) => ({
+    inv: String(1000 + i),
+    sc: "K",
+    q: 1,
+    p: 5,
+    c,
+    ts: new Date(t0 + (i % 365) * 86_400_000).toISOString().slice(0, 19),
+  }));
+}
+
+Deno.test("clean: three purchases dated 2099 are future_timestamp and do not set the analysis date", () => {
+  const lines = [
+    ...purchases(365, "2011-01-01"),
+    { inv: "9001", sc: "K", q: 1, p: 5, c: "v", ts: "2099-03-01T10:00:00" },
+    { inv: "9002", sc: "K", q: 1, p: 5, c: "v", ts: "2099-03-02T10:00:00" },
+    { inv: "9003", sc: "K", q: 1, p: 5, c: "w", ts: "2099-12-31T23:59:59" },
+  ];
+  const tx = table(lines);
+  const r = clean(tx, cfg({ logValueMadMultiplier: null }), opts(lines));
+  assertPartition(tx, r);
+  const got = reasons(r);
+  assert.deepEqual([366, 367, 368].map((i) => got.get(`a.csv#${i}`)), [
+    "future_timestamp",
+    "future_timestamp",
+    "future_timestamp",
+  ]);
+  assert.equal(r.report.total.dropped.future_timestamp, 3);
+  assert.equal(r.report.total.dropped.implausible_timestamp, 0);
+  assert.equal(r.report.total.rows_kept, 365);
+  // The analysis date follows the last plausible purchase (2011-12-31), not 2099.
+  assert.equal(defaultAnalysisDate(r.kept), "2012-01-01");
+  const rule = r.report.rules.find((x) => x.code === "future_timestamp")!;
+  assert.deepEqual([rule.order, rule.applied], [4, true]);
+});
+
+Deno.test("clean: a far-past outlier is implausible_timestamp; the rule and its bounds", () => {
+  // 1997 data, one line typed 1917 and one 2015 (before the build date, so not future).
+  const lines = [
+    ...purchases(365, "1997-01-01"),
+    { inv: "8001", sc: "K", q: 1, p: 5, c: "v", ts: "1917-05-01T10:00:00" },
+    { inv: "8002", sc: "K", q: 1, p: 5, c: "v", ts: "2015-05-01T10:00:00" },
+    // Within a year of the bulk: plausible.
+    { inv: "8003", sc: "K", q: 1, p: 5, c: "v", ts: "1998-06-30T10:00:00" },
+  ];
+  const tx = table(lines);
+  const c = cfg({ logValueMadMultiplier: null });
+  const r = clean(tx, c, opts(lines));
+  assertPartition(tx, r);
+  const got = reasons(r);
+  assert.deepEqual([366, 367, 368].map((i) => got.get(`a.csv#${i}`)), [
+    "implausible_timestamp",
+    "implausible_timestamp",
+    null,
+  ]);
+  assert.equal(defaultAnalysisDate(r.kept), "1998-07-01");
+  // The stated rule: the 1st and 99th percentile (nearest rank) of the timestamps, widened by
+  // bulkMargin (1) × max(one year, their span) on each side.
+  const lim = timestampLimits(tx, c, Date.parse("2026-01-01T00:00:00Z"));
+  const day = 86_400_000_000;
+  assert.equal(lim.future, Date.parse("2026-01-02T00:00:00Z") * 1000);
+  const us = (iso: string) => Date.parse(`${iso}T00:00:00Z`) * 1000;
+  assert.ok(lim.p01! > us("1997-01-01") && lim.p01! < us("1997-01-08"), `p01 ${lim.p01}`);
+  assert.ok(lim.p99! > us("1997-12-20") && lim.p99! < us("1998-01-01"), `p99 ${lim.p99}`);
+  assert.equal(lim.low, lim.p01! - 365 * day);
+  assert.equal(lim.high, lim.p99! + 365 * day);
+
+  // bulkMargin null turns the rule off (and says so); notAfter moves the future limit.
+  const off = cleaningConfig({
+    outliers: { logValueMadMultiplier: null },
+    timestamps: { bulkMargin: null, notAfter: "1997-12-31" },
+  });
+  const r2 = clean(tx, off, opts(lines));
+  const rule = r2.report.rules.find((x) => x.code === "implausible_timestamp")!;
+  assert.equal(rule.applied, false);
+  assert.match(rule.skippedBecause!, /cleaning\.timestamps\.bulkMargin/);
+  const got2 = reasons(r2);
+  assert.deepEqual([366, 367, 368].map((i) => got2.get(`a.csv#${i}`)), [
+    null,
+    "future_timestamp",
+    "future_timestamp",
+  ]);
+  assert.equal(r2.report.total.dropped.future_timestamp, 2);
 });

@@ -9,7 +9,6 @@ import {
   InputError,
   providedColumns,
   readSource,
-  readWhitespace,
   toCanonical,
 } from "../../src/ingest/ingest.ts";
 import { CANONICAL_COLUMNS } from "../../src/config/schema.ts";
@@ -180,25 +179,44 @@ Deno.test("ingest: whitespace text without a header uses `fields`; quantity 0 gi
   assert.deepEqual(col(tx, "invoice"), ["00081|1997-01-05", "00082|1997-01-06"]);
 });
 
-Deno.test("ingest: a whitespace line with the wrong number of fields names its line", () => {
+Deno.test("ingest: a whitespace line with the wrong number of fields is quarantined as ragged_row, naming its line", async () => {
   const cfg = cdsFile({
     name: "ragged.txt",
     header: false,
     fields: ["buyer", "day", "cds", "dollars"],
   });
-  inputError(
-    () => readSource(fixture("ragged.txt"), cfg),
-    "ragged.txt",
-    /line 2/,
-    /expected 4 fields/,
-    /found 3/,
-  );
-  // readWhitespace directly, with a header: line numbers count the header line.
-  inputError(
-    () => readWhitespace("a b\n1 2\n3\n", cdsFile({ name: "x.txt", header: true })),
-    "x.txt",
-    /line 3/,
-  );
+  // Line 2 has 3 fields: kept as an empty row with its reason, listed with its line.
+  const got = ingestFile(fixture("ragged.txt"), cfg);
+  assert.equal(got.rowsRead, 2);
+  assert.deepEqual(col(got.canonical, "ingest_reason"), [null, "ragged_row"]);
+  assert.deepEqual(col(got.canonical, "customer_id"), ["00091", null]);
+  assert.deepEqual(got.summary.problems, [
+    { row: 2, line: 2, reason: "ragged_row", expected: 4, found: 3 },
+  ]);
+  // With a header, line numbers count the header line; a file where no row has the header's
+  // number of fields is a configuration error, naming the expected and found counts.
+  await withTempDir((dir) => {
+    Deno.writeTextFileSync(`${dir}/x.txt`, "a b\n1 19970101\n3\n");
+    const x = ingestFile(
+      `${dir}/x.txt`,
+      fileConfig({
+        name: "x.txt",
+        format: "whitespace",
+        header: true,
+        columns: { customer_id: "a", timestamp: "b", quantity: "a", line_value: "a" },
+        timestampFormat: "%Y%m%d",
+      }),
+    );
+    assert.deepEqual(x.summary.problems, [
+      { row: 2, line: 3, reason: "ragged_row", expected: 2, found: 1 },
+    ]);
+    Deno.writeTextFileSync(`${dir}/y.txt`, "a b\n1 2 3\n4 5 6\n");
+    inputError(
+      () => readSource(`${dir}/y.txt`, cdsFile({ name: "y.txt", header: true })),
+      "y.txt",
+      /expected 2 fields \(a, b\), found 3 on line 2, and no data row has 2/,
+    );
+  });
 });
 
 Deno.test("ingest: Parquet with typed columns (float customer id, datetime, int quantity)", async () => {
@@ -321,9 +339,9 @@ Deno.test("ingest: a fractional quantity in a float Parquet column names the row
 Deno.test("ingest: column mapping picks renamed columns; a missing column names file and column", () => {
   const cfg = ordersFile();
   cfg.columns = { ...cfg.columns, unit_price: "Price" };
-  const raw = readSource(fixture("orders.csv"), cfg);
+  // Reading only the mapped columns, readSource finds it missing first (toCanonical would too).
   const e = inputError(
-    () => toCanonical(raw, cfg),
+    () => readSource(fixture("orders.csv"), cfg),
     "orders.csv",
     /column "Price"/,
     /mapped as unit_price/,
