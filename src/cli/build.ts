@@ -1,37 +1,65 @@
 /**
- * `deno task build [--dataset <id | path/to/dataset.json>] [--no-site] [--out DIR]`: the main job.
+ * `deno task build [--dataset <id | path/to/dataset.json>] [--no-site] [--out DIR]
+ * [--allow-outside-workspace]`: the main job.
  *
- * Resolves the data files, runs the analysis (ingest → clean → RFM → models) and writes every
- * output all-or-nothing (`src/pipeline/run.ts`), then builds the report site
- * (`src/site/framework.ts`). `--out DIR` writes the analysis outputs below DIR instead of the
- * workspace and builds no site; `--no-site` skips the site.
+ * Resolves the data files, runs the analysis (ingest → clean → RFM → models,
+ * `src/pipeline/run.ts`), builds the report site from the new outputs (`src/site/framework.ts`)
+ * and publishes outputs and site together with one rename (`src/lib/store.ts`): a failed or
+ * killed build leaves the previous outputs and site as they were. `--out DIR` writes the analysis
+ * outputs below DIR instead of the workspace and builds no site; `--no-site` publishes the
+ * analysis without a site. Output folders outside the workspace (and outside the dataset file's
+ * folder) or system folders are refused unless `--allow-outside-workspace` is given.
  *
  * @module
  */
 import { loadDataset } from "../config/registry.ts";
 import { parseOptions } from "../lib/args.ts";
 import { display } from "../lib/paths.ts";
+import { Progress } from "../pipeline/progress.ts";
 import { runAnalysis } from "../pipeline/run.ts";
-import { buildSite } from "../site/framework.ts";
+import { buildSite, siteBusy } from "../site/framework.ts";
 
-const USAGE = "deno task build [--dataset <id | path/to/dataset.json>] [--no-site] [--out DIR]";
+const USAGE = "deno task build [--dataset <id | path/to/dataset.json>] [--no-site] [--out DIR] " +
+  "[--allow-outside-workspace]";
 
 async function main(args: string[]): Promise<void> {
   const { values } = parseOptions(args, {
     dataset: { type: "string" },
     "no-site": { type: "boolean", default: false },
     out: { type: "string" },
+    "allow-outside-workspace": { type: "boolean", default: false },
   }, USAGE);
   if (values.out === "") throw new Error("--out needs a folder");
   const selector = values.dataset ?? null;
   const ds = await loadDataset(selector);
   console.error(`dataset ${ds.id}: ${ds.title}`);
-  const start = performance.now();
-  const analysis = await runAnalysis(ds, { outRoot: values.out });
-  if (!values["no-site"] && values.out === undefined) {
-    const plan = await buildSite({ dataset: ds, selector: selector ?? undefined, quiet: true });
-    analysis.progress.done("site", display(plan.site));
+  const withSite = !values["no-site"] && values.out === undefined;
+  if (withSite) {
+    // Stop now rather than after the analysis when the site cannot be built.
+    const busy = await siteBusy();
+    if (busy) throw new Error(busy);
   }
+  const start = performance.now();
+  const allowOutside = values["allow-outside-workspace"];
+  const progress = new Progress();
+  await runAnalysis(ds, {
+    outRoot: values.out,
+    progress,
+    allowOutside,
+    withSite,
+    beforePublish: withSite
+      ? async (set) => {
+        const plan = await buildSite({
+          dataset: ds,
+          selector: selector ?? undefined,
+          into: set,
+          allowOutside,
+          quiet: true,
+        });
+        progress.done("site", `for ${display(plan.site)}`);
+      }
+      : undefined,
+  });
   console.error(`build finished in ${((performance.now() - start) / 1000).toFixed(1)} s`);
 }
 

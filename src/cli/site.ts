@@ -1,7 +1,9 @@
 /**
- * `deno task site [--dataset <id | path.json>]` builds the report site from the existing analysis
- * outputs; `deno task dev [--dataset …] [--port N]` runs Framework's live preview for editing the
- * notebooks. See `src/site/framework.ts`.
+ * `deno task site [--dataset <id | path.json>] [--allow-outside-workspace]` builds the report site
+ * from the published analysis outputs and publishes it with them (one rename: a failed or killed
+ * build leaves the previous site); `deno task dev [--dataset …] [--port N]` runs Framework's live
+ * preview for editing the notebooks, until stopped (Ctrl-C, SIGTERM, or the end of the `npx` or
+ * `deno task` that started it). See `src/site/framework.ts`.
  *
  * @module
  */
@@ -10,7 +12,8 @@ import { intOption, parseOptions } from "../lib/args.ts";
 import { display } from "../lib/paths.ts";
 import { buildSite, previewSite } from "../site/framework.ts";
 
-const USAGE = "site.ts build|dev [--dataset <id | path/to/dataset.json>] [--port N]";
+const USAGE = "site.ts build|dev [--dataset <id | path/to/dataset.json>] [--port N] " +
+  "[--allow-outside-workspace]";
 
 async function main(args: string[]): Promise<void> {
   const { values, positionals } = parseOptions(
@@ -18,6 +21,7 @@ async function main(args: string[]): Promise<void> {
     {
       dataset: { type: "string" },
       port: { type: "string" },
+      "allow-outside-workspace": { type: "boolean", default: false },
     },
     USAGE,
     true,
@@ -28,7 +32,11 @@ async function main(args: string[]): Promise<void> {
   }
   const selector = values.dataset ?? null;
   const dataset = await loadDataset(selector);
-  const options = { dataset, selector: selector ?? undefined };
+  const options = {
+    dataset,
+    selector: selector ?? undefined,
+    allowOutside: values["allow-outside-workspace"],
+  };
   if (command === "build") {
     const t0 = performance.now();
     const plan = await buildSite(options);

@@ -10,7 +10,7 @@
  * @module
  */
 import { ConfigError } from "./errors.ts";
-import { FEATURE_NAMES } from "./features.ts";
+import { feature, FEATURE_NAMES, FEATURES } from "./features.ts";
 import {
   bool,
   intOrNull,
@@ -29,6 +29,7 @@ import {
   typeName,
   validTimeZone,
 } from "./json.ts";
+import { excerpt, excerptList } from "../lib/text.ts";
 
 /** Canonical transaction columns that a source file may map. */
 export const MAPPABLE_COLUMNS = [
@@ -78,7 +79,53 @@ export interface FileConfig {
   columns: Partial<Record<MappableColumn, string>>;
   /** strftime format for string timestamps (default `%Y-%m-%d %H:%M:%S`). */
   timestampFormat: string;
+  /** Character encoding of a text file (default `utf-8`; see {@link ENCODINGS}). */
+  encoding: TextEncoding;
+  /**
+   * Field values that mean "missing" in this file, compared after trimming, in every column
+   * (default: `cleaning.nullWords`).
+   */
+  nullWords: string[];
 }
+
+/** Character encodings of text files (`files[].encoding`; default `utf-8`). */
+export const ENCODINGS = ["utf-8", "latin1", "windows-1252", "utf-16"] as const;
+
+/** A character encoding of a text file. */
+export type TextEncoding = typeof ENCODINGS[number];
+
+/**
+ * Default of `cleaning.nullWords`: the usual spellings of a missing value (pandas, R, SQL and
+ * spreadsheet exports). `NA` is left out (it is Namibia's country code); add it where it means
+ * missing.
+ */
+export const DEFAULT_NULL_WORDS: readonly string[] = [
+  "nan",
+  "NaN",
+  "NAN",
+  "null",
+  "NULL",
+  "Null",
+  "None",
+  "none",
+  "NONE",
+  "N/A",
+  "n/a",
+  "#N/A",
+  "<NA>",
+  "-",
+];
+
+/**
+ * `cleaning.timestamps` (the plausibility rules of timestamps): defaults and bounds. `notAfter`:
+ * the last plausible day (default null: the build date); `bulkMargin`: how far outside the bulk
+ * of the data (1st to 99th percentile) a timestamp may lie, in multiples of the bulk's span (at
+ * least one year); null disables the rule.
+ */
+export const TIMESTAMP_CHECKS = {
+  notAfter: null,
+  bulkMargin: { default: 1, min: 0.25, max: 100 },
+} as const;
 
 /** How to fetch a dataset from its official source when no local or mirror copy exists. */
 export interface DownloadConfig {
@@ -92,6 +139,40 @@ export interface DownloadConfig {
   member: string;
 }
 
+/** Ways of recognising a cancellation or adjustment line (`cleaning.cancellation.rule` …). */
+export const LINE_RULE_KINDS = ["prefix", "pattern", "negative-quantity", "off"] as const;
+
+/** How a kind of line (cancellations, bad-debt adjustments) is recognised. */
+export interface LineRule {
+  /**
+   * `prefix`: the invoice starts with `prefix`; `pattern`: the invoice matches the regular
+   * expression `pattern`; `negative-quantity`: the quantity is below zero (cancellations only);
+   * `off`: no line is one (the rule is skipped).
+   */
+  rule: typeof LINE_RULE_KINDS[number];
+  /** The invoice prefix (rule `prefix`), else null. */
+  prefix: string | null;
+  /** The regular expression (rule `pattern`), else null. */
+  pattern: string | null;
+}
+
+/** Default of `cleaning.cancellation`: an invoice starting with C (Online Retail II). */
+export const DEFAULT_CANCELLATION: Readonly<LineRule> = {
+  rule: "prefix",
+  prefix: "C",
+  pattern: null,
+};
+
+/** Default of `cleaning.adjustment`: an invoice starting with A (Online Retail II). */
+export const DEFAULT_ADJUSTMENT: Readonly<LineRule> = {
+  rule: "prefix",
+  prefix: "A",
+  pattern: null,
+};
+
+/** Default of `cleaning.warnShare`, and its bounds (inclusive). */
+export const WARN_SHARE = { default: 0.1, min: 0, max: 1 } as const;
+
 /** Cleaning options of a dataset. */
 export interface CleaningConfig {
   /** Stock codes that are not products (postage, fees, manual lines, …). */
@@ -100,6 +181,24 @@ export interface CleaningConfig {
   nonProductPatterns: string[];
   /** Drop exact duplicate lines (default true; turn off where identical lines can be genuine). */
   dropExactDuplicates: boolean;
+  /** Which lines are cancellations (rule 3; default: the invoice starts with C). */
+  cancellation: LineRule;
+  /** Which lines are bad-debt adjustments (rule 4; default: the invoice starts with A). */
+  adjustment: LineRule;
+  /**
+   * A rule defined by this configuration (cancellation, adjustment, non-product) that drops more
+   * than this share of a file's lines is reported as a warning (default 0.1, from 0 to 1).
+   */
+  warnShare: number;
+  /** Default field values meaning "missing", for files without their own `nullWords`. */
+  nullWords: string[];
+  /** Plausibility of timestamps (rules `future_timestamp`, `implausible_timestamp`). */
+  timestamps: {
+    /** The last plausible day (ISO date), or null for the build date. */
+    notAfter: string | null;
+    /** Margin outside the bulk, in bulk spans (see {@link TIMESTAMP_CHECKS}); null: off. */
+    bulkMargin: number | null;
+  };
   /** Outlier rules. */
   outliers: {
     /** Drop purchase lines that a later cancellation reverses exactly (default true). */
@@ -122,7 +221,26 @@ export interface RfmConfig {
     frequency?: number[];
     monetary?: number[];
   } | null;
+  /** Recency guards of the segments named for loyalty (see `src/rfm/segments.ts`). */
+  guards: RfmGuardConfig;
 }
+
+/**
+ * `rfm.guards`: a customer stays in a segment named for loyalty ("Champions", "Loyal", …) only
+ * with a recency of at most `recencyMultiple` × the typical days between purchases (the median
+ * over customers with two or more purchases of (last − first) / (frequency − 1)) and at most
+ * `maxRecencyDays`; `null` turns either limit off. Bounds and defaults: {@link RFM_GUARD_BOUNDS}.
+ */
+export interface RfmGuardConfig {
+  recencyMultiple: number | null;
+  maxRecencyDays: number | null;
+}
+
+/** Declared bounds (inclusive) and defaults of {@link RfmGuardConfig}. */
+export const RFM_GUARD_BOUNDS = {
+  recencyMultiple: { min: 1, max: 100, default: 3 },
+  maxRecencyDays: { min: 1, max: 36525, default: 365 },
+} as const;
 
 /** Model options (segmentation and loyalty prediction). */
 export interface ModelConfig {
@@ -166,7 +284,70 @@ export interface ModelConfig {
   };
   /** Score scale. */
   score: { min: number; max: number; bands: string[] };
+  /** The loyalty model: windowed features, rolling snapshots, KNN tuning, calibration, checks. */
+  loyalty: LoyaltyConfig;
 }
+
+/** Settings of the loyalty model; bounds and defaults in {@link LOYALTY_BOUNDS}. */
+export interface LoyaltyConfig {
+  /**
+   * Candidate features of the KNN (registry features of scope `window`); cross-validation gives
+   * each a weight in the distance, 0 dropping it.
+   */
+  features: string[];
+  /** Days of the look-back window every feature is computed over (recency, tenure cap). */
+  lookbackDays: number;
+  /**
+   * Training snapshots: the cutoff and up to `snapshots − 1` earlier cutoffs, `snapshotStepDays`
+   * apart, each with the same outcome horizon; a snapshot whose look-back starts before the
+   * first transaction is left out.
+   */
+  snapshots: number;
+  /** Days between two snapshot cutoffs. */
+  snapshotStepDays: number;
+  /**
+   * Whether the data hold every purchase of their customers from the first one on (a cohort
+   * followed from its first purchase, such as CDNOW): then nothing precedes the first day of the
+   * data, and a snapshot's look-back may start before it (default false: it may not).
+   */
+  completeHistory: boolean;
+  /** Candidate k of the loyalty KNN (customers that vote). */
+  kGrid: number[];
+  /** Candidate weights of each feature in the distance (coordinate search). */
+  weightGrid: number[];
+  /** Passes of the coordinate search over the features (0: every weight stays 1). */
+  weightPasses: number;
+  /** Most training rows used by the feature-weight search (an evenly spread sample of customers). */
+  tuningRows: number;
+  /** Offset ε of the distance weighting 1 / (d + ε), in weighted standardised units. */
+  distanceOffset: number;
+  /** Calibration of the probabilities on out-of-fold predictions. */
+  calibration: "isotonic" | "none";
+  /** Resamples of the paired bootstrap of the held-out metrics (0: no intervals). */
+  bootstrap: number;
+  /** The gradient-boosted trees baseline. */
+  gbm: { rounds: number; depth: number; learningRate: number; bins: number; minLeaf: number };
+}
+
+/** Declared bounds (inclusive) and defaults of the numeric {@link LoyaltyConfig} settings. */
+export const LOYALTY_BOUNDS = {
+  lookbackDays: { min: 28, max: 1825, default: 180 },
+  snapshots: { min: 1, max: 24, default: 3 },
+  snapshotStepDays: { min: 7, max: 730, default: 90 },
+  weightPasses: { min: 0, max: 5, default: 1 },
+  tuningRows: { min: 200, max: 1_000_000, default: 2500 },
+  distanceOffset: { min: 0, max: 10, default: 0.1 },
+  bootstrap: { min: 0, max: 100_000, default: 1000 },
+  weight: { min: 0, max: 16 },
+  k: { min: 1, max: 5000 },
+  gbm: {
+    rounds: { min: 1, max: 2000, default: 100 },
+    depth: { min: 1, max: 6, default: 3 },
+    learningRate: { min: 0.001, max: 1, default: 0.1 },
+    bins: { min: 4, max: 255, default: 32 },
+    minLeaf: { min: 1, max: 100_000, default: 20 },
+  },
+} as const;
 
 /** A fully validated and defaulted dataset description. */
 export interface DatasetConfig {
@@ -174,7 +355,10 @@ export interface DatasetConfig {
   title: string;
   description: string;
   source: { citation: string; url: string; licence: string };
-  /** IANA time zone of the source timestamps; they are converted to UTC. */
+  /**
+   * Time zone of the source timestamps: an IANA name or a fixed offset `±HH:MM`; they are
+   * converted to UTC (a timestamp with its own offset, or a tz-aware column, keeps its own).
+   */
   timezone: string;
   currency: string;
   /** Analysis date (ISO date) or null for the day after the last transaction. */
@@ -224,6 +408,38 @@ export const DEFAULT_MODEL: ModelConfig = {
     testShare: 0.25,
   },
   score: { min: 300, max: 850, bands: ["A", "B", "C", "D", "E"] },
+  loyalty: {
+    features: [
+      "recency_window_days",
+      "tenure_window_days",
+      "invoices_90d",
+      "invoices_180d",
+      "invoices_lookback",
+      "value_90d",
+      "value_180d",
+      "value_lookback",
+      "gap_days",
+      "activity_trend",
+    ],
+    lookbackDays: LOYALTY_BOUNDS.lookbackDays.default,
+    snapshots: LOYALTY_BOUNDS.snapshots.default,
+    snapshotStepDays: LOYALTY_BOUNDS.snapshotStepDays.default,
+    completeHistory: false,
+    kGrid: [5, 10, 15, 25, 35, 50, 75, 100, 150, 200, 300, 500, 750, 1000, 1500, 2000],
+    weightGrid: [0, 0.5, 1, 2],
+    weightPasses: LOYALTY_BOUNDS.weightPasses.default,
+    tuningRows: LOYALTY_BOUNDS.tuningRows.default,
+    distanceOffset: LOYALTY_BOUNDS.distanceOffset.default,
+    calibration: "isotonic",
+    bootstrap: LOYALTY_BOUNDS.bootstrap.default,
+    gbm: {
+      rounds: LOYALTY_BOUNDS.gbm.rounds.default,
+      depth: LOYALTY_BOUNDS.gbm.depth.default,
+      learningRate: LOYALTY_BOUNDS.gbm.learningRate.default,
+      bins: LOYALTY_BOUNDS.gbm.bins.default,
+      minLeaf: LOYALTY_BOUNDS.gbm.minLeaf.default,
+    },
+  },
 };
 
 /** Customer feature names the models can use (from the feature registry). */
@@ -262,6 +478,8 @@ const FILE_KEYS = [
   "sheetRows",
   "columns",
   "timestampFormat",
+  "encoding",
+  "nullWords",
 ] as const;
 
 const STRFTIME = /%[YmdHMSyjbBeIpfzZT%]/;
@@ -289,16 +507,19 @@ function parseSource(v: Json, key: string): DatasetConfig["source"] {
   };
 }
 
-/** `files`: a non-empty array of file entries with distinct names. */
-function parseFiles(v: Json, key: string): FileConfig[] {
+/**
+ * `files`: a non-empty array of file entries with distinct names; a file without its own
+ * `nullWords` takes `nullWords` (the dataset's `cleaning.nullWords`).
+ */
+function parseFiles(v: Json, key: string, nullWords: readonly string[]): FileConfig[] {
   if (!Array.isArray(v) || v.length === 0) {
     throw new ConfigError(key, "expected a non-empty array of files");
   }
-  const files = v.map((f, i) => parseFile(f, `${key}[${i}]`));
+  const files = v.map((f, i) => parseFile(f, `${key}[${i}]`, nullWords));
   const names = new Set<string>();
   for (const [i, f] of files.entries()) {
     if (names.has(f.name)) {
-      throw new ConfigError(`${key}[${i}].name`, `duplicate file name "${f.name}"`);
+      throw new ConfigError(`${key}[${i}].name`, `duplicate file name ${excerpt(f.name)}`);
     }
     names.add(f.name);
   }
@@ -306,7 +527,7 @@ function parseFiles(v: Json, key: string): FileConfig[] {
 }
 
 /** One entry of `files`. */
-function parseFile(v: Json, key: string): FileConfig {
+function parseFile(v: Json, key: string, nullWords: readonly string[]): FileConfig {
   const o = obj(v, key || "(dataset)");
   known(o, key, FILE_KEYS);
   const path = strOrNull(o, "path", key);
@@ -315,7 +536,7 @@ function parseFile(v: Json, key: string): FileConfig {
   if (!FORMATS.includes(format)) {
     throw new ConfigError(
       `${key}.format`,
-      `unknown format "${format}" (allowed: ${FORMATS.join(", ")})`,
+      `unknown format ${excerpt(format)} (allowed: ${FORMATS.join(", ")})`,
     );
   }
   const sha256 = strOrNull(o, "sha256", key);
@@ -338,9 +559,10 @@ function parseFile(v: Json, key: string): FileConfig {
   if (!STRFTIME.test(timestampFormat)) {
     throw new ConfigError(
       `${key}.timestampFormat`,
-      `"${timestampFormat}" has no strftime directive such as %Y`,
+      `${excerpt(timestampFormat)} has no strftime directive such as %Y`,
     );
   }
+  const encoding = parseEncoding(o, key, format);
   return {
     name,
     mirrorPath: o.mirrorPath === undefined ? name : str(o, "mirrorPath", key),
@@ -354,7 +576,39 @@ function parseFile(v: Json, key: string): FileConfig {
     sheetRows: intOrNull(o, "sheetRows", key, 0) ?? rows,
     columns,
     timestampFormat,
+    encoding,
+    nullWords: parseNullWords(o, key, nullWords),
   };
+}
+
+/** `files[].encoding`: one of {@link ENCODINGS} (default `utf-8`); text files only. */
+function parseEncoding(o: Obj, key: string, format: FileFormat): TextEncoding {
+  const encoding = str(o, "encoding", key, "utf-8") as TextEncoding;
+  if (!ENCODINGS.includes(encoding)) {
+    throw new ConfigError(
+      `${key}.encoding`,
+      `unknown encoding ${excerpt(encoding)} (allowed: ${ENCODINGS.join(", ")})`,
+    );
+  }
+  if (format === "parquet" && encoding !== "utf-8") {
+    throw new ConfigError(`${key}.encoding`, "Parquet text is always UTF-8: remove the key");
+  }
+  return encoding;
+}
+
+/** `nullWords` (of a file or of `cleaning`): words meaning "missing"; absent: `def`. */
+function parseNullWords(o: Obj, key: string, def: readonly string[]): string[] {
+  const words = strArray(o, "nullWords", key, [...def]);
+  for (const [i, w] of words.entries()) {
+    if (w !== w.trim() || w === "") {
+      throw new ConfigError(
+        `${key}.nullWords[${i}]`,
+        `${excerpt(w)}: values are compared after trimming, so a null word must be non-empty ` +
+          "without leading or trailing spaces (an empty field is always missing)",
+      );
+    }
+  }
+  return words;
 }
 
 /**
@@ -376,7 +630,7 @@ function parseColumns(
     if (fields !== null && !fields.includes(c)) {
       throw new ConfigError(
         `${key}.${k}`,
-        `"${c}" is not one of the declared fields (${fields.join(", ")})`,
+        `${excerpt(c)} is not one of the declared fields (${excerptList(fields)})`,
       );
     }
     columns[k as MappableColumn] = c;
@@ -412,10 +666,23 @@ function parseDownload(v: Json, key: string): DownloadConfig | null {
   };
 }
 
-/** `cleaning`: non-product codes and patterns, duplicates, outlier rules. */
+/**
+ * `cleaning`: non-product codes and patterns, duplicates, the cancellation and adjustment rules,
+ * the warning share, outlier rules.
+ */
 function parseCleaning(v: Json, key: string): CleaningConfig {
   const o = v === undefined ? {} : obj(v, key);
-  known(o, key, ["nonProductCodes", "nonProductPatterns", "dropExactDuplicates", "outliers"]);
+  known(o, key, [
+    "nonProductCodes",
+    "nonProductPatterns",
+    "dropExactDuplicates",
+    "cancellation",
+    "adjustment",
+    "warnShare",
+    "outliers",
+    "nullWords",
+    "timestamps",
+  ]);
   const patterns = parseNonProductPatterns(o, key);
   const ok = `${key}.outliers`;
   const ol = o.outliers === undefined ? {} : obj(o.outliers, ok);
@@ -424,6 +691,23 @@ function parseCleaning(v: Json, key: string): CleaningConfig {
     nonProductCodes: strArray(o, "nonProductCodes", key, []),
     nonProductPatterns: patterns,
     dropExactDuplicates: bool(o, "dropExactDuplicates", key, true),
+    cancellation: parseLineRule(
+      o.cancellation,
+      `${key}.cancellation`,
+      DEFAULT_CANCELLATION,
+      LINE_RULE_KINDS,
+    ),
+    adjustment: parseLineRule(o.adjustment, `${key}.adjustment`, DEFAULT_ADJUSTMENT, [
+      "prefix",
+      "pattern",
+      "off",
+    ]),
+    warnShare: num(o, "warnShare", key, WARN_SHARE.default, {
+      min: WARN_SHARE.min,
+      max: WARN_SHARE.max,
+    }),
+    nullWords: parseNullWords(o, key, DEFAULT_NULL_WORDS),
+    timestamps: parseTimestampChecks(o.timestamps, `${key}.timestamps`),
     outliers: {
       matchCancelledOrders: bool(ol, "matchCancelledOrders", ok, true),
       logValueMadMultiplier: ol.logValueMadMultiplier === null
@@ -433,35 +717,144 @@ function parseCleaning(v: Json, key: string): CleaningConfig {
   };
 }
 
+/** `cleaning.timestamps`: `notAfter` (ISO date or null) and `bulkMargin` (see {@link TIMESTAMP_CHECKS}). */
+function parseTimestampChecks(v: Json, key: string): CleaningConfig["timestamps"] {
+  const o = v === undefined ? {} : obj(v, key);
+  known(o, key, ["notAfter", "bulkMargin"]);
+  const m = TIMESTAMP_CHECKS.bulkMargin;
+  return {
+    notAfter: isoDate(strOrNull(o, "notAfter", key), `${key}.notAfter`),
+    bulkMargin: o.bulkMargin === null
+      ? null
+      : num(o, "bulkMargin", key, m.default, { min: m.min, max: m.max }),
+  };
+}
+
+/** Valid forms of `timezone`, for messages. */
+const TIME_ZONE_FORMS =
+  'an IANA zone name such as "Europe/Berlin" or "UTC", or a fixed offset from UTC written ' +
+  '±HH:MM such as "+02:00" or "-05:30"';
+
+/**
+ * `timezone`: an IANA zone name (letter case as in the zone database: `europe/berlin` becomes
+ * `Europe/Berlin`), or a fixed offset `±HH:MM` (`±HHMM` is written `±HH:MM`) from −12:00 to
+ * +14:00. Anything else — `+2`, `GMT+2`, `UTC+02:00`, an unknown name — is refused with the valid
+ * forms.
+ */
+function parseTimeZone(tz: string, key: string): string {
+  const offset = /^([+-])(\d{2}):?(\d{2})$/.exec(tz);
+  if (offset) {
+    const minutes = (offset[1] === "-" ? -1 : 1) * (Number(offset[2]) * 60 + Number(offset[3]));
+    if (Number(offset[3]) > 59 || minutes < -12 * 60 || minutes > 14 * 60) {
+      throw new ConfigError(key, `${excerpt(tz)} is no offset from UTC (−12:00 to +14:00)`);
+    }
+    return `${offset[1]}${offset[2]}:${offset[3]}`;
+  }
+  if (/^(utc|gmt)\s*[+-]|^[+-]/i.test(tz)) {
+    throw new ConfigError(
+      key,
+      `${excerpt(tz)} is not a time zone; valid forms: ${TIME_ZONE_FORMS}`,
+    );
+  }
+  try {
+    validTimeZone(tz, key);
+  } catch {
+    throw new ConfigError(key, `unknown time zone ${excerpt(tz)}; valid forms: ${TIME_ZONE_FORMS}`);
+  }
+  const resolved = new Intl.DateTimeFormat("en-GB", { timeZone: tz }).resolvedOptions().timeZone;
+  return resolved.toLowerCase() === tz.toLowerCase() ? resolved : tz;
+}
+
 /**
  * `cleaning.nonProductPatterns`: regular expressions that both JavaScript and the cleaning engine
  * (polars, Rust `regex`) can run, so no look-around and no backreferences.
  */
 function parseNonProductPatterns(cleaning: Obj, key: string): string[] {
   const patterns = strArray(cleaning, "nonProductPatterns", key, []);
-  for (const [i, p] of patterns.entries()) {
-    const at = `${key}.nonProductPatterns[${i}]`;
-    if (/\(\?<?[=!]|\\[1-9]/.test(p)) {
-      throw new ConfigError(
-        at,
-        "unsupported regular expression: look-around and backreferences do not run in polars",
-      );
-    }
-    try {
-      new RegExp(p);
-    } catch (e) {
-      throw new ConfigError(at, `invalid regular expression: ${(e as Error).message}`);
-    }
-  }
+  for (const [i, p] of patterns.entries()) checkEnginePattern(p, `${key}.nonProductPatterns[${i}]`);
   return patterns;
 }
 
-/** `rfm`: the number of score bins and optional custom cut points. */
+/**
+ * Throws a ConfigError at `at` unless `p` is a regular expression that both JavaScript and the
+ * cleaning engine (polars, Rust `regex`) can run: no look-around, no backreferences.
+ */
+function checkEnginePattern(p: string, at: string): void {
+  if (/\(\?<?[=!]|\\[1-9]/.test(p)) {
+    throw new ConfigError(
+      at,
+      "unsupported regular expression: look-around and backreferences do not run in polars",
+    );
+  }
+  try {
+    new RegExp(p);
+  } catch (e) {
+    throw new ConfigError(at, `invalid regular expression: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * `cleaning.cancellation` or `cleaning.adjustment`: `{ "rule": "prefix", "prefix": "C" }`,
+ * `{ "rule": "pattern", "pattern": "^C\\d" }`, `{ "rule": "negative-quantity" }` (cancellations
+ * only) or `{ "rule": "off" }`. Absent: `def`. A `prefix` left out of a prefix rule is the default
+ * one; a key the rule does not use is an error (it would be silently ignored).
+ */
+function parseLineRule(
+  v: Json,
+  key: string,
+  def: Readonly<LineRule>,
+  allowed: readonly LineRule["rule"][],
+): LineRule {
+  if (v === undefined) return { ...def };
+  const o = obj(v, key);
+  known(o, key, ["rule", "prefix", "pattern"]);
+  const rule = str(o, "rule", key) as LineRule["rule"];
+  if (!allowed.includes(rule)) {
+    throw new ConfigError(
+      `${key}.rule`,
+      `unknown rule ${excerpt(rule)} (allowed: ${allowed.map((k) => `"${k}"`).join(", ")})`,
+    );
+  }
+  for (const k of ["prefix", "pattern"] as const) {
+    if (o[k] !== undefined && k !== rule) {
+      throw new ConfigError(`${key}.${k}`, `only used with "rule": "${k}" (the rule is "${rule}")`);
+    }
+  }
+  if (rule === "prefix") {
+    return { rule, prefix: str(o, "prefix", key, def.prefix ?? undefined), pattern: null };
+  }
+  if (rule === "pattern") {
+    const pattern = str(o, "pattern", key);
+    checkEnginePattern(pattern, `${key}.pattern`);
+    return { rule, prefix: null, pattern };
+  }
+  return { rule, prefix: null, pattern: null };
+}
+
+/** `rfm`: the number of score bins, optional custom cut points and the segment guards. */
 function parseRfm(v: Json, key: string): RfmConfig {
   const o = v === undefined ? {} : obj(v, key);
-  known(o, key, ["bins", "cutPoints"]);
+  known(o, key, ["bins", "cutPoints", "guards"]);
   const bins = num(o, "bins", key, 5, { int: true, min: 2, max: 10 });
-  return { bins, cutPoints: parseCutPoints(o.cutPoints, `${key}.cutPoints`, bins) };
+  return {
+    bins,
+    cutPoints: parseCutPoints(o.cutPoints, `${key}.cutPoints`, bins),
+    guards: parseGuards(o.guards, `${key}.guards`),
+  };
+}
+
+/** `rfm.guards`: each limit within its bounds, default when absent, off when null. */
+function parseGuards(v: Json, key: string): RfmGuardConfig {
+  const o = v === undefined ? {} : obj(v, key);
+  known(o, key, ["recencyMultiple", "maxRecencyDays"]);
+  const limit = (k: keyof RfmGuardConfig, int: boolean) => {
+    const b = RFM_GUARD_BOUNDS[k];
+    return o[k] === null ? null : num(o, k, key, b.default, { int, min: b.min, max: b.max });
+  };
+  return {
+    recencyMultiple: limit("recencyMultiple", false),
+    maxRecencyDays: limit("maxRecencyDays", true),
+  };
 }
 
 /** `rfm.cutPoints`: per metric, `bins - 1` strictly increasing numbers; null when absent. */
@@ -496,9 +889,18 @@ function parseOutputs(v: Json, key: string, id: string): DatasetConfig["outputs"
 }
 
 /** `model`: features, then one parser per sub-section; defaults from {@link DEFAULT_MODEL}. */
-function parseModel(v: Json, key: string): ModelConfig {
+function parseModel(v: Json, key: string, files: readonly FileConfig[] = []): ModelConfig {
   const o = v === undefined ? {} : obj(v, key);
-  known(o, key, ["seed", "features", "logFeatures", "kmeans", "forward", "knn", "score"]);
+  known(o, key, [
+    "seed",
+    "features",
+    "logFeatures",
+    "kmeans",
+    "forward",
+    "knn",
+    "score",
+    "loyalty",
+  ]);
   const { features, logFeatures } = parseFeatures(o, key);
   return {
     seed: num(o, "seed", key, DEFAULT_MODEL.seed, { int: true, min: 0 }),
@@ -508,6 +910,7 @@ function parseModel(v: Json, key: string): ModelConfig {
     forward: parseForward(o.forward, `${key}.forward`),
     knn: parseKnn(o.knn, `${key}.knn`),
     score: parseScore(o.score, `${key}.score`),
+    loyalty: parseLoyalty(o.loyalty, `${key}.loyalty`, files),
   };
 }
 
@@ -610,6 +1013,128 @@ function parseKnn(v: Json, key: string): ModelConfig["knn"] {
   };
 }
 
+/**
+ * `model.loyalty`: candidate features (windowed registry features that fit in the look-back and
+ * whose columns every file maps), look-back, snapshots, grids, calibration, bootstrap, GBM.
+ */
+function parseLoyalty(v: Json, key: string, files: readonly FileConfig[]): LoyaltyConfig {
+  const d = DEFAULT_MODEL.loyalty;
+  const B = LOYALTY_BOUNDS;
+  const o = v === undefined ? {} : obj(v, key);
+  known(o, key, [
+    "features",
+    "lookbackDays",
+    "snapshots",
+    "snapshotStepDays",
+    "completeHistory",
+    "kGrid",
+    "weightGrid",
+    "weightPasses",
+    "tuningRows",
+    "distanceOffset",
+    "calibration",
+    "bootstrap",
+    "gbm",
+  ]);
+  const int = (
+    name:
+      | "lookbackDays"
+      | "snapshots"
+      | "snapshotStepDays"
+      | "weightPasses"
+      | "tuningRows"
+      | "bootstrap",
+  ) => num(o, name, key, B[name].default, { int: true, min: B[name].min, max: B[name].max });
+  const lookbackDays = int("lookbackDays");
+  const windowed = FEATURES.filter((f) => f.scope === "window").map((f) => f.name);
+  const features = strArray(o, "features", key, d.features);
+  if (features.length === 0) throw new ConfigError(`${key}.features`, "expected at least one");
+  for (const [i, name] of features.entries()) {
+    const at = `${key}.features[${i}]`;
+    const f = feature(name);
+    if (!f || f.scope !== "window") {
+      throw new ConfigError(
+        at,
+        `"${name}" is not a look-back feature (allowed: ${windowed.join(", ")})`,
+      );
+    }
+    if (features.indexOf(name) !== i) throw new ConfigError(at, `"${name}" appears twice`);
+    if (f.windowDays !== undefined && f.windowDays > lookbackDays) {
+      throw new ConfigError(
+        at,
+        `"${name}" counts ${f.windowDays} days, more than lookbackDays (${lookbackDays})`,
+      );
+    }
+    for (const col of f.needs ?? []) {
+      const lacking = files.find((file) => !file.columns[col]);
+      if (lacking) {
+        throw new ConfigError(
+          at,
+          `"${name}" needs the ${col} column, which ${lacking.name} does not map`,
+        );
+      }
+    }
+  }
+  const grid = (name: "kGrid" | "weightGrid", bounds: { min: number; max: number }) => {
+    const g = o[name] === undefined ? [...d[name]] : numArray(o[name], `${key}.${name}`);
+    const intOnly = name === "kGrid";
+    if (
+      g.length === 0 ||
+      g.some((x) => x < bounds.min || x > bounds.max || (intOnly && !Number.isInteger(x)))
+    ) {
+      throw new ConfigError(
+        `${key}.${name}`,
+        `expected ${intOnly ? "whole numbers" : "numbers"} from ${bounds.min} to ${bounds.max}`,
+      );
+    }
+    return [...new Set(g)].sort((a, b) => a - b);
+  };
+  const weightGrid = grid("weightGrid", B.weight);
+  if (!weightGrid.includes(1)) {
+    throw new ConfigError(`${key}.weightGrid`, "must include 1 (the starting weight)");
+  }
+  const calibration = str(o, "calibration", key, d.calibration);
+  if (calibration !== "isotonic" && calibration !== "none") {
+    throw new ConfigError(
+      `${key}.calibration`,
+      `expected "isotonic" or "none", got "${calibration}"`,
+    );
+  }
+  const gk = `${key}.gbm`;
+  const g = o.gbm === undefined ? {} : obj(o.gbm, gk);
+  known(g, gk, ["rounds", "depth", "learningRate", "bins", "minLeaf"]);
+  const gbmNum = (name: keyof typeof B.gbm, isInt: boolean) =>
+    num(g, name, gk, B.gbm[name].default, {
+      int: isInt,
+      min: B.gbm[name].min,
+      max: B.gbm[name].max,
+    });
+  return {
+    features,
+    lookbackDays,
+    snapshots: int("snapshots"),
+    snapshotStepDays: int("snapshotStepDays"),
+    completeHistory: bool(o, "completeHistory", key, d.completeHistory),
+    kGrid: grid("kGrid", B.k),
+    weightGrid,
+    weightPasses: int("weightPasses"),
+    tuningRows: int("tuningRows"),
+    distanceOffset: num(o, "distanceOffset", key, B.distanceOffset.default, {
+      min: B.distanceOffset.min,
+      max: B.distanceOffset.max,
+    }),
+    calibration,
+    bootstrap: int("bootstrap"),
+    gbm: {
+      rounds: gbmNum("rounds", true),
+      depth: gbmNum("depth", true),
+      learningRate: gbmNum("learningRate", false),
+      bins: gbmNum("bins", true),
+      minLeaf: gbmNum("minLeaf", true),
+    },
+  };
+}
+
 /** `model.score`: the score scale and its bands. */
 function parseScore(v: Json, key: string): ModelConfig["score"] {
   const d = DEFAULT_MODEL.score;
@@ -638,9 +1163,9 @@ export function parseDataset(v: Json, key = "", baseDir = "."): DatasetConfig {
   known(o, key, DATASET_KEYS);
   const id = parseId(o, key);
   const source = parseSource(o.source, at("source"));
-  const files = parseFiles(o.files, at("files"));
-  const download = parseDownload(o.download, at("download"));
   const cleaning = parseCleaning(o.cleaning, at("cleaning"));
+  const files = parseFiles(o.files, at("files"), cleaning.nullWords);
+  const download = parseDownload(o.download, at("download"));
   const rfm = parseRfm(o.rfm, at("rfm"));
   const outputs = parseOutputs(o.outputs, at("outputs"), id);
   return {
@@ -648,7 +1173,7 @@ export function parseDataset(v: Json, key = "", baseDir = "."): DatasetConfig {
     title: str(o, "title", key, id),
     description: optionalText(o, "description", at("description")),
     source,
-    timezone: validTimeZone(str(o, "timezone", key, "UTC"), at("timezone")),
+    timezone: parseTimeZone(str(o, "timezone", key, "UTC"), at("timezone")),
     currency: str(o, "currency", key, "GBP"),
     analysisDate: isoDate(strOrNull(o, "analysisDate", key), at("analysisDate")),
     outputs,
@@ -656,7 +1181,7 @@ export function parseDataset(v: Json, key = "", baseDir = "."): DatasetConfig {
     files,
     cleaning,
     rfm,
-    model: parseModel(o.model, at("model")),
+    model: parseModel(o.model, at("model"), files),
     baseDir,
   };
 }

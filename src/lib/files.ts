@@ -1,14 +1,19 @@
 /**
- * File-system edges shared by the pipeline: atomic writes, checksums, JSON reading.
+ * File-system edges shared by the pipeline: atomic writes, checksums, JSON reading, one-line
+ * messages for failed writes (full disk, folder not writable), and whether the process that made
+ * a temporary file is still running.
  *
  * Every output is written to a temporary file beside its target and renamed into place, so a
- * reader never sees a half-written file and a failed run leaves the previous output intact.
+ * reader never sees a half-written file and a failed run leaves the previous output intact. A
+ * whole set of outputs is published with one rename by the output store (`store.ts`).
  *
  * @module
  */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { dirname } from "node:path";
+import process from "node:process";
+import { display } from "./paths.ts";
 
 /**
  * A unique temporary path in the same folder as `path` (so that a rename onto `path` is atomic),
@@ -53,14 +58,27 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): Promis
 }
 
 /**
- * Replaces the folder `target` by the folder `staged` (removes the old one, then renames the new
- * one into place). A missing `target` is fine.
+ * Replaces the folder `target` by the folder `staged`: the old folder is moved aside, the new one
+ * renamed into place, then the old one removed (if the second rename fails, the old folder is put
+ * back). A missing `target` is fine. Between the two renames there is no `target`: for outputs a
+ * reader must never see missing, publish through an output store (`store.ts`) instead.
  */
 export async function replaceDir(staged: string, target: string): Promise<void> {
-  await Deno.remove(target, { recursive: true }).catch((e) => {
+  const aside = tempPathFor(target);
+  let moved = false;
+  try {
+    await Deno.rename(target, aside);
+    moved = true;
+  } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
-  });
-  await Deno.rename(staged, target);
+  }
+  try {
+    await Deno.rename(staged, target);
+  } catch (e) {
+    if (moved) await Deno.rename(aside, target).catch(() => {});
+    throw e;
+  }
+  if (moved) await Deno.remove(aside, { recursive: true });
 }
 
 /** Stable JSON text: two-space indent and a final newline. */
@@ -108,4 +126,60 @@ export async function readJson(path: string): Promise<unknown> {
   } catch (e) {
     throw new Error(`${path}: not valid JSON: ${(e as Error).message}`);
   }
+}
+
+/**
+ * Whether a process is running (on this machine). Used to tell a temporary file of a live
+ * process from the leftover of a killed one; a process id reused since only keeps a leftover
+ * for one more run.
+ */
+export function processAlive(pid: number): boolean {
+  if (pid === Deno.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: string }).code === "EPERM";
+  }
+}
+
+/** Hard-links `from` to `to`, or copies it where hard links are not possible (another disk). */
+export async function linkOrCopy(from: string, to: string): Promise<void> {
+  try {
+    await Deno.link(from, to);
+  } catch (e) {
+    if (e instanceof Deno.errors.AlreadyExists) throw e;
+    await Deno.copyFile(from, to);
+  }
+}
+
+/** Whether an error (from Deno, Node or polars) says the disk is full. */
+export function isDiskFull(e: unknown): boolean {
+  const msg = e instanceof Error ? `${e.name} ${e.message}` : String(e);
+  return /ENOSPC|No space left on device|StorageFull|os error 28|disk quota exceeded|EDQUOT/i
+    .test(msg);
+}
+
+/** Whether an error says a path may not be written (permissions, read-only file system). */
+export function isNotWritable(e: unknown): boolean {
+  if (e instanceof Deno.errors.PermissionDenied) return true;
+  const msg = e instanceof Error ? `${e.name} ${e.message}` : String(e);
+  return /EACCES|EPERM|EROFS|Permission denied|Operation not permitted|Read-only file system|os error (1|13|30)\b/i
+    .test(msg);
+}
+
+/**
+ * One line for a failed write in an output folder, naming it: "the disk holding <folder> is
+ * full", "<folder> is not writable (…)", or the error's own first line.
+ *
+ * @param e the error
+ * @param what what was being written (such as `data/processed/transactions.parquet`)
+ * @param folder the folder it was written in
+ */
+export function writeErrorMessage(e: unknown, what: string, folder: string): string {
+  const first = (e instanceof Error ? e.message : String(e)).split("\n")[0].trim();
+  const where = display(folder);
+  if (isDiskFull(e)) return `cannot write ${what}: the disk holding ${where} is full (${first})`;
+  if (isNotWritable(e)) return `cannot write ${what}: ${where} is not writable (${first})`;
+  return `cannot write ${what} in ${where}: ${first}`;
 }

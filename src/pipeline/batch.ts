@@ -20,6 +20,7 @@ import pl from "nodejs-polars";
 import { join } from "node:path";
 import { resolveDataset } from "../acquire/resolve.ts";
 import type { DatasetConfig } from "../config/dataset.ts";
+import { safeCsv } from "../lib/csv.ts";
 import { sha256 } from "../lib/files.ts";
 import { display, fromRoot, ROOT } from "../lib/paths.ts";
 import { SEGMENT_RULES } from "../rfm/segments.ts";
@@ -117,12 +118,18 @@ export async function scoreExport(
   options: BatchOptions = {},
 ): Promise<BatchScores> {
   const { model, info } = saved.file;
-  checkFeatureSet(
-    model,
-    dataset.model.features,
-    `the dataset description of "${dataset.id}"`,
-    display(saved.path),
-  );
+  // A version-2 model uses a subset of the dataset's look-back candidates (the tuning may drop
+  // some); a version-1 model used the dataset's whole-history features.
+  const offered = model.version === 2 ? dataset.model.loyalty.features : dataset.model.features;
+  const missing = model.features.filter((f) => !offered.includes(f));
+  if (missing.length > 0) {
+    checkFeatureSet(
+      model,
+      offered,
+      `the dataset description of "${dataset.id}"`,
+      display(saved.path),
+    );
+  }
   if (options.asOf !== undefined && options.asOf !== null && !ISO_DATE.test(options.asOf)) {
     throw new Error(`the analysis date must be an ISO date (YYYY-MM-DD), got "${options.asOf}"`);
   }
@@ -138,7 +145,7 @@ export async function scoreExport(
   );
   preflight(ds, sources);
   const cleaned = ingestAndClean(ds, sources, progress);
-  const rfm = rfmStage(ds, cleaned.kept, progress);
+  const rfm = rfmStage(ds, cleaned.kept, progress, cleaned.quarantine);
 
   // The inputs exactly as the build scores its own customers (src/pipeline/model_stage.ts).
   const current = toArrays(rfm.customers, rfm.scores.rfm_segment);
@@ -248,7 +255,7 @@ export function batchOutputPaths(ds: DatasetConfig, outDir?: string): BatchPaths
 /** Writes the batch outputs all-or-nothing; returns the written paths. */
 export function writeBatchOutputs(scores: BatchScores, paths: BatchPaths): Promise<string[]> {
   const out = new OutputSet("/");
-  out.add(paths.csv, scores.table.writeCSV().toString());
+  out.add(paths.csv, safeCsv(scores.table.writeCSV().toString()));
   out.addWriter(paths.parquet, (tmp) => scores.table.writeParquet(tmp));
   out.addJson(paths.summary, scores.summary);
   return out.commit();

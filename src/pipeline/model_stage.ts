@@ -11,7 +11,10 @@ import type { CustomerArrays, ForwardData } from "./stages.ts";
 import { fitLoyaltyModel, type LoyaltyFit } from "../model/loyalty.ts";
 import { fitSegmentClassifier, type SegmentClassifier } from "../model/segment_classifier.ts";
 import { type Segmentation, segmentCustomers } from "../model/segmentation.ts";
+import { featureShift, scoreShift } from "../model/evaluation.ts";
+import { roundDeep } from "../model/rounding.ts";
 import { type LoyaltyModel, scoreMany, type ScoreOk } from "../score/score.ts";
+import { PSI_MODERATE, PSI_SIGNIFICANT } from "../score/drift.ts";
 import { sha256 } from "../lib/files.ts";
 
 /** What the original project reported, shown for reference next to our segment classifier. */
@@ -42,17 +45,26 @@ export interface ModelStage {
   model: Record<string, unknown>;
 }
 
-/** A stable fingerprint of the training data of a loyalty model (points, labels, ids). */
+/** A stable fingerprint of the training data of a loyalty model (points, labels, counts, ids). */
 export function trainingFingerprint(model: LoyaltyModel): string {
-  return sha256(JSON.stringify([model.customerIds, model.knn.points, model.knn.labels]));
+  return sha256(
+    JSON.stringify([
+      model.customerIds,
+      model.knn.points,
+      model.knn.labels,
+      model.knn.counts ?? null,
+    ]),
+  );
 }
 
 /**
  * Runs every model of the workspace.
  *
  * @param ds dataset configuration (model settings)
- * @param current current customers (features as of the analysis date, with RFM segments)
- * @param forward the forward model's inputs (features before the cutoff, labels after it)
+ * @param current current customers (whole-history RFM features and the loyalty model's look-back
+ *   features as of the analysis date, with RFM segments)
+ * @param forward the forward model's inputs (snapshots: look-back features as of each cutoff,
+ *   labels after it)
  * @param versions library versions recorded in the model artifact
  * @param onStage called after each sub-stage with its name and a detail line
  */
@@ -73,17 +85,26 @@ export function modelStage(
   );
   const segmentClassifier = fitSegmentClassifier(current, segmentation, cfg);
   onStage("segment classifier", `held-out accuracy ${segmentClassifier.test.accuracy.toFixed(3)}`);
-  const loyalty = fitLoyaltyModel(forward.features, forward.labels, forward.persistence, cfg);
+  const loyalty = fitLoyaltyModel(
+    forward,
+    cfg,
+    (step, detail) => onStage(`loyalty: ${step}`, detail),
+  );
+  const ev = loyalty.evaluation;
   onStage(
     "loyalty model",
-    `k = ${loyalty.evaluation.chosen.k} (${loyalty.evaluation.chosen.weighting}), held-out macro F1 ${
-      loyalty.evaluation.test.macroF1.toFixed(3)
-    }`,
+    `${ev.snapshots.length} snapshot(s), ${ev.split.trainRows} training rows, k = ${ev.chosen.k} ` +
+      `(${ev.chosen.weighting}), features ${ev.features.used.join(", ")}; held-out ` +
+      `AUC(loyal) ${ev.test.aucTop?.toFixed(3)}, macro F1 ${ev.test.macroF1.toFixed(3)}`,
   );
 
   // Score every current customer with the forward model (features as of the analysis date).
+  const modelFeatures = loyalty.model.features;
+  for (const f of modelFeatures) {
+    if (!current.columns[f]) throw new Error(`the current customers lack the feature "${f}"`);
+  }
   const inputs = current.customer_id.map((_, i) =>
-    Object.fromEntries(cfg.features.map((f) => [f, current.columns[f][i]]))
+    Object.fromEntries(modelFeatures.map((f) => [f, current.columns[f][i]]))
   );
   const results = scoreMany(loyalty.model, inputs);
   const levels = loyalty.model.levels;
@@ -113,6 +134,7 @@ export function modelStage(
     customers: columns.band.filter((x) => x === b.name).length,
   }));
   const { scaler: _scaler, ...segReport } = segmentation;
+  const today = todayVsTraining(loyalty, current, columns.score);
   const metrics = {
     dataset: ds.id,
     features: cfg.features,
@@ -136,6 +158,13 @@ export function modelStage(
       },
       customersAtCutoff: forward.features.customer_id.length,
       ...loyalty.evaluation,
+      // Per snapshot, what cleaning as of its cutoff kept that the whole-log cleaning dropped.
+      snapshots: ev.snapshots.map((sn, i) => ({
+        ...sn,
+        asOfCleaning: forward.snapshots[i].asOfCleaning,
+      })),
+      todayVsTraining: today,
+      heldOutPredictions: loyalty.heldOut,
     },
     currentScores: {
       customers: current.customer_id.length,
@@ -150,9 +179,32 @@ export function modelStage(
     ...loyalty.model,
     dataset: ds.id,
     trainingFingerprint: trainingFingerprint(loyalty.model),
-    trainedOn:
-      `${forward.features.customer_id.length} customers with a purchase before ${forward.cutoff}`,
+    trainedOn: `${ev.split.trainRows} rows of ${ev.split.train} training customers at ` +
+      `${ev.snapshots.length} cutoff(s) (${ev.snapshots.map((s) => s.cutoff).join(", ")}), ` +
+      `look-back ${forward.lookbackDays} days`,
     libraries: versions,
   };
   return { segmentation, segmentClassifier, loyalty, columns, metrics, model };
+}
+
+/**
+ * How today's customers compare with the training rows: per model feature the share outside the
+ * training range and the population stability index, and the PSI of today's scores against the
+ * held-out customers' scores (0.1: moderate, 0.25: significant shift).
+ */
+function todayVsTraining(
+  loyalty: LoyaltyFit,
+  current: CustomerArrays,
+  scores: readonly number[],
+) {
+  const features = loyalty.model.features.map((f) =>
+    featureShift(f, loyalty.trainingValues[f], current.columns[f])
+  );
+  return roundDeep({
+    thresholds: { moderate: PSI_MODERATE, significant: PSI_SIGNIFICANT },
+    trainingRows: loyalty.evaluation.split.trainRows,
+    customersToday: current.customer_id.length,
+    features,
+    score: { reference: "held-out customers", ...scoreShift(loyalty.heldOut.score, scores) },
+  });
 }

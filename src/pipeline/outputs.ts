@@ -1,15 +1,19 @@
 /**
  * A set of output files written all-or-nothing.
  *
- * Stages add their files in memory (or as writer callbacks); {@link OutputSet.commit} then writes
- * every file to a temporary path beside its target and, only once all are written, renames them
- * into place. A run that fails before the commit leaves every previous output untouched; a
- * failure while staging removes the temporary files.
+ * Stages add their files in memory (or as writer callbacks). An analysis run then writes them
+ * all into a private staging folder of its output store ({@link OutputSet.writeInto}; the store,
+ * `src/lib/store.ts`, publishes the whole folder with one rename). A stand-alone set (the batch
+ * scorer's files) uses {@link OutputSet.commit}: every file is written to a temporary path beside
+ * its target and, only once all are written, renamed into place. Either way a run that fails
+ * before the end leaves every previous output untouched, and a failed write names the output and
+ * its folder in one line (a full disk, a folder that is not writable).
  *
  * @module
  */
 import { dirname, resolve } from "node:path";
-import { tempPathFor, toJson, writeData } from "../lib/files.ts";
+import { tempPathFor, toJson, writeData, writeErrorMessage } from "../lib/files.ts";
+import { display } from "../lib/paths.ts";
 
 type Writer = (tmpPath: string) => void | Promise<void>;
 
@@ -41,6 +45,31 @@ export class OutputSet {
   }
 
   /**
+   * Writes every staged file straight to `place(absolute target)`, a path in a private staging
+   * folder that no reader sees until it is published. Each file is first created empty (so that
+   * a folder that cannot be written fails here, with a clear error, before a writer such as
+   * polars tries it); a failure names the output and the folder it was written in.
+   *
+   * @returns the paths written, in insertion order
+   */
+  async writeInto(place: (target: string) => string): Promise<string[]> {
+    const written: string[] = [];
+    for (const [rel, write] of this.#entries) {
+      const target = resolve(this.root, rel);
+      const path = place(target);
+      try {
+        await Deno.mkdir(dirname(path), { recursive: true });
+        await Deno.writeFile(path, new Uint8Array());
+        await write(path);
+      } catch (e) {
+        throw new Error(writeErrorMessage(e, display(target), dirname(path)), { cause: e });
+      }
+      written.push(path);
+    }
+    return written;
+  }
+
+  /**
    * Writes every staged file to a temporary path, then moves them all into place. Existing
    * targets are first moved aside; if any move fails, every target is restored and every
    * temporary file removed, so the previous outputs stay as they were.
@@ -54,7 +83,12 @@ export class OutputSet {
         await mkdirTracked(dirname(target), createdDirs);
         const tmp = tempPathFor(target);
         staged.push([tmp, target]);
-        await write(tmp);
+        try {
+          await Deno.writeFile(tmp, new Uint8Array());
+          await write(tmp);
+        } catch (e) {
+          throw new Error(writeErrorMessage(e, display(target), dirname(target)), { cause: e });
+        }
       }
     } catch (e) {
       for (const [tmp] of staged) await Deno.remove(tmp).catch(() => {});

@@ -1,15 +1,28 @@
 /**
- * One analysis run: resolve the data files, then ingest → clean → RFM → models, and commit every
+ * One analysis run: resolve the data files, then ingest → clean → RFM → models, and publish every
  * output all-or-nothing. The command-line entry points (`build`, `verify`) call {@link runAnalysis};
  * it prints each stage's time through a {@link Progress}.
+ *
+ * The run holds its output folders' lock from start to end (a second build of the same outputs
+ * stops at once, naming this one), writes everything into a private set of the output store
+ * (`src/lib/store.ts`), lets the caller add to it (the site, {@link AnalysisOptions.beforePublish})
+ * and publishes the whole set with one rename.
  *
  * @module
  */
 import pl from "nodejs-polars";
-import { isAbsolute } from "node:path";
+import { basename, dirname, isAbsolute, resolve } from "node:path";
 import { resolveDataset } from "../acquire/resolve.ts";
 import type { DatasetConfig } from "../config/dataset.ts";
-import { ROOT } from "../lib/paths.ts";
+import { display, ROOT } from "../lib/paths.ts";
+import {
+  ANALYSIS_OUTPUTS,
+  checkOutputFolders,
+  checkpoint,
+  type OutputFolders,
+  type OutputSetDirs,
+  OutputStore,
+} from "../lib/store.ts";
 import { gitState, readLockedVersions } from "../lib/provenance.ts";
 import { buildManifest } from "../report/manifest.ts";
 import { buildResults } from "../report/results.ts";
@@ -32,7 +45,41 @@ export interface AnalysisOptions {
   outRoot?: string;
   /** Progress printer. */
   progress?: Progress;
+  /**
+   * Allow output folders outside the workspace (and outside the dataset file's folder) or system
+   * folders (`--allow-outside-workspace`).
+   */
+  allowOutside?: boolean;
+  /**
+   * Runs after the analysis outputs are written into the new, still private set and before it is
+   * published (the build adds the site there), so that analysis and site appear together. When
+   * it throws, nothing is published.
+   */
+  beforePublish?: (set: OutputSetDirs) => Promise<void>;
+  /** Whether `beforePublish` adds a site (checked for foreign files before any work). */
+  withSite?: boolean;
 }
+
+/** The output folders of a dataset, absolute, and the rules they must follow. */
+export function outputFolders(
+  ds: DatasetConfig,
+  options: Pick<AnalysisOptions, "outRoot" | "allowOutside"> = {},
+): OutputFolders {
+  const root = options.outRoot ?? ROOT;
+  const folders = {
+    reports: resolve(root, ds.outputs.reports),
+    processed: resolve(root, ds.outputs.processed),
+  };
+  checkOutputFolders(folders, {
+    workspace: resolve(root),
+    datasetDir: options.outRoot === undefined ? ds.baseDir : undefined,
+    allowAnywhere: options.allowOutside,
+  });
+  return folders;
+}
+
+/** The data files a run reads, as the data step found them. */
+type Resolved = Awaited<ReturnType<typeof resolveDataset>>;
 
 /** What {@link runAnalysis} produced. */
 export interface AnalysisResult {
@@ -42,7 +89,7 @@ export interface AnalysisResult {
   progress: Progress;
 }
 
-/** Runs the analysis (no site) for a dataset and commits its outputs. */
+/** Runs the analysis for a dataset and publishes its outputs (with what `beforePublish` adds). */
 export async function runAnalysis(
   dataset: DatasetConfig,
   options: AnalysisOptions = {},
@@ -59,6 +106,7 @@ export async function runAnalysis(
     },
   };
   const progress = options.progress ?? new Progress();
+  const folders = outputFolders(ds, options);
   const sources = await resolveDataset(ds, { root: ROOT, log: (m) => console.error(m) });
   progress.done(
     "data",
@@ -66,12 +114,37 @@ export async function runAnalysis(
   );
   preflight(ds, sources);
   progress.done("preflight", "columns, types and timestamp formats checked on a sample");
+  // Only now (the configuration is sound) are the output folders touched: created if needed,
+  // locked, and cleaned of what an interrupted run left.
+  const names = {
+    ...ANALYSIS_OUTPUTS,
+    reports: [...ANALYSIS_OUTPUTS.reports, ...(options.withSite ? ["site"] : [])],
+  };
+  const store = await OutputStore.open(folders, { datasetId: ds.id, names });
+  try {
+    return await analyse(ds, outRoot, folders, store, sources, progress, options);
+  } finally {
+    store.close();
+  }
+}
+
+/** The run itself, with the store open. */
+async function analyse(
+  ds: DatasetConfig,
+  outRoot: string,
+  folders: OutputFolders,
+  store: OutputStore,
+  sources: Resolved,
+  progress: Progress,
+  options: AnalysisOptions,
+): Promise<AnalysisResult> {
+  checkpoint("ingest");
   const cleaned = ingestAndClean(ds, sources, progress);
-  const rfm = rfmStage(ds, cleaned.kept, progress);
+  const rfm = rfmStage(ds, cleaned.kept, progress, cleaned.quarantine);
 
   const packages = await readLockedVersions(ROOT);
   const current = toArrays(rfm.customers, rfm.scores.rfm_segment);
-  const forward = forwardData(ds, cleaned.kept);
+  const forward = forwardData(ds, cleaned);
   progress.done(
     "features at cutoff",
     `${forward.features.customer_id.length} customers before ${forward.cutoff}`,
@@ -81,6 +154,7 @@ export async function runAnalysis(
     "ml-knn": packages["ml-knn"],
     "ml-logistic-regression": packages["ml-logistic-regression"],
   }, (stage, detail) => progress.done(stage, detail));
+  checkpoint("model");
 
   const levels = models.loyalty.model.levels;
   const withModels = rfm.customers.withColumns(
@@ -119,10 +193,26 @@ export async function runAnalysis(
     stages: progress.stages,
   });
   out.addJson(`${R}/manifest.json`, manifest);
-  const written = await out.commit();
+  const set = await store.stage();
+  try {
+    await out.writeInto((target) => {
+      const dir = dirname(target);
+      if (dir === folders.reports) return `${set.reports}/${basename(target)}`;
+      if (dir === folders.processed) return `${set.processed}/${basename(target)}`;
+      throw new Error(`${display(target)} is in neither output folder`);
+    });
+    progress.done("write outputs", `${out.paths().length} files, in ${display(set.dir)}`);
+    checkpoint("write");
+    if (options.beforePublish) await options.beforePublish(set);
+    await store.publish(set);
+  } catch (e) {
+    await store.discard(set);
+    throw e;
+  }
+  const written = out.paths().map((p) => resolve(outRoot, p));
   progress.done(
-    "write outputs",
-    `${written.length} files below ${outRoot === ROOT ? "the workspace" : outRoot}`,
+    "publish",
+    `${written.length} files in ${display(folders.reports)} and ${display(folders.processed)}`,
   );
   return { ds, results, written, progress };
 }

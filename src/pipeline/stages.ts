@@ -6,10 +6,19 @@
  */
 import pl from "nodejs-polars";
 import type { DatasetConfig, MappableColumn } from "../config/dataset.ts";
-import { ingestFile, readSource, toCanonical } from "../ingest/ingest.ts";
+import {
+  describeIngest,
+  ingestFile,
+  type IngestSummary,
+  readSource,
+  toCanonical,
+} from "../ingest/ingest.ts";
 import { clean } from "../clean/clean.ts";
+import { cleanAsOf } from "../clean/as_of.ts";
+import { FEATURE_NAMES } from "../config/features.ts";
+import { type WindowedFeatures, windowedFeatures } from "../features/windowed.ts";
 import { assertReconciles, type CleaningReport } from "../clean/report.ts";
-import { DAY_MS, dayIso } from "../lib/time.ts";
+import { DAY_MS, DAY_US, dayIso, daysBetween, isoDay } from "../lib/time.ts";
 import {
   customerMetrics,
   defaultAnalysisDate,
@@ -18,6 +27,7 @@ import {
   windowOutcome,
 } from "../rfm/rfm.ts";
 import { SEGMENT_RULES } from "../rfm/segments.ts";
+import { safeCsv } from "../lib/csv.ts";
 import { OutputSet } from "./outputs.ts";
 import type { Progress } from "./progress.ts";
 
@@ -54,6 +64,8 @@ export interface IngestStage {
   provided: Record<string, Set<MappableColumn>>;
   /** Rows read from each file, counted at read time (before any mapping). */
   rowsRead: Record<string, number>;
+  /** How each file was read: records, blank lines, quarantined rows, normalised values. */
+  ingest?: IngestSummary[];
 }
 
 /**
@@ -73,21 +85,33 @@ export function ingestSources(
   const parts: pl.DataFrame[] = [];
   const provided: Record<string, Set<MappableColumn>> = {};
   const rowsRead: Record<string, number> = {};
+  const ingest: IngestSummary[] = [];
   for (const s of sources) {
     const got = ingestFile(s.path, s.file, { timezone: ds.timezone });
     parts.push(got.canonical);
     provided[got.name] = got.provided;
     rowsRead[got.name] = got.rowsRead;
+    ingest.push(got.summary);
     const expected = s.origin === "download" ? s.file.sheetRows : s.file.rows;
     if (expected !== null && got.rowsRead !== expected) {
       throw new Error(
         `${s.file.name}: expected ${fmt(expected)} rows (configuration), read ${fmt(got.rowsRead)}`,
       );
     }
-    progress.done(`ingest ${s.file.name}`, `${fmt(got.rowsRead)} rows`);
+    progress.done(`ingest ${s.file.name}`, describeIngest(got.summary));
   }
-  const tx = (parts.length === 1 ? parts[0] : pl.concat(parts)).rechunk();
-  return { tx, provided, rowsRead };
+  // Rows quarantined while reading carry `ingest_reason`; files without any get a null one.
+  if (parts.some((p) => p.columns.includes("ingest_reason"))) {
+    for (const [i, p] of parts.entries()) {
+      if (!p.columns.includes("ingest_reason")) {
+        parts[i] = p.withColumns(pl.lit(null).cast(pl.Utf8).alias("ingest_reason"));
+      }
+    }
+  }
+  // Files are appended as chunks (no copy of the rows); many small chunks are joined once.
+  let tx = parts.length === 1 ? parts[0] : pl.concat(parts, { rechunk: false, how: "vertical" });
+  if (tx.nChunks() > 64) tx = tx.rechunk();
+  return { tx, provided, rowsRead, ingest };
 }
 
 /** Result of the ingest and cleaning stage. */
@@ -97,6 +121,8 @@ export interface CleanStage {
   report: CleaningReport;
   /** Rows read per file (by ingest), the `rows_in` of the cleaning report. */
   rowsIn: Record<string, number>;
+  /** How each file was read (from {@link IngestStage}), written to `cleaning.json`. */
+  ingest?: IngestSummary[];
 }
 
 /**
@@ -124,7 +150,7 @@ export function cleanIngested(
       fmt(result.report.total.rows_dropped)
     } dropped`,
   );
-  return { ...result, rowsIn: ingested.rowsRead };
+  return { ...result, rowsIn: ingested.rowsRead, ingest: ingested.ingest };
 }
 
 /**
@@ -169,9 +195,17 @@ export interface RfmStage {
  * @param ds dataset configuration (analysis date, bins, custom cut points)
  * @param kept clean transactions
  */
-export function rfmStage(ds: DatasetConfig, kept: pl.DataFrame, progress: Progress): RfmStage {
+export function rfmStage(
+  ds: DatasetConfig,
+  kept: pl.DataFrame,
+  progress: Progress,
+  quarantine?: pl.DataFrame,
+): RfmStage {
   const analysisDate = ds.analysisDate ?? defaultAnalysisDate(kept);
-  const metrics = customerMetrics(kept, analysisDate);
+  const metrics = withLoyaltyFeatures(
+    customerMetrics(kept, analysisDate),
+    scoringFeatures(ds, kept, analysisDate, quarantine),
+  );
   const col = (c: string) => metrics.getColumn(c).toTypedArray() as unknown as ArrayLike<number>;
   const scores = scoreRfm(
     Float64Array.from(col("recency_days") as ArrayLike<number>, Number),
@@ -210,6 +244,37 @@ export function rfmStage(ds: DatasetConfig, kept: pl.DataFrame, progress: Progre
   };
   progress.done("rfm", `${fmt(n)} customers, analysis date ${analysisDate}`);
   return { analysisDate, customers, scores, summary };
+}
+
+/**
+ * The loyalty model's look-back features of every customer as of the analysis date, from the
+ * build's cleaning (which, on the day after the last transaction, is the cleaning as of that
+ * date). The cancellation lines come from the quarantine; without it, a feature that needs them
+ * (`returns_share`) cannot be computed and is left out.
+ */
+export function scoringFeatures(
+  ds: DatasetConfig,
+  kept: pl.DataFrame,
+  analysisDate: string,
+  quarantine?: pl.DataFrame,
+): WindowedFeatures {
+  const { features, lookbackDays } = ds.model.loyalty;
+  const cancellations = quarantine
+    ? quarantine.filter(pl.col("reason").eq(pl.lit("cancellation")))
+    : null;
+  const usable = cancellations ? features : features.filter((f) => f !== "returns_share");
+  return windowedFeatures({ kept, cancellations }, analysisDate, lookbackDays, usable);
+}
+
+/** The customer table with the look-back feature columns added (same customers, same order). */
+function withLoyaltyFeatures(metrics: pl.DataFrame, wf: WindowedFeatures): pl.DataFrame {
+  const ids = metrics.getColumn("customer_id").toArray() as string[];
+  if (ids.length !== wf.customer_id.length || ids.some((id, i) => id !== wf.customer_id[i])) {
+    throw new Error("look-back features and customer metrics list different customers");
+  }
+  return metrics.withColumns(
+    ...Object.entries(wf.columns).map(([name, v]) => pl.Series(name, v, pl.Float64)),
+  );
 }
 
 /**
@@ -287,10 +352,11 @@ export function stageCoreOutputs(
   out.addJson(`${R}/cleaning.json`, {
     dataset: ds.id,
     ...cleanStage.report,
+    ingest: cleanStage.ingest ?? [],
     examples: reasonExamples(cleanStage.quarantine),
   });
   out.addJson(`${R}/rfm.json`, rfm.summary);
-  out.add(`${R}/customers.csv`, customerTable.writeCSV().toString());
+  out.add(`${R}/customers.csv`, safeCsv(customerTable.writeCSV().toString()));
 }
 
 /** A customer table as plain arrays, the input of the model stage. */
@@ -303,7 +369,8 @@ export interface CustomerArrays {
 /** Plain arrays from a customer table (metrics and, when present, scores). */
 export function toArrays(customers: pl.DataFrame, segments: string[]): CustomerArrays {
   const columns: Record<string, number[]> = {};
-  for (const c of ["recency_days", "frequency", "monetary", "tenure_days", "avg_order_value"]) {
+  for (const c of FEATURE_NAMES) {
+    if (!customers.columns.includes(c)) continue;
     columns[c] = Array.from(customers.getColumn(c).toArray() as (number | bigint)[], Number);
   }
   return {
@@ -313,11 +380,16 @@ export function toArrays(customers: pl.DataFrame, segments: string[]): CustomerA
   };
 }
 
-/** Inputs of the forward-looking loyalty model, all derived without looking past the cutoff. */
-export interface ForwardData {
+/** One training snapshot of the loyalty model: features as of a cutoff, labels after it. */
+export interface Snapshot {
+  /** Reference date of the features (first day of the outcome window). */
   cutoff: string;
+  /** First day after the outcome window. */
   windowEnd: string;
-  /** Features of every customer with a purchase before the cutoff, as of the cutoff. */
+  /**
+   * Every customer with a kept purchase before the cutoff: the look-back features (cleaned as of
+   * the cutoff) and the RFM segment at the cutoff.
+   */
   features: CustomerArrays;
   /** Level index per customer in the outcome window (0 lapsed, 1 occasional, 2 loyal). */
   labels: number[];
@@ -325,17 +397,175 @@ export interface ForwardData {
   invoicesInWindow: number[];
   /** Persistence baseline: the loyalty level implied by the customer's RFM segment at the cutoff. */
   persistence: number[];
+  /** BG/NBD summary of the whole history before the cutoff (weeks; purchases counted per day). */
+  bgnbd: { x: number[]; tx: number[]; T: number[] };
+  /** What cleaning as of the cutoff changed against the build's cleaning of the whole log. */
+  asOfCleaning: {
+    /** Purchase lines before the cutoff that the whole-log cleaning dropped and this one keeps. */
+    linesRestored: number;
+    /** Customers with such lines. */
+    customersRestored: number;
+    /** Lines before the cutoff dropped only as of the cutoff (e.g. a lower extreme bound). */
+    linesDroppedOnlyAsOf: number;
+  };
+}
+
+/** Inputs of the forward-looking loyalty model, all derived without looking past each cutoff. */
+export interface ForwardData {
+  /** The latest cutoff (`model.forward.cutoff`), whose customers are split into train and test. */
+  cutoff: string;
+  windowEnd: string;
+  /** Look-back of every feature, in days. */
+  lookbackDays: number;
+  /** Days of every outcome window. */
+  horizonDays: number;
+  /** The snapshots, latest first (the first is the cutoff itself). */
+  snapshots: Snapshot[];
+  /** The latest snapshot's features (the same object as `snapshots[0].features`). */
+  features: CustomerArrays;
+  /** The latest snapshot's labels. */
+  labels: number[];
+  /** The latest snapshot's invoices in the window. */
+  invoicesInWindow: number[];
+  /** The latest snapshot's persistence levels. */
+  persistence: number[];
+}
+
+/** What {@link forwardData} needs from the cleaning stage. */
+export type CleanedInput = Pick<CleanStage, "kept" | "quarantine" | "report">;
+
+/**
+ * The snapshot cutoffs: `cutoff` and up to `snapshots − 1` earlier ones, `snapshotStepDays` apart,
+ * keeping those whose look-back starts on or after the first day of the data — or, for data that
+ * hold every customer's purchases from the first on (`completeHistory`), those after that day.
+ *
+ * @example
+ * ```ts
+ * import { snapshotCutoffs } from "./stages.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * deepEqual(snapshotCutoffs("2010-12-01", 3, 90, 180, "2009-12-01"), [
+ *   "2010-12-01",
+ *   "2010-09-02",
+ *   "2010-06-04",
+ * ]);
+ * deepEqual(snapshotCutoffs("2010-12-01", 3, 90, 180, "2010-03-01"), ["2010-12-01", "2010-09-02"]);
+ * // a cohort followed from its first purchase: nothing precedes the data
+ * deepEqual(snapshotCutoffs("2010-12-01", 3, 90, 365, "2010-03-01", true), [
+ *   "2010-12-01",
+ *   "2010-09-02",
+ *   "2010-06-04",
+ * ]);
+ * ```
+ *
+ * @param cutoff the latest cutoff (ISO)
+ * @param snapshots most snapshots
+ * @param stepDays days between snapshots
+ * @param lookbackDays look-back of the features
+ * @param firstDay first day of the data (ISO)
+ * @param completeHistory whether nothing precedes the data (default false)
+ */
+export function snapshotCutoffs(
+  cutoff: string,
+  snapshots: number,
+  stepDays: number,
+  lookbackDays: number,
+  firstDay: string,
+  completeHistory = false,
+): string[] {
+  const out: string[] = [];
+  const first = isoDay(firstDay);
+  for (let j = 0; j < snapshots; j++) {
+    const c = isoDay(cutoff) - j * stepDays;
+    if (completeHistory ? c <= first : c - lookbackDays < first) break;
+    out.push(dayIso(c));
+  }
+  return out;
 }
 
 /**
- * Builds the forward model's inputs: features from transactions before `cutoff` only, labels
- * from the window [cutoff, windowEnd).
+ * The first day of the log (ISO): the earliest timestamp of any line, kept or dropped, so that it
+ * does not depend on what later lines make the cleaning drop.
  */
-export function forwardData(ds: DatasetConfig, kept: pl.DataFrame): ForwardData {
-  const { cutoff, windowEnd, occasionalMinInvoices, loyalMinInvoices } = ds.model.forward;
-  const atCutoff = customerMetrics(kept, cutoff);
-  if (atCutoff.height === 0) {
+function firstDataDay(cleaned: CleanedInput): string {
+  const min = (df: pl.DataFrame) => {
+    const v = df.select(pl.col("timestamp").min().cast(pl.Int64).alias("m")).row(0)[0];
+    return v === null || v === undefined ? Infinity : Number(v);
+  };
+  const first = Math.min(min(cleaned.kept), min(cleaned.quarantine));
+  if (!Number.isFinite(first)) throw new Error("no transactions");
+  return dayIso(Math.floor(first / DAY_US));
+}
+
+/**
+ * Builds the forward model's inputs: for each snapshot cutoff (see {@link snapshotCutoffs}), the
+ * transactions before it are cleaned as of the cutoff (`clean/as_of.ts`: no cancellation or
+ * outlier statistic from a later line), the look-back features computed from them, and the
+ * labels counted in the window [cutoff, cutoff + horizon), horizon = windowEnd − cutoff.
+ *
+ * @param ds dataset configuration (`model.forward`, `model.loyalty`, `rfm`, `cleaning`)
+ * @param cleaned the cleaning stage: kept rows, quarantine and report of the whole log
+ * @throws {Error} when no snapshot fits in the data or no customer has a purchase before a cutoff
+ */
+export function forwardData(ds: DatasetConfig, cleaned: CleanedInput): ForwardData {
+  const { cutoff, windowEnd } = ds.model.forward;
+  const { lookbackDays, snapshots: maxSnapshots, snapshotStepDays, completeHistory } =
+    ds.model.loyalty;
+  const horizonDays = daysBetween(cutoff, windowEnd);
+  const firstDay = firstDataDay(cleaned);
+  const cutoffs = snapshotCutoffs(
+    cutoff,
+    maxSnapshots,
+    snapshotStepDays,
+    lookbackDays,
+    firstDay,
+    completeHistory,
+  );
+  if (cutoffs.length === 0) {
+    throw new Error(
+      `the look-back of ${lookbackDays} days before the cutoff ${cutoff} starts before the ` +
+        `first transaction (${firstDay}): shorten model.loyalty.lookbackDays or move the cutoff`,
+    );
+  }
+  const snapshots = cutoffs.map((c) =>
+    snapshotData(ds, cleaned, c, dayIso(isoDay(c) + horizonDays))
+  );
+  const latest = snapshots[0];
+  return {
+    cutoff,
+    windowEnd,
+    lookbackDays,
+    horizonDays,
+    snapshots,
+    features: latest.features,
+    labels: latest.labels,
+    invoicesInWindow: latest.invoicesInWindow,
+    persistence: latest.persistence,
+  };
+}
+
+/** One snapshot (see {@link forwardData}). */
+function snapshotData(
+  ds: DatasetConfig,
+  cleaned: CleanedInput,
+  cutoff: string,
+  windowEnd: string,
+): Snapshot {
+  const { occasionalMinInvoices, loyalMinInvoices } = ds.model.forward;
+  const asOf = cleanAsOf(cleaned, ds.cleaning.outliers.logValueMadMultiplier, cutoff);
+  const hasCancellations = cleaned.report.rules.some((r) => r.code === "cancellation" && r.applied);
+  const wf = windowedFeatures(
+    { kept: asOf.kept, cancellations: hasCancellations ? asOf.cancellations : null },
+    cutoff,
+    ds.model.loyalty.lookbackDays,
+    ds.model.loyalty.features,
+  );
+  if (wf.customer_id.length === 0) {
     throw new Error(`no customer has a purchase before the cutoff ${cutoff}`);
+  }
+  const atCutoff = customerMetrics(asOf.kept, cutoff);
+  const ids = atCutoff.getColumn("customer_id").toArray() as string[];
+  if (ids.length !== wf.customer_id.length || ids.some((id, i) => id !== wf.customer_id[i])) {
+    throw new Error("look-back features and customer metrics list different customers");
   }
   const num = (c: string) =>
     Float64Array.from(atCutoff.getColumn(c).toArray() as (number | bigint)[], Number);
@@ -346,16 +576,22 @@ export function forwardData(ds: DatasetConfig, kept: pl.DataFrame): ForwardData 
     ds.rfm.bins,
     ds.rfm.cutPoints,
   );
-  const features = toArrays(atCutoff, scores.rfm_segment);
+  const features: CustomerArrays = {
+    customer_id: wf.customer_id,
+    columns: wf.columns,
+    rfm_segment: scores.rfm_segment,
+  };
   const outcome = windowOutcome(
-    kept,
-    features.customer_id,
+    cleaned.kept,
+    wf.customer_id,
     cutoff,
     windowEnd,
     occasionalMinInvoices,
     loyalMinInvoices,
   );
   const levelOf = new Map(SEGMENT_RULES.map((r) => [r.name, r.loyaltyLevel as number]));
+  const end = isoDay(cutoff) - 1; // the last day of the calibration period
+  const { purchaseDays, firstDay, lastDay } = wf.history;
   return {
     cutoff,
     windowEnd,
@@ -363,5 +599,32 @@ export function forwardData(ds: DatasetConfig, kept: pl.DataFrame): ForwardData 
     labels: outcome.level,
     invoicesInWindow: outcome.invoices,
     persistence: scores.rfm_segment.map((s) => levelOf.get(s)!),
+    bgnbd: {
+      x: purchaseDays.map((n) => n - 1),
+      tx: lastDay.map((l, i) => (l - firstDay[i]) / 7),
+      T: firstDay.map((f) => (end - f) / 7),
+    },
+    asOfCleaning: asOfDifference(cleaned.kept, asOf.kept, cutoff),
+  };
+}
+
+/** Lines before the cutoff kept as of the cutoff but not by the whole-log cleaning, and back. */
+function asOfDifference(
+  keptAll: pl.DataFrame,
+  keptAsOf: pl.DataFrame,
+  cutoff: string,
+): Snapshot["asOfCleaning"] {
+  const limit = pl.lit(isoDay(cutoff) * DAY_US).cast(pl.Datetime("us", "UTC"));
+  const key = ["source_file", "source_row"];
+  const naive = keptAll.filter(pl.col("timestamp").lt(limit)).select(...key, "customer_id");
+  const asOf = keptAsOf.select(...key, "customer_id");
+  const restored = asOf.join(naive, { on: key, how: "anti" });
+  const droppedOnly = naive.join(asOf, { on: key, how: "anti" });
+  return {
+    linesRestored: restored.height,
+    customersRestored: restored.height
+      ? Number(restored.select(pl.col("customer_id").nUnique()).row(0)[0])
+      : 0,
+    linesDroppedOnlyAsOf: droppedOnly.height,
   };
 }

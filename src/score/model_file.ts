@@ -26,8 +26,11 @@ import type { LoyaltyModel } from "./score.ts";
 /** The `kind` tag of a loyalty model file. */
 export const MODEL_KIND = "rfm-loyalty-knn";
 
-/** The model format version this code reads and the build writes (`version` in model.json). */
-export const MODEL_FORMAT_VERSION: LoyaltyModel["version"] = 1;
+/** The model format version the build writes (`version` in model.json). */
+export const MODEL_FORMAT_VERSION: LoyaltyModel["version"] = 2;
+
+/** The format versions this code reads: 1 (whole-history features) and 2 (look-back features). */
+export const READABLE_VERSIONS: readonly LoyaltyModel["version"][] = [1, 2];
 
 /** A model file that cannot be used, naming the key at fault. */
 export class ModelFileError extends Error {
@@ -144,7 +147,7 @@ class Reader {
  * import { equal, throws } from "node:assert/strict";
  * const json = {
  *   kind: "rfm-loyalty-knn",
- *   version: MODEL_FORMAT_VERSION,
+ *   version: 1,
  *   features: ["recency_days"],
  *   scaler: { names: ["recency_days"], log: [false], means: [0], stds: [1] },
  *   knn: { k: 1, weighting: "uniform", nClasses: 2, points: [[0], [5]], labels: [1, 0] },
@@ -164,7 +167,7 @@ class Reader {
  * const { model, info } = parseModelFile(json, "demo.json");
  * equal(model.knn.k, 1);
  * equal(info.dataset, "demo");
- * throws(() => parseModelFile({ ...json, version: 2 }, "demo.json"), /format version 2/);
+ * throws(() => parseModelFile({ ...json, version: 3 }, "demo.json"), /format version 3/);
  * throws(() => parseModelFile({ ...json, features: ["shoe_size"] }), /features\[0\]: unknown feature/);
  * ```
  *
@@ -182,13 +185,15 @@ export function parseModelFile(json: unknown, source = "model"): ModelFile {
         `"${MODEL_KIND}")`,
     );
   }
-  const version = o.version === undefined ? 1 : o.version;
-  if (version !== MODEL_FORMAT_VERSION) {
+  const version = (o.version === undefined ? 1 : o.version) as LoyaltyModel["version"];
+  if (!READABLE_VERSIONS.includes(version)) {
     r.fail(
       "version",
       `model format version ${JSON.stringify(version)} is not supported (this workspace reads ` +
-        `version ${MODEL_FORMAT_VERSION}); rebuild the model with \`deno task build\` or use ` +
-        `the workspace version that wrote it`,
+        `versions ${
+          READABLE_VERSIONS.join(" and ")
+        }); rebuild the model with \`deno task build\` ` +
+        `or use the workspace version that wrote it`,
     );
   }
 
@@ -292,12 +297,14 @@ export function parseModelFile(json: unknown, source = "model"): ModelFile {
   const libraries: Record<string, string> = {};
   for (const [name, v] of Object.entries(libs)) libraries[name] = String(v);
 
+  const v2 = version === 2 ? readVersion2(r, o, k, n, d, C) : {};
   const model: LoyaltyModel = {
     kind: MODEL_KIND,
-    version: MODEL_FORMAT_VERSION,
+    version,
     features,
+    ...v2.model,
     scaler: { names, log: logArr as boolean[], means, stds },
-    knn: { k: kk, weighting, nClasses, points: pts, labels },
+    knn: { k: kk, weighting, nClasses, points: pts, labels, ...v2.knn },
     customerIds,
     levels,
     cutoff,
@@ -308,13 +315,46 @@ export function parseModelFile(json: unknown, source = "model"): ModelFile {
   return {
     model,
     info: {
-      formatVersion: MODEL_FORMAT_VERSION,
+      formatVersion: version,
       dataset: r.optionalStr(o.dataset, "dataset"),
       trainingFingerprint: r.optionalStr(o.trainingFingerprint, "trainingFingerprint"),
       trainedOn: r.optionalStr(o.trainedOn, "trainedOn"),
       libraries,
     },
   };
+}
+
+/** The fields version 2 adds: checked for shape, passed on as they are. */
+function readVersion2(
+  r: Reader,
+  o: Record<string, unknown>,
+  k: Record<string, unknown>,
+  n: number,
+  d: number,
+  C: number,
+): { model?: Partial<LoyaltyModel>; knn?: Partial<LoyaltyModel["knn"]> } {
+  const lookbackDays = r.int(o.lookbackDays, "lookbackDays", 1);
+  const model: Partial<LoyaltyModel> = { lookbackDays };
+  if (o.decisionWeights !== undefined && o.decisionWeights !== null) {
+    model.decisionWeights = r.numbers(o.decisionWeights, "decisionWeights", C);
+  }
+  if (o.calibration !== undefined && o.calibration !== null) {
+    model.calibration = r.obj(
+      o.calibration,
+      "calibration",
+    ) as unknown as LoyaltyModel["calibration"];
+  }
+  const knn: Partial<LoyaltyModel["knn"]> = {};
+  if (k.counts !== undefined) {
+    const counts = r.arr(k.counts, "knn.counts");
+    if (counts.length !== n) r.fail("knn.counts", `expected ${n} rows (one per training point)`);
+    knn.counts = counts.map((c, i) => r.numbers(c, `knn.counts[${i}]`, C));
+  }
+  if (k.featureWeights !== undefined) {
+    knn.featureWeights = r.numbers(k.featureWeights, "knn.featureWeights", d);
+  }
+  if (k.offset !== undefined) knn.offset = r.num(k.offset, "knn.offset");
+  return { model, knn };
 }
 
 /**

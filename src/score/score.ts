@@ -37,6 +37,7 @@
 import { feature, type FeatureInfo, type FeatureKind, FEATURES } from "../config/features.ts";
 import { type Scaler, transformRow } from "./scaler.ts";
 import { indexFor, type KnnModel, predictOne } from "./neighbours.ts";
+import { calibrate, type Calibration, decide } from "./calibration.ts";
 
 /** A score band: customers with `minScore ≤ score ≤ maxScore` (rounded score). */
 export interface ScoreBand {
@@ -81,15 +82,27 @@ export const DEFAULT_LIMITS: InputLimits = {
 export interface LoyaltyModel {
   /** Format tag. */
   kind: "rfm-loyalty-knn";
-  /** Format version. */
-  version: 1;
+  /**
+   * Format version: 2 (look-back features, weighted distance, collapsed training points with
+   * counts, calibration, decision weights); 1 for the earlier format (none of those).
+   */
+  version: 1 | 2;
   /** Raw input features, in the order the scaler expects. */
   features: string[];
+  /**
+   * Look-back of the features in days: a value of a feature capped at the look-back (registry
+   * `capped`) above it is read as the look-back. Absent in version 1.
+   */
+  lookbackDays?: number;
+  /** Calibration of the neighbour votes (null or absent: none). */
+  calibration?: Calibration | null;
+  /** Decision weight per level (null or absent: the most probable level). */
+  decisionWeights?: number[] | null;
   /** Scaler fitted on the training customers. */
   scaler: Scaler;
   /** KNN over the standardised training customers (labels = level indices). */
   knn: KnnModel;
-  /** Customer id per training point. */
+  /** Customer id per training point (with collapsed duplicates: the first customer it stands for). */
   customerIds: string[];
   /** Level names, lowest first. */
   levels: string[];
@@ -111,9 +124,13 @@ export interface FieldError {
 
 /** A neighbour shown with a score. */
 export interface ScoreNeighbour {
+  /** The (first) training customer of the point. */
   customer_id: string;
   distance: number;
+  /** The point's level (its most frequent level when it stands for several customers). */
   level: string;
+  /** Training customers of this point among the k that vote. */
+  customers: number;
 }
 
 /** Successful scoring. */
@@ -123,15 +140,23 @@ export interface ScoreOk {
   level: string;
   /** Predicted level index (0 = lowest). */
   levelIndex: number;
-  /** Probability per level name. */
+  /** Probability per level name (calibrated when the model has a calibration). */
   probabilities: Record<string, number>;
   /** Integer score on the model's scale. */
   score: number;
   /** Band name. */
   band: string;
-  /** The k nearest training customers, nearest first. */
+  /**
+   * The nearest training points among those holding the k voting customers, nearest first (at
+   * most {@link SHOWN_NEIGHBOURS}; with a large k the rest vote too but are not listed).
+   */
   neighbours: ScoreNeighbour[];
+  /** Training customers that voted (k, or all of them when there are fewer). */
+  voters: number;
 }
+
+/** Most neighbours listed with a score. */
+export const SHOWN_NEIGHBOURS = 10;
 
 /** Failed scoring: the invalid fields. */
 export interface ScoreError {
@@ -294,7 +319,8 @@ type ValueCheck = (v: number, limits: InputLimits, feature: FeatureInfo) => stri
 
 /**
  * The input check of each kind of feature (the registry's `kind`), in the order fields are
- * checked: days (≥ 0, ≤ maxDays), counts (whole, ≥ 1, ≤ maxFrequency), money (≥ 0, ≤ maxMoney).
+ * checked: days (≥ 0, ≤ maxDays), counts (whole, ≥ the feature's `min` (default 1),
+ * ≤ maxFrequency), money (≥ 0, ≤ maxMoney), ratios (within the feature's `range`).
  */
 const KIND_CHECKS: Readonly<Record<FeatureKind, ValueCheck>> = {
   days: (v, l) =>
@@ -304,13 +330,17 @@ const KIND_CHECKS: Readonly<Record<FeatureKind, ValueCheck>> = {
       ? `must be at most ${l.maxDays} days (100 years)`
       : null,
   count: (v, l, f) =>
-    !Number.isInteger(v) || v < 1
-      ? `must be a whole number of ${f.unit}, at least 1`
+    !Number.isInteger(v) || v < (f.min ?? 1)
+      ? `must be a whole number of ${f.unit}, at least ${f.min ?? 1}`
       : v > l.maxFrequency
       ? `must be at most ${l.maxFrequency}`
       : null,
   money: (v, l) =>
     v < 0 ? "must not be negative" : v > l.maxMoney ? `must be at most ${l.maxMoney}` : null,
+  ratio: (v, _l, f) => {
+    const [lo, hi] = f.range ?? [0, 1];
+    return v < lo || v > hi ? `must be from ${lo} to ${hi}` : null;
+  },
 };
 
 /** Every registry feature with its kind's check, kind by kind (days, counts, money). */
@@ -349,9 +379,41 @@ function missingErrors(
   return errors;
 }
 
-/** Errors of the rules between valid fields (tenure ≥ recency, average order ≤ monetary). */
+/** Pairs (shorter, longer) of windowed features of one family: the shorter cannot be larger. */
+const WINDOW_PAIRS: readonly [string, string][] = FEATURES.flatMap((a) =>
+  FEATURES.filter((b) =>
+    a.windowDays !== undefined && b.windowDays !== undefined && a.windowDays < b.windowDays &&
+    a.name.replace(/_\d+d$/, "") === b.name.replace(/_\d+d$/, "")
+  ).map((b) => [a.name, b.name] as [string, string])
+);
+
+/**
+ * Errors of the rules between valid fields (tenure ≥ recency, on the whole history and in the
+ * look-back; average order ≤ monetary; a count or value over a shorter window ≤ the same over a
+ * longer one).
+ */
 function crossFieldErrors(values: Readonly<Record<string, number>>): FieldError[] {
   const errors: FieldError[] = [];
+  if (
+    values.recency_window_days !== undefined && values.tenure_window_days !== undefined &&
+    values.tenure_window_days < values.recency_window_days
+  ) {
+    errors.push({
+      field: "tenure_window_days",
+      message: `tenure_window_days (${values.tenure_window_days}) must be at least ` +
+        `recency_window_days (${values.recency_window_days}): the first purchase cannot be after ` +
+        "the last",
+    });
+  }
+  for (const [short, long] of WINDOW_PAIRS) {
+    if (values[short] !== undefined && values[long] !== undefined && values[short] > values[long]) {
+      errors.push({
+        field: short,
+        message: `${short} (${values[short]}) cannot exceed ${long} (${values[long]}): the ` +
+          "shorter window lies inside the longer one",
+      });
+    }
+  }
   if (
     values.recency_days !== undefined && values.tenure_days !== undefined &&
     values.tenure_days < values.recency_days
@@ -481,15 +543,92 @@ export function scoreCustomer(
 ): ScoreResult {
   const valid = validateInput(model, input ?? {});
   if (!valid.ok) return { ok: false, errors: valid.errors };
-  const z = transformRow(model.scaler, valid.values);
-  const pred = predictOne(model.knn, z);
+  return resultOf(model, predictValues(model, valid.values));
+}
+
+/** A model's prediction for one customer's valid raw values. */
+export interface ValuePrediction {
+  /** Predicted level index (the decision rule on the calibrated probabilities). */
+  levelIndex: number;
+  /** Calibrated probability per level, lowest first. */
+  probabilities: number[];
+  /** Probability per level from the neighbour votes alone, before calibration. */
+  rawProbabilities: number[];
+  /** The voting training points, nearest first (at most {@link SHOWN_NEIGHBOURS}). */
+  neighbours: { index: number; distance: number; label: number; customers: number }[];
+  /** Training customers that voted. */
+  voters: number;
+}
+
+/**
+ * The model's prediction from valid raw values in `model.features` order — the scoring path
+ * after the input checks: values of features capped at the look-back are capped, scaled, the
+ * neighbours vote, the votes are calibrated and the decision rule picks the level. Every score of
+ * the workspace goes through here.
+ *
+ * @example
+ * ```ts
+ * import { fitKnn } from "./neighbours.ts";
+ * import { DEFAULT_LIMITS, type LoyaltyModel, makeScoreScale, predictValues } from "./score.ts";
+ * import { deepEqual, equal } from "node:assert/strict";
+ * const model: LoyaltyModel = {
+ *   kind: "rfm-loyalty-knn",
+ *   version: 2,
+ *   features: ["recency_window_days"],
+ *   lookbackDays: 180,
+ *   scaler: { names: ["recency_window_days"], log: [false], means: [0], stds: [1] },
+ *   knn: fitKnn([[10], [180]], [2, 0], { k: 1, nClasses: 3 }),
+ *   customerIds: ["A", "B"],
+ *   levels: ["lapsed", "occasional", "loyal"],
+ *   cutoff: "2011-06-01",
+ *   windowEnd: "2011-12-01",
+ *   score: makeScoreScale(),
+ *   limits: DEFAULT_LIMITS,
+ *   calibration: null,
+ *   decisionWeights: null,
+ * };
+ * // 400 days without a purchase is read as the look-back (180): the nearest is B (lapsed)
+ * const p = predictValues(model, [400]);
+ * equal(p.levelIndex, 0);
+ * deepEqual(p.neighbours.map((n) => [n.index, n.distance]), [[1, 0]]);
+ * ```
+ *
+ * @param model fitted loyalty model
+ * @param values valid raw values in `model.features` order (see {@link validateInput})
+ */
+export function predictValues(model: LoyaltyModel, values: readonly number[]): ValuePrediction {
+  return predictScaled(model, transformRow(model.scaler, cappedValues(model, values)));
+}
+
+/** Values of features capped at the look-back, capped (other values as they are). */
+function cappedValues(model: LoyaltyModel, values: readonly number[]): number[] {
+  const L = model.lookbackDays;
+  if (L === undefined) return [...values];
+  return model.features.map((f, j) => (feature(f)?.capped ? Math.min(values[j], L) : values[j]));
+}
+
+/** Prediction from a scaled row. */
+function predictScaled(model: LoyaltyModel, z: readonly number[]): ValuePrediction {
+  const pred = predictOne(model.knn, z, SHOWN_NEIGHBOURS);
+  const probabilities = calibrate(model.calibration, pred.probabilities);
+  return {
+    levelIndex: decide(probabilities, model.decisionWeights),
+    probabilities,
+    rawProbabilities: pred.probabilities,
+    neighbours: pred.neighbours,
+    voters: pred.voters,
+  };
+}
+
+/** The successful result of a prediction. */
+function resultOf(model: LoyaltyModel, pred: ValuePrediction): ScoreOk {
   const probabilities: Record<string, number> = {};
   model.levels.forEach((name, c) => (probabilities[name] = pred.probabilities[c]));
   const { score, band } = scoreFromProbabilities(model.score, pred.probabilities);
   return {
     ok: true,
-    level: model.levels[pred.label],
-    levelIndex: pred.label,
+    level: model.levels[pred.levelIndex],
+    levelIndex: pred.levelIndex,
     probabilities,
     score,
     band,
@@ -497,12 +636,15 @@ export function scoreCustomer(
       customer_id: model.customerIds[nb.index],
       distance: nb.distance,
       level: model.levels[nb.label],
+      customers: nb.customers,
     })),
+    voters: pred.voters,
   };
 }
 
 /**
- * Scores many customers (the neighbour index is built once per model and reused).
+ * Scores many customers: the same as {@link scoreCustomer} for each, but the neighbour index is
+ * built once per model and customers with equal scaled values share one neighbour search.
  *
  * @example
  * ```ts
@@ -537,5 +679,22 @@ export function scoreMany(
   inputs: readonly Readonly<Record<string, unknown>>[],
 ): ScoreResult[] {
   indexFor(model.knn);
-  return inputs.map((input) => scoreCustomer(model, input));
+  // Customers with the same scaled values get the same prediction: search once per distinct row
+  // (the key is the exact bits of the values).
+  const memo = new Map<string, ValuePrediction>();
+  const bits = new Float64Array(model.features.length);
+  const words = new Uint16Array(bits.buffer);
+  return inputs.map((input) => {
+    const valid = validateInput(model, input ?? {});
+    if (!valid.ok) return { ok: false, errors: valid.errors };
+    const z = transformRow(model.scaler, cappedValues(model, valid.values));
+    bits.set(z);
+    const key = String.fromCharCode(...words);
+    let pred = memo.get(key);
+    if (!pred) {
+      pred = predictScaled(model, z);
+      memo.set(key, pred);
+    }
+    return resultOf(model, pred);
+  });
 }

@@ -5,6 +5,11 @@
  * only environment variable, {@link SITE_CONTEXT_ENV}; without it (a loader run by hand) the
  * registry's default dataset and its output folders are used.
  *
+ * A build reads and writes a private set of the output store (`src/lib/store.ts`), published
+ * with the site only when the build succeeded: then `reports`, `processed` and `site` name that
+ * set's folders, and `published` the public folders they will appear in (for messages and the
+ * page footer). The live preview reads the public folders directly.
+ *
  * @module
  */
 import { join } from "node:path";
@@ -25,6 +30,11 @@ export interface SiteContext {
   processed: string;
   /** Where the site is written. */
   site: string;
+  /**
+   * The public folders these outputs appear in once published, when the build reads and writes a
+   * staged set (absent: `reports`, `processed` and `site` are the public folders).
+   */
+  published?: { reports: string; processed: string; site: string };
   /** Dataset title, for the page title. */
   title: string;
   /** Data source, for the footer (null when the configuration gives none). */

@@ -115,9 +115,9 @@ console.log(
 // final fit and scoring of every customer.
 {
   const c = ingestAndClean(ds, sources, quiet);
-  const r = rfmStage(ds, c.kept, quiet);
+  const r = rfmStage(ds, c.kept, quiet, c.quarantine);
   const current = toArrays(r.customers, r.scores.rfm_segment);
-  const forward = forwardData(ds, c.kept);
+  const forward = forwardData(ds, c);
   const modelRuns = Math.max(1, Math.min(RUNS, 2));
   const modelWalls: number[] = [];
   let sub: { stage: string; ms: number }[] = [];

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import {
   DEFAULT_MODEL,
+  DEFAULT_NULL_WORDS,
   parseDataset,
   parseRegistry,
   type Registry,
@@ -64,7 +65,11 @@ Deno.test("config: the real data/datasets.json parses with the expected content"
   assert.ok(ori.cleaning.nonProductCodes.includes("POST"));
   assert.deepEqual(ori.cleaning.nonProductPatterns, ["^gift_"]);
   assert.deepEqual(ori.cleaning.outliers, { matchCancelledOrders: true, logValueMadMultiplier: 8 });
-  assert.deepEqual(ori.rfm, { bins: 5, cutPoints: null });
+  assert.deepEqual(ori.rfm, {
+    bins: 5,
+    cutPoints: null,
+    guards: { recencyMultiple: 3, maxRecencyDays: 365 },
+  });
   assert.equal(ori.model.forward.cutoff, "2010-12-01");
   assert.equal(ori.model.forward.windowEnd, "2011-12-10");
   assert.equal(ori.download?.kind, "zip-xlsx");
@@ -291,7 +296,8 @@ Deno.test("config: custom cut points must be strictly increasing and bins - 1 lo
   );
   j4.datasets[0].rfm.cutPoints.recency_days = [30, 90];
   const ok = parseRegistry(j4).datasets[0].rfm;
-  assert.deepEqual(ok, { bins: 3, cutPoints: { recency_days: [30, 90] } });
+  assert.deepEqual(ok.cutPoints, { recency_days: [30, 90] });
+  assert.equal(ok.bins, 3);
 
   const j5 = realJson();
   j5.datasets[0].rfm.cutPoints = { monetary: [1, 2, "3", 4] };
@@ -428,15 +434,26 @@ Deno.test("config: defaults are filled in for a minimal dataset", () => {
       sheetRows: null,
       columns: CTQP_COLUMNS,
       timestampFormat: "%Y-%m-%d %H:%M:%S",
+      encoding: "utf-8",
+      nullWords: [...DEFAULT_NULL_WORDS],
     },
   ]);
   assert.deepEqual(d.cleaning, {
     nonProductCodes: [],
     nonProductPatterns: [],
     dropExactDuplicates: true,
+    cancellation: { rule: "prefix", prefix: "C", pattern: null },
+    adjustment: { rule: "prefix", prefix: "A", pattern: null },
+    warnShare: 0.1,
+    nullWords: [...DEFAULT_NULL_WORDS],
+    timestamps: { notAfter: null, bulkMargin: 1 },
     outliers: { matchCancelledOrders: true, logValueMadMultiplier: 8 },
   });
-  assert.deepEqual(d.rfm, { bins: 5, cutPoints: null });
+  assert.deepEqual(d.rfm, {
+    bins: 5,
+    cutPoints: null,
+    guards: { recencyMultiple: 3, maxRecencyDays: 365 },
+  });
   // The documented defaults, written out (not read back from DEFAULT_MODEL).
   const all = ["recency_days", "frequency", "monetary", "tenure_days", "avg_order_value"];
   assert.deepEqual(d.model, {
@@ -466,6 +483,32 @@ Deno.test("config: defaults are filled in for a minimal dataset", () => {
       testShare: 0.25,
     },
     score: { min: 300, max: 850, bands: ["A", "B", "C", "D", "E"] },
+    loyalty: {
+      features: [
+        "recency_window_days",
+        "tenure_window_days",
+        "invoices_90d",
+        "invoices_180d",
+        "invoices_lookback",
+        "value_90d",
+        "value_180d",
+        "value_lookback",
+        "gap_days",
+        "activity_trend",
+      ],
+      lookbackDays: 180,
+      snapshots: 3,
+      snapshotStepDays: 90,
+      completeHistory: false,
+      kGrid: [5, 10, 15, 25, 35, 50, 75, 100, 150, 200, 300, 500, 750, 1000, 1500, 2000],
+      weightGrid: [0, 0.5, 1, 2],
+      weightPasses: 1,
+      tuningRows: 2500,
+      distanceOffset: 0.1,
+      calibration: "isotonic",
+      bootstrap: 1000,
+      gbm: { rounds: 100, depth: 3, learningRate: 0.1, bins: 32, minLeaf: 20 },
+    },
   });
 
   // An explicit `null` multiplier disables the extreme value rule (it is not defaulted to 8).
@@ -513,4 +556,96 @@ Deno.test("config: non-product patterns the cleaning engine cannot run are rejec
     d.cleaning = { nonProductPatterns: ["^gift_", bad] };
     throwsAt(() => parseDataset(d), "cleaning.nonProductPatterns[1]", /regular expression/);
   }
+});
+
+// Issue #9: the cancellation and adjustment rules are configuration, checked like every other key.
+Deno.test("config: cleaning.cancellation / adjustment / warnShare — forms, defaults and mistakes", () => {
+  const cleaning = (c: JsonObject) => parseDataset({ ...minimal(), cleaning: c }).cleaning;
+  // The real registry keeps today's rules for Online Retail II: prefixes C and A.
+  const ori = parseRegistry(realJson()).datasets[0].cleaning;
+  assert.deepEqual([ori.cancellation, ori.adjustment, ori.warnShare], [
+    { rule: "prefix", prefix: "C", pattern: null },
+    { rule: "prefix", prefix: "A", pattern: null },
+    0.1,
+  ]);
+  // Every form.
+  assert.deepEqual(cleaning({ cancellation: { rule: "prefix", prefix: "RET-" } }).cancellation, {
+    rule: "prefix",
+    prefix: "RET-",
+    pattern: null,
+  });
+  assert.deepEqual(cleaning({ cancellation: { rule: "prefix" } }).cancellation, {
+    rule: "prefix",
+    prefix: "C",
+    pattern: null,
+  });
+  assert.deepEqual(cleaning({ adjustment: { rule: "prefix" } }).adjustment.prefix, "A");
+  assert.deepEqual(
+    cleaning({ cancellation: { rule: "pattern", pattern: "^C\\d+$" } }).cancellation,
+    {
+      rule: "pattern",
+      prefix: null,
+      pattern: "^C\\d+$",
+    },
+  );
+  assert.deepEqual(cleaning({ cancellation: { rule: "negative-quantity" } }).cancellation, {
+    rule: "negative-quantity",
+    prefix: null,
+    pattern: null,
+  });
+  assert.deepEqual(cleaning({ adjustment: { rule: "off" } }).adjustment, {
+    rule: "off",
+    prefix: null,
+    pattern: null,
+  });
+  assert.equal(cleaning({ warnShare: 0 }).warnShare, 0);
+  assert.equal(cleaning({ warnShare: 1 }).warnShare, 1);
+  assert.equal(cleaning({ warnShare: 0.5 }).warnShare, 0.5);
+
+  // Mistakes name the key.
+  const bad = (c: JsonObject, key: string, re: RegExp) =>
+    throwsAt(() => parseDataset({ ...minimal(), cleaning: c }), key, re);
+  bad({ cancellation: { rule: "suffix" } }, "cleaning.cancellation.rule", /unknown rule "suffix"/);
+  bad({ cancellation: {} }, "cleaning.cancellation.rule", /expected a non-empty string/);
+  bad({ cancellation: "C" }, "cleaning.cancellation", /expected an object, got string/);
+  bad(
+    { adjustment: { rule: "negative-quantity" } },
+    "cleaning.adjustment.rule",
+    /unknown rule "negative-quantity" \(allowed: "prefix", "pattern", "off"\)/,
+  );
+  bad(
+    { cancellation: { rule: "prefix", prefix: "" } },
+    "cleaning.cancellation.prefix",
+    /non-empty/,
+  );
+  bad({ cancellation: { rule: "pattern" } }, "cleaning.cancellation.pattern", /non-empty string/);
+  bad(
+    { cancellation: { rule: "pattern", pattern: "^(?!CA-)C" } },
+    "cleaning.cancellation.pattern",
+    /look-around/,
+  );
+  bad(
+    { cancellation: { rule: "pattern", pattern: "C[" } },
+    "cleaning.cancellation.pattern",
+    /invalid/,
+  );
+  // A key the rule does not use would be silently ignored: refused.
+  bad(
+    { cancellation: { rule: "negative-quantity", prefix: "C" } },
+    "cleaning.cancellation.prefix",
+    /only used with "rule": "prefix" \(the rule is "negative-quantity"\)/,
+  );
+  bad(
+    { cancellation: { rule: "prefix", pattern: "^C" } },
+    "cleaning.cancellation.pattern",
+    /only used with "rule": "pattern"/,
+  );
+  bad({ cancellation: { rule: "off", when: 1 } }, "cleaning.cancellation.when", /unknown key/);
+  bad({ warnShare: 1.5 }, "cleaning.warnShare", /must be at most 1, got 1.5/);
+  bad({ warnShare: -0.1 }, "cleaning.warnShare", /must be at least 0, got -0.1/);
+  bad({ warnShare: "10%" }, "cleaning.warnShare", /expected a number, got string/);
+  // A long unknown rule is quoted in at most ~80 characters.
+  const e = bad({ cancellation: { rule: "x".repeat(500) } }, "cleaning.cancellation.rule", /…/);
+  assert.ok(e.message.includes(`"${"x".repeat(80)}…"`), e.message);
+  assert.ok(!e.message.includes("x".repeat(81)), e.message);
 });

@@ -5,12 +5,17 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
+  isDiskFull,
+  isNotWritable,
+  linkOrCopy,
+  processAlive,
   readJson,
   replaceDir,
   sha256,
   sha256File,
   tempPathFor,
   toJson,
+  writeErrorMessage,
   writeFileAtomic,
   writeWithAtomicRename,
 } from "../../src/lib/files.ts";
@@ -100,4 +105,51 @@ Deno.test("readJson names the file of invalid JSON", async () => {
     await Deno.writeTextFile(p, "{ nope");
     await assert.rejects(readJson(p), new RegExp(`${p}: not valid JSON`));
   });
+});
+
+Deno.test("replaceDir: when the new folder cannot be moved in, the old one is put back", async () => {
+  await withTempDir(async (dir) => {
+    const target = join(dir, "site");
+    await Deno.mkdir(target);
+    await Deno.writeTextFile(join(target, "index.html"), "old");
+    await assert.rejects(replaceDir(join(dir, "missing"), target), Deno.errors.NotFound);
+    assert.equal(Deno.readTextFileSync(join(target, "index.html")), "old");
+    assert.deepEqual(names(dir), ["site"]);
+  });
+});
+
+Deno.test("processAlive: this process is, an exited one is not", async () => {
+  assert.equal(processAlive(Deno.pid), true);
+  const child = new Deno.Command(Deno.execPath(), { args: ["--version"], stdout: "null" }).spawn();
+  await child.status;
+  assert.equal(processAlive(child.pid), false);
+});
+
+Deno.test("linkOrCopy shares the file where it can and never overwrites", async () => {
+  await withTempDir(async (dir) => {
+    const a = join(dir, "a");
+    await Deno.writeTextFile(a, "x");
+    await linkOrCopy(a, join(dir, "b"));
+    assert.equal((await Deno.stat(join(dir, "b"))).ino, (await Deno.stat(a)).ino);
+    await assert.rejects(linkOrCopy(a, join(dir, "b")), Deno.errors.AlreadyExists);
+  });
+});
+
+Deno.test("write errors: full disk and unwritable folders are recognised and named in one line", () => {
+  const full = new Error("No space left on device (os error 28): write '/x'\nstack");
+  assert.equal(isDiskFull(full), true);
+  assert.equal(isDiskFull(new Error("Os { code: 28, kind: StorageFull }")), true);
+  assert.equal(isNotWritable(new Deno.errors.PermissionDenied("nope")), true);
+  assert.equal(isNotWritable(new Error("Read-only file system (os error 30)")), true);
+  assert.equal(isNotWritable(new Error("Operation not permitted (os error 1)")), true);
+  assert.equal(isNotWritable(full), false);
+  assert.equal(
+    writeErrorMessage(full, "reports/x.json", "/tmp/out"),
+    "cannot write reports/x.json: the disk holding /tmp/out is full " +
+      "(No space left on device (os error 28): write '/x')",
+  );
+  assert.equal(
+    writeErrorMessage(new Error("bad\nworse"), "a", "/tmp/out"),
+    "cannot write a in /tmp/out: bad",
+  );
 });

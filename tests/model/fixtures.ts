@@ -72,6 +72,71 @@ export function forwardCustomers(n: number, seed: number) {
   return { table: table(rows), labels, persistence };
 }
 
+/** A small, fast configuration of the loyalty model (two look-back features, few k). */
+export const LOYALTY_CONFIG: ModelConfig = {
+  ...CONFIG,
+  knn: { ...CONFIG.knn, folds: 3 },
+  loyalty: {
+    ...DEFAULT_MODEL.loyalty,
+    features: ["recency_window_days", "invoices_180d", "value_180d", "activity_trend"],
+    lookbackDays: 180,
+    kGrid: [5, 15, 40],
+    weightGrid: [0, 1, 2],
+    weightPasses: 1,
+    tuningRows: 400,
+    bootstrap: 50,
+    gbm: { ...DEFAULT_MODEL.loyalty.gbm, rounds: 10, minLeaf: 5 },
+  },
+};
+
+/**
+ * Snapshots of customers with a latent activity (the level after each cutoff depends on it,
+ * noisily): `n` customers at the latest cutoff, the first 60 % of them also at an earlier one.
+ * Look-back features are coarse (whole numbers), so duplicates occur.
+ */
+export function forwardSnapshots(n: number, seed: number) {
+  const rng = createRng(seed);
+  const ids = Array.from({ length: n }, (_, i) => `C${String(i).padStart(5, "0")}`);
+  const activity = ids.map(() => normal(rng));
+  const snapshot = (cutoff: string, count: number) => {
+    const cols = {
+      recency_window_days: [] as number[],
+      invoices_180d: [] as number[],
+      value_180d: [] as number[],
+      activity_trend: [] as number[],
+    };
+    const labels: number[] = [];
+    const persistence: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const a = activity[i] + 0.3 * normal(rng);
+      const inv = Math.max(0, Math.round(Math.exp(0.5 + 0.9 * a)) - 1);
+      cols.invoices_180d.push(inv);
+      cols.recency_window_days.push(inv === 0 ? 180 : Math.min(180, Math.round(Math.exp(3.5 - a))));
+      cols.value_180d.push(inv * 20);
+      cols.activity_trend.push(inv === 0 ? 0 : Math.round(Math.tanh(a) * 2) / 2);
+      const latent = a + 0.6 * normal(rng);
+      labels.push(latent < -0.2 ? 0 : latent < 0.9 ? 1 : 2);
+      persistence.push(inv === 0 ? 0 : inv >= 4 ? 2 : 1);
+    }
+    return {
+      cutoff,
+      features: { customer_id: ids.slice(0, count), columns: cols },
+      labels,
+      persistence,
+      bgnbd: {
+        x: cols.invoices_180d.map((v) => v),
+        tx: cols.recency_window_days.map((r) => (180 - r) / 7),
+        T: cols.recency_window_days.map(() => 180 / 7),
+      },
+    };
+  };
+  return {
+    snapshots: [snapshot("2011-06-01", n), snapshot("2011-03-01", Math.round(0.6 * n))],
+    horizonDays: 183,
+    lookbackDays: 180,
+  };
+}
+
 /** Every number anywhere in the value is finite. */
 export function assertFinite(v: unknown, path = "$"): void {
   if (typeof v === "number") assert.ok(Number.isFinite(v), `${path} = ${v}`);

@@ -1,19 +1,44 @@
 /**
- * The forward-looking loyalty model must not see anything after the cutoff: features come from
- * transactions before it, labels from the outcome window only.
+ * The forward-looking loyalty model must not see anything after a cutoff: features come from
+ * transactions before it, *cleaned as of it* (a cancellation or an outlier statistic from a later
+ * line cannot move them), labels from the outcome window only; snapshots fit in the data.
  */
 import assert from "node:assert/strict";
 import pl from "nodejs-polars";
 import { parseDataset } from "../../src/config/dataset.ts";
-import { forwardData } from "../../src/pipeline/stages.ts";
+import { MAPPABLE_COLUMNS, type MappableColumn } from "../../src/config/dataset.ts";
+import { cleanAsOf } from "../../src/clean/as_of.ts";
+import { Progress } from "../../src/pipeline/progress.ts";
+import { cleanIngested, type CleanStage, forwardData } from "../../src/pipeline/stages.ts";
+
+const FEATURES = [
+  "recency_window_days",
+  "tenure_window_days",
+  "invoices_90d",
+  "invoices_180d",
+  "value_90d",
+  "value_180d",
+  "gap_days",
+  "activity_trend",
+  "returns_share",
+  "products_180d",
+];
 
 const ds = parseDataset({
   id: "toy",
   files: [{
     name: "toy.csv",
     format: "csv",
-    columns: { customer_id: "c", timestamp: "t", quantity: "q", unit_price: "p", invoice: "i" },
+    columns: {
+      customer_id: "c",
+      timestamp: "t",
+      quantity: "q",
+      unit_price: "p",
+      invoice: "i",
+      stock_code: "s",
+    },
   }],
+  cleaning: { outliers: { matchCancelledOrders: true, logValueMadMultiplier: 3 } },
   model: {
     forward: {
       cutoff: "2011-01-01",
@@ -21,63 +46,137 @@ const ds = parseDataset({
       occasionalMinInvoices: 1,
       loyalMinInvoices: 3,
     },
+    loyalty: { features: FEATURES, lookbackDays: 180, snapshots: 3, snapshotStepDays: 30 },
   },
 });
 
-/** Canonical transactions from compact tuples: [customer, invoice, ISO time, value]. */
-function tx(rows: [string, string, string, number][]): pl.DataFrame {
-  return pl.DataFrame({
-    invoice: rows.map((r) => r[1]),
-    customer_id: rows.map((r) => r[0]),
-    timestamp: pl.Series("timestamp", rows.map((r) => new Date(r[2]))).cast(
-      pl.Datetime("us", "UTC"),
-    ),
-    line_value: rows.map((r) => r[3]),
-    country: rows.map(() => "UK"),
-    source_row: rows.map((_, i) => i + 1),
-  });
+/** A line: [customer, invoice, ISO time, quantity, unit price, stock code]. */
+type Line = [string, string, string, number, number, string];
+
+/** The cleaning stage of canonical lines (the build's own cleaning and its checks). */
+function cleaned(lines: Line[]): CleanStage {
+  const tx = pl.DataFrame({
+    invoice: pl.Series("invoice", lines.map((l) => l[1]), pl.Utf8),
+    stock_code: pl.Series("stock_code", lines.map((l) => l[5]), pl.Utf8),
+    description: pl.Series("description", lines.map(() => null), pl.Utf8),
+    quantity: pl.Series("quantity", lines.map((l) => l[3]), pl.Int64),
+    timestamp: pl.Series("timestamp", lines.map((l) => new Date(l[2])), pl.Datetime("ms")),
+    unit_price: pl.Series("unit_price", lines.map((l) => l[4]), pl.Float64),
+    line_value: pl.Series("line_value", lines.map((l) => l[3] * l[4]), pl.Float64),
+    customer_id: pl.Series("customer_id", lines.map((l) => l[0]), pl.Utf8),
+    country: pl.Series("country", lines.map(() => "UK"), pl.Utf8),
+    source_file: pl.Series("source_file", lines.map(() => "toy.csv"), pl.Utf8),
+    source_row: pl.Series("source_row", lines.map((_, i) => i + 1), pl.Int64),
+  }).withColumns(pl.col("timestamp").cast(pl.Datetime("us")).dt.replaceTimeZone("UTC"));
+  const provided = { "toy.csv": new Set<MappableColumn>(MAPPABLE_COLUMNS) };
+  return cleanIngested(
+    ds,
+    { tx, provided, rowsRead: { "toy.csv": lines.length } },
+    new Progress(() => {}),
+  );
 }
 
-const before: [string, string, string, number][] = [
-  ["a", "1", "2010-06-01T10:00:00Z", 100],
-  ["a", "2", "2010-12-31T23:59:00Z", 50],
-  ["b", "3", "2010-11-15T09:00:00Z", 20],
-  ["c", "4", "2010-03-01T09:00:00Z", 10],
+// The data start on 2010-06-01; snapshots: 2011-01-01 and 2010-12-02 (a third, 2010-11-02, would
+// look back to 2010-05-06, before the data: only two fit).
+const before: Line[] = [
+  ["a", "1", "2010-06-01T10:00:00Z", 10, 10, "X"],
+  ["a", "2", "2010-12-31T23:59:00Z", 5, 10, "Y"],
+  ["a", "2", "2010-12-31T23:59:00Z", 2, 10, "X"],
+  ["b", "3", "2010-11-15T09:00:00Z", 2, 10, "X"],
+  ["c", "4", "2010-08-01T09:00:00Z", 1, 10, "Z"],
+  ["e", "11", "2010-12-20T09:00:00Z", 4, 10, "Q"], // cancelled after the cutoff (below)
+  ["e", "12", "2010-09-20T09:00:00Z", 3, 10, "X"],
+  ["f", "13", "2010-10-10T09:00:00Z", 3, 10, "X"],
+  ["b", "C14", "2010-12-01T09:00:00Z", -1, 10, "X"], // a partial return before the cutoff
 ];
-const after: [string, string, string, number][] = [
-  ["a", "5", "2011-01-01T00:00:00Z", 1e6], // exactly at the cutoff: outcome, not feature
-  ["a", "6", "2011-02-01T00:00:00Z", 5],
-  ["a", "7", "2011-03-01T00:00:00Z", 5],
-  ["b", "8", "2011-05-01T00:00:00Z", 5],
-  ["d", "9", "2011-02-01T00:00:00Z", 99], // new after the cutoff: no features, not in the model
-  ["c", "10", "2011-08-01T00:00:00Z", 5], // after the window: no effect on the label
+const after: Line[] = [
+  ["a", "5", "2011-01-01T00:00:00Z", 1, 50, "X"], // exactly at the cutoff: outcome, not feature
+  ["a", "6", "2011-02-01T00:00:00Z", 1, 10, "X"],
+  ["a", "7", "2011-03-01T00:00:00Z", 1, 10, "X"],
+  ["b", "8", "2011-05-01T00:00:00Z", 1, 10, "X"],
+  ["d", "9", "2011-02-01T00:00:00Z", 9, 10, "X"], // new after the cutoff: no features
+  ["c", "10", "2011-08-01T00:00:00Z", 1, 10, "X"], // after the window: no effect on the label
+  ["e", "C15", "2011-01-15T09:00:00Z", -4, 10, "Q"], // cancels e's order 11 (pre-cutoff)
 ];
+/**
+ * Many lines after the cutoff, valued 800 to 1,229: they move the median and MAD of the line
+ * values, so that cleaning the whole log drops small pre-cutoff lines as extreme.
+ */
+const pricey: Line[] = Array.from(
+  { length: 40 },
+  (_, i): Line => ["g", `G${i}`, "2011-03-02T09:00:00Z", 1, 800 + 11 * i, "X"],
+);
 
-Deno.test("forward features use only transactions before the cutoff", () => {
-  const onlyBefore = forwardData(ds, tx(before));
-  const full = forwardData(ds, tx([...before, ...after]));
-  assert.deepEqual(full.features, onlyBefore.features);
-  assert.deepEqual(full.persistence, onlyBefore.persistence);
-  assert.deepEqual(full.features.customer_id, ["a", "b", "c"]);
-  // a: last purchase 2010-12-31 → recency 1 day at the cutoff; 2 invoices; 150 spent.
-  assert.equal(full.features.columns.recency_days[0], 1);
-  assert.equal(full.features.columns.frequency[0], 2);
-  assert.equal(full.features.columns.monetary[0], 150);
+const onlyBefore = forwardData(ds, cleaned(before));
+const full = forwardData(ds, cleaned([...before, ...after]));
+
+Deno.test("snapshots: the cutoff and the earlier cutoffs whose look-back fits in the data", () => {
+  assert.deepEqual(full.snapshots.map((s) => s.cutoff), ["2011-01-01", "2010-12-02"]);
+  assert.deepEqual(full.snapshots.map((s) => s.windowEnd), ["2011-07-01", "2011-06-01"]);
+  assert.equal(full.horizonDays, 181);
+  assert.equal(full.features, full.snapshots[0].features);
+});
+
+Deno.test("forward features use only transactions before each cutoff", () => {
+  full.snapshots.forEach((s, j) => {
+    assert.deepEqual(s.features, onlyBefore.snapshots[j].features, s.cutoff);
+    assert.deepEqual(s.persistence, onlyBefore.snapshots[j].persistence);
+    assert.deepEqual(s.bgnbd, onlyBefore.snapshots[j].bgnbd);
+  });
+  const f = full.features;
+  assert.deepEqual(f.customer_id, ["a", "b", "c", "e", "f"]);
+  // a: last purchase 2010-12-31 → 1 day; first 2010-06-01 → 214 days, capped at 180.
+  assert.equal(f.columns.recency_window_days[0], 1);
+  assert.equal(f.columns.tenure_window_days[0], 180);
+  assert.equal(f.columns.invoices_180d[0], 1); // invoice 1 is older than the look-back
+  assert.equal(f.columns.value_180d[0], 70);
+  assert.equal(f.columns.products_180d[0], 2);
+  // b returned 10 of 20 + 10 ordered: returns share 10 / (10 + 20)
+  assert.equal(f.columns.returns_share[1], 10 / 30);
+});
+
+Deno.test("a post-cutoff cancellation of a pre-cutoff order does not move the cutoff features", () => {
+  const all = cleaned([...before, ...after]);
+  // The whole-log cleaning drops e's order 11 as a cancelled order …
+  const dropped = all.quarantine.filter(pl.col("invoice").eq(pl.lit("11")));
+  assert.equal(dropped.getColumn("reason").toArray()[0], "cancelled_order");
+  // … but cleaned as of the cutoff it is a purchase like any other.
+  const asOf = cleanAsOf(all, ds.cleaning.outliers.logValueMadMultiplier, "2011-01-01");
+  assert.equal(asOf.kept.filter(pl.col("invoice").eq(pl.lit("11"))).height, 1);
+  const e = full.features.customer_id.indexOf("e");
+  assert.equal(full.features.columns.invoices_180d[e], 2);
+  assert.equal(full.features.columns.value_180d[e], 70);
+  assert.equal(full.snapshots[0].asOfCleaning.linesRestored >= 1, true);
+});
+
+Deno.test("outlier bounds from later lines do not move the cutoff features", () => {
+  const all = cleaned([...before, ...after, ...pricey]);
+  // With the pricey later lines, f's pre-cutoff line is extreme for the whole log …
+  const f = all.quarantine.filter(pl.col("invoice").eq(pl.lit("13")));
+  assert.equal(f.getColumn("reason").toArray()[0], "extreme_value");
+  // … yet f keeps its purchase as of the cutoff, exactly as without any later line.
+  const withPricey = forwardData(ds, all);
+  const i = withPricey.features.customer_id.indexOf("f");
+  assert.equal(withPricey.features.columns.value_180d[i], 30);
+  withPricey.snapshots.forEach((s, j) =>
+    assert.deepEqual(s.features, onlyBefore.snapshots[j].features)
+  );
 });
 
 Deno.test("forward labels count invoices inside [cutoff, windowEnd) only", () => {
-  const full = forwardData(ds, tx([...before, ...after]));
-  assert.deepEqual(full.invoicesInWindow, [3, 1, 0]);
-  assert.deepEqual(full.labels, [2, 1, 0]); // loyal (≥3), occasional (1), lapsed (0)
-  const none = forwardData(ds, tx(before));
-  assert.deepEqual(none.labels, [0, 0, 0]);
+  assert.deepEqual(full.invoicesInWindow, [3, 1, 0, 0, 0]);
+  assert.deepEqual(full.labels, [2, 1, 0, 0, 0]); // loyal (≥3), occasional (1), lapsed (0)
+  assert.deepEqual(onlyBefore.labels, [0, 0, 0, 0, 0]);
 });
 
 Deno.test("changing any post-cutoff value cannot change a feature", () => {
-  const base = forwardData(ds, tx([...before, ...after]));
-  const tampered = after.map((r) =>
-    [r[0], r[1], r[2], r[3] * 1000] as [string, string, string, number]
-  );
-  const other = forwardData(ds, tx([...before, ...tampered]));
-  assert.deepEqual(other.features, base.features);
+  const tampered = after.map((r): Line => [r[0], r[1], r[2], r[3], r[4] * 1000, r[5]]);
+  const other = forwardData(ds, cleaned([...before, ...tampered]));
+  other.snapshots.forEach((s, j) => assert.deepEqual(s.features, full.snapshots[j].features));
+});
+
+Deno.test("cleaning as of the day after the last line is the whole-log cleaning", () => {
+  const all = cleaned([...before, ...after]);
+  const asOf = cleanAsOf(all, ds.cleaning.outliers.logValueMadMultiplier, "2011-08-02");
+  assert.ok(asOf.kept.frameEqual(all.kept));
 });

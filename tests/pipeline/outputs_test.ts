@@ -130,3 +130,48 @@ Deno.test("outputs: a failing rename leaves no temp files and earlier targets un
     assert.equal(read(join(dir, "first.txt")), "old first");
   });
 });
+
+Deno.test("outputs: writeInto writes every file where the placer says, creating folders", async () => {
+  await withTempDir(async (dir) => {
+    const out = new OutputSet(join(dir, "public"));
+    out.add("reports/a.txt", "a");
+    out.addWriter("data/b.bin", (tmp) => Deno.writeFileSync(tmp, new Uint8Array([7])));
+    const staged = join(dir, "staged");
+    const written = await out.writeInto((target) =>
+      join(staged, target.slice(join(dir, "public").length + 1).replaceAll("/", "_"))
+    );
+    assert.deepEqual(written, [join(staged, "reports_a.txt"), join(staged, "data_b.bin")]);
+    assert.deepEqual(listFiles(dir), ["staged/data_b.bin", "staged/reports_a.txt"]);
+  });
+});
+
+Deno.test("outputs: a failed write names the output and the folder in one line", async () => {
+  await withTempDir(async (dir) => {
+    const out = new OutputSet(dir);
+    out.addWriter("data/processed/t.parquet", () => {
+      throw new Error(
+        "parquet: File out of specification: underlying IO error: No space left on device " +
+          "(os error 28)\nsecond line",
+      );
+    });
+    await assert.rejects(out.writeInto((t) => `${t}.staged`), (e: Error) => {
+      assert.equal(
+        e.message,
+        `cannot write ${dir}/data/processed/t.parquet: the disk holding ${dir}/data/processed ` +
+          "is full (parquet: File out of specification: underlying IO error: No space left on " +
+          "device (os error 28))",
+      );
+      return true;
+    });
+    const denied = new OutputSet(dir);
+    denied.add("r/x.json", "{}");
+    denied.addWriter("r/y.json", () => {
+      throw new Deno.errors.PermissionDenied("Permission denied (os error 13): open 'y'");
+    });
+    await assert.rejects(
+      denied.commit(),
+      new RegExp(`^Error: cannot write ${dir}/r/y\\.json: ${dir}/r is not writable \\(`),
+    );
+    assert.deepEqual(listFiles(dir).filter((p) => p.includes(".tmp-")), []);
+  });
+});

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   argmax,
+  collapseDuplicates,
   fitKnn,
   indexFor,
   type KnnModel,
@@ -34,7 +35,7 @@ function bruteForce(points: number[][], q: number[], k: number) {
   return all.slice(0, k).map((x) => ({ index: x.index, distance: Math.sqrt(x.sq) }));
 }
 
-Deno.test("NeighbourIndex (ml-knn KD-tree) equals brute force, including exact ties", () => {
+Deno.test("NeighbourIndex equals brute force, including exact ties", () => {
   for (const [grid, seed] of [[false, 1], [true, 2]] as const) {
     const pts = randomPoints(400, 5, seed, grid);
     const index = new NeighbourIndex(pts);
@@ -137,4 +138,58 @@ Deno.test("fitKnn validates its input", () => {
   assert.equal(m.k, 5);
   assert.equal(predictOne(m, [0.9]).neighbours.length, 2);
   assert.throws(() => predictOne(m, [0, 1]), RangeError);
+});
+
+/** Brute force with customers per point and weights: the shortest prefix holding k customers. */
+function bruteMass(points: number[][], mass: number[], w: number[], q: number[], k: number) {
+  const all = points.map((p, index) => {
+    let s = 0;
+    for (let j = 0; j < q.length; j++) {
+      if (w[j] === 0) continue;
+      const t = q[j] * Math.sqrt(w[j]) - p[j] * Math.sqrt(w[j]);
+      s += t * t;
+    }
+    return { index, sq: s };
+  });
+  all.sort((a, b) => a.sq - b.sq || a.index - b.index);
+  const out: { index: number; distance: number; take: number }[] = [];
+  let cum = 0;
+  for (const a of all) {
+    if (cum >= k) break;
+    const take = Math.min(mass[a.index], k - cum);
+    cum += take;
+    out.push({ index: a.index, distance: Math.sqrt(a.sq), take });
+  }
+  return out;
+}
+
+Deno.test("nearest with customers per point and weights equals brute force (walk and scan)", () => {
+  for (const [grid, seed] of [[false, 11], [true, 12]] as const) {
+    const pts = randomPoints(300, 4, seed, grid);
+    const rng = createRng(seed);
+    const mass = pts.map(() => 1 + rng.int(4));
+    const w = [2, 0.5, 0, 1];
+    const index = new NeighbourIndex(pts, { weights: w, mass });
+    for (const q of randomPoints(40, 4, seed + 50, grid)) {
+      for (const k of [1, 3, 10, 31, 32, 60, 200, 5000]) {
+        assert.deepEqual(index.nearest(q, k), bruteMass(pts, mass, w, q, k), `k=${k}`);
+      }
+    }
+  }
+});
+
+Deno.test("collapsing duplicates keeps every customer: votes are the class shares", () => {
+  const rows = [[0], [0], [0], [0], [5], [5]];
+  const labels = [0, 0, 1, 2, 1, 1];
+  const c = collapseDuplicates(rows, labels, 3);
+  const model = fitKnn(c.points, c.labels, { k: 4, counts: c.counts, nClasses: 3 });
+  const p = predictOne(model, [0]);
+  assert.deepEqual(p.probabilities, [0.5, 0.25, 0.25]);
+  assert.deepEqual(p.neighbours.map((n) => [n.index, n.customers]), [[0, 4]]);
+  // k = 5 takes one customer of the second point too
+  const p5 = predictOne({ ...model, k: 5 }, [0]);
+  assert.deepEqual(p5.probabilities, [0.4, 0.4, 0.2]);
+  // with 1 / (d + ε), an exact match weighs 1 / ε, not infinitely: still the shares
+  const d = predictOne({ ...model, k: 4, weighting: "distance", offset: 0.1 }, [0]);
+  assert.deepEqual(d.probabilities, [0.5, 0.25, 0.25]);
 });

@@ -14,7 +14,10 @@ import {
 import { createRng } from "../../src/model/random.ts";
 import { FEATURE_NAMES, FEATURES as REGISTRY } from "../../src/config/features.ts";
 
-const FEATURES = [...FEATURE_NAMES];
+/** The whole-history features (the model's inputs before the look-back features). */
+const FEATURES = FEATURE_NAMES.filter((f) =>
+  REGISTRY.find((r) => r.name === f)?.scope !== "window"
+);
 const Q = { recency_days: 10, frequency: 5, monetary: 500, tenure_days: 100, avg_order_value: 100 };
 const q = FEATURES.map((f) => Q[f as keyof typeof Q]);
 
@@ -207,19 +210,21 @@ Deno.test("model JSON round trip: identical results; scoreMany = scoreCustomer",
 Deno.test("validation: every registry feature is checked by its kind", () => {
   // one model per feature, so the check is the kind's alone (no cross-field rules apply)
   const limits = { maxDays: 100, maxFrequency: 10, maxMoney: 1000 };
-  const expected: Record<string, [unknown, string][]> = {
-    days: [[-1, "must not be negative"], [101, "must be at most 100 days (100 years)"]],
-    count: [
-      [0, "must be a whole number of invoices, at least 1"],
-      [1.5, "must be a whole number of invoices, at least 1"],
-      [11, "must be at most 10"],
-    ],
-    money: [[-0.01, "must not be negative"], [1000.5, "must be at most 1000"]],
+  const expectedOf = (f: (typeof REGISTRY)[number]): [unknown, string][] => {
+    const min = f.min ?? 1;
+    const [lo, hi] = f.range ?? [0, 1];
+    const unit = `must be a whole number of ${f.unit}, at least ${min}`;
+    return {
+      days: [[-1, "must not be negative"], [101, "must be at most 100 days (100 years)"]],
+      count: [[min - 1, unit], [1.5, unit], [11, "must be at most 10"]],
+      money: [[-0.01, "must not be negative"], [1000.5, "must be at most 1000"]],
+      ratio: [[lo - 0.5, `must be from ${lo} to ${hi}`], [hi + 0.5, `must be from ${lo} to ${hi}`]],
+    }[f.kind] as [unknown, string][];
   };
-  const fine: Record<string, number> = { days: 100, count: 10, money: 1000 };
+  const fine: Record<string, number> = { days: 100, count: 10, money: 1000, ratio: 0 };
   for (const f of REGISTRY) {
     const model = { features: [f.name], limits };
-    for (const [value, problem] of expected[f.kind]) {
+    for (const [value, problem] of expectedOf(f)) {
       assert.deepEqual(validateInput(model, { [f.name]: value }), {
         ok: false,
         errors: [{ field: f.name, message: `${f.name} ${problem} (got ${value})` }],

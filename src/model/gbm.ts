@@ -1,0 +1,334 @@
+/**
+ * A small deterministic gradient-boosted trees classifier (multi-class, softmax loss), the
+ * "standard model" baseline of the loyalty model. Pure, no dependency, no randomness.
+ *
+ * Each feature is cut into at most `bins` bins at its training quantiles (distinct values only);
+ * every round fits one regression tree per class to the softmax loss's gradients, grown level by
+ * level to `depth` with second-order (Newton) split gains G²/(H + λ), λ = 1, leaves of at least
+ * `minLeaf` rows, leaf values −G/(H + λ) · (C − 1)/C scaled by the learning rate (Friedman's
+ * multi-class boosting, as in XGBoost / LightGBM's histogram method). Ties between splits go to
+ * the first feature, then the lower threshold, so a fit depends only on its data.
+ *
+ * @module
+ */
+
+/** One tree: internal nodes split `feature ≤ threshold` (bin index), leaves hold values. */
+export interface GbmTree {
+  /** Per node: feature index, or −1 for a leaf. */
+  feature: number[];
+  /** Per node: the largest bin index going left. */
+  bin: number[];
+  /** Per node: left and right child (−1 for a leaf). */
+  left: number[];
+  right: number[];
+  /** Per node: the leaf value (0 for internal nodes). */
+  value: number[];
+}
+
+/** A fitted model (plain data). */
+export interface GbmModel {
+  nClasses: number;
+  /** Per feature, the bin upper edges (a value ≤ edges[b] falls in bin b or lower). */
+  edges: number[][];
+  /** Initial score per class (log of the class shares). */
+  init: number[];
+  /** Per round, one tree per class. */
+  trees: GbmTree[][];
+}
+
+/** Options of {@link fitGbm}. */
+export interface GbmOptions {
+  rounds: number;
+  depth: number;
+  learningRate: number;
+  bins: number;
+  minLeaf: number;
+}
+
+const LAMBDA = 1;
+
+/** Quantile bin edges of one column: up to `bins − 1` distinct cut values (the last bin is open). */
+function binEdges(values: ArrayLike<number>, bins: number): number[] {
+  const sorted = Float64Array.from(values).sort();
+  const n = sorted.length;
+  const edges: number[] = [];
+  for (let b = 1; b < bins; b++) {
+    const v = sorted[Math.min(n - 1, Math.floor((b * n) / bins))];
+    if (edges.length === 0 || v > edges[edges.length - 1]) edges.push(v);
+  }
+  // The largest value needs no edge (it is in the open last bin).
+  while (edges.length > 0 && edges[edges.length - 1] >= sorted[n - 1]) edges.pop();
+  return edges;
+}
+
+/** Bin of a value: the number of edges strictly below it. */
+function binOf(edges: readonly number[], v: number): number {
+  let lo = 0;
+  let hi = edges.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (edges[mid] < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Rows × features bin indices. */
+function binRows(X: readonly (readonly number[])[], edges: readonly number[][]): Uint8Array[] {
+  const d = edges.length;
+  return Array.from({ length: d }, (_, j) => Uint8Array.from(X, (r) => binOf(edges[j], r[j])));
+}
+
+function softmax(scores: readonly number[]): number[] {
+  const m = Math.max(...scores);
+  const e = scores.map((s) => Math.exp(s - m));
+  const t = e.reduce((a, b) => a + b, 0);
+  return e.map((x) => x / t);
+}
+
+/** A node being grown: its rows and its histograms (features one after another). */
+interface Growing {
+  id: number;
+  rows: Int32Array;
+  G: Float64Array;
+  H: Float64Array;
+  N: Int32Array;
+  sumG: number;
+  sumH: number;
+}
+
+/**
+ * Grows one tree on gradients g and hessians h over binned columns, level by level. A node's
+ * histograms are built by one pass over its rows for the smaller child of a split, and by
+ * subtraction from the parent for the larger one.
+ */
+function growTree(
+  binned: Uint8Array[],
+  nBins: number[],
+  g: Float64Array,
+  h: Float64Array,
+  opts: GbmOptions,
+  scale: number,
+): { tree: GbmTree; leafOf: Int32Array } {
+  const n = g.length;
+  const d = binned.length;
+  const offset = new Int32Array(d + 1);
+  for (let j = 0; j < d; j++) offset[j + 1] = offset[j] + nBins[j];
+  const width = offset[d];
+  const tree: GbmTree = { feature: [-1], bin: [0], left: [-1], right: [-1], value: [0] };
+  const histogram = (id: number, rows: Int32Array): Growing => {
+    const G = new Float64Array(width);
+    const H = new Float64Array(width);
+    const N = new Int32Array(width);
+    let sumG = 0;
+    let sumH = 0;
+    for (let t = 0; t < rows.length; t++) {
+      const i = rows[t];
+      const gi = g[i];
+      const hi = h[i];
+      sumG += gi;
+      sumH += hi;
+      for (let j = 0; j < d; j++) {
+        const b = offset[j] + binned[j][i];
+        G[b] += gi;
+        H[b] += hi;
+        N[b]++;
+      }
+    }
+    return { id, rows, G, H, N, sumG, sumH };
+  };
+  const leafOf = new Int32Array(n);
+  const leaves: Growing[] = [];
+  let frontier: Growing[] = [histogram(0, Int32Array.from({ length: n }, (_, i) => i))];
+  for (let level = 0; level < opts.depth && frontier.length > 0; level++) {
+    const next: Growing[] = [];
+    for (const node of frontier) {
+      const { G, H, N, sumG, sumH } = node;
+      const total = node.rows.length;
+      const parent = (sumG * sumG) / (sumH + LAMBDA);
+      let bestGain = 1e-12;
+      let bestJ = -1;
+      let bestB = -1;
+      for (let j = 0; j < d; j++) {
+        let gl = 0;
+        let hl = 0;
+        let nl = 0;
+        const base = offset[j];
+        for (let b = 0; b < nBins[j] - 1; b++) {
+          gl += G[base + b];
+          hl += H[base + b];
+          nl += N[base + b];
+          const nr = total - nl;
+          if (nl < opts.minLeaf) continue;
+          if (nr < opts.minLeaf) break;
+          const gr = sumG - gl;
+          const hr = sumH - hl;
+          const gain = (gl * gl) / (hl + LAMBDA) + (gr * gr) / (hr + LAMBDA) - parent;
+          if (gain > bestGain) {
+            bestGain = gain;
+            bestJ = j;
+            bestB = b;
+          }
+        }
+      }
+      if (bestJ < 0) {
+        leaves.push(node);
+        continue;
+      }
+      const col = binned[bestJ];
+      let nLeft = 0;
+      for (let t = 0; t < total; t++) if (col[node.rows[t]] <= bestB) nLeft++;
+      const leftRows = new Int32Array(nLeft);
+      const rightRows = new Int32Array(total - nLeft);
+      let a = 0;
+      let c = 0;
+      for (let t = 0; t < total; t++) {
+        const i = node.rows[t];
+        if (col[i] <= bestB) leftRows[a++] = i;
+        else rightRows[c++] = i;
+      }
+      const l = tree.feature.length;
+      const r = l + 1;
+      for (let k = 0; k < 2; k++) {
+        tree.feature.push(-1);
+        tree.bin.push(0);
+        tree.left.push(-1);
+        tree.right.push(-1);
+        tree.value.push(0);
+      }
+      tree.feature[node.id] = bestJ;
+      tree.bin[node.id] = bestB;
+      tree.left[node.id] = l;
+      tree.right[node.id] = r;
+      // The smaller child by a pass over its rows, the larger by subtraction.
+      const leftSmaller = nLeft <= total - nLeft;
+      const small = histogram(leftSmaller ? l : r, leftSmaller ? leftRows : rightRows);
+      const G2 = new Float64Array(width);
+      const H2 = new Float64Array(width);
+      const N2 = new Int32Array(width);
+      for (let b = 0; b < width; b++) {
+        G2[b] = G[b] - small.G[b];
+        H2[b] = H[b] - small.H[b];
+        N2[b] = N[b] - small.N[b];
+      }
+      const large: Growing = {
+        id: leftSmaller ? r : l,
+        rows: leftSmaller ? rightRows : leftRows,
+        G: G2,
+        H: H2,
+        N: N2,
+        sumG: sumG - small.sumG,
+        sumH: sumH - small.sumH,
+      };
+      next.push(...(leftSmaller ? [small, large] : [large, small]));
+    }
+    frontier = next;
+  }
+  for (const node of [...leaves, ...frontier]) {
+    tree.value[node.id] = (-node.sumG / (node.sumH + LAMBDA)) * scale;
+    for (let t = 0; t < node.rows.length; t++) leafOf[node.rows[t]] = node.id;
+  }
+  return { tree, leafOf };
+}
+
+/** The leaf value of a tree for one binned row. */
+function treeValue(tree: GbmTree, bins: (j: number) => number): number {
+  let node = 0;
+  while (tree.feature[node] !== -1) {
+    node = bins(tree.feature[node]) <= tree.bin[node] ? tree.left[node] : tree.right[node];
+  }
+  return tree.value[node];
+}
+
+/**
+ * Fits gradient-boosted trees.
+ *
+ * @example
+ * ```ts
+ * import { fitGbm, predictGbm } from "./gbm.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * const X = Array.from({ length: 60 }, (_, i) => [i % 30, (i * 7) % 11]);
+ * const y = X.map((r) => (r[0] < 10 ? 0 : r[0] < 20 ? 1 : 2));
+ * const m = fitGbm(X, y, 3, { rounds: 30, depth: 2, learningRate: 0.3, bins: 16, minLeaf: 2 });
+ * const p = predictGbm(m, [[2, 5], [15, 5], [28, 5]]);
+ * deepEqual(p.map((q) => q.indexOf(Math.max(...q))), [0, 1, 2]);
+ * ```
+ *
+ * @param X training rows (finite numbers)
+ * @param y class per row
+ * @param nClasses number of classes
+ * @param opts rounds, depth, learning rate, bins, minimum rows per leaf
+ */
+export function fitGbm(
+  X: readonly (readonly number[])[],
+  y: readonly number[],
+  nClasses: number,
+  opts: GbmOptions,
+): GbmModel {
+  const n = X.length;
+  if (n === 0 || y.length !== n) throw new RangeError("need rows with one class each");
+  const d = X[0].length;
+  const edges = Array.from(
+    { length: d },
+    (_, j) => binEdges(X.map((r) => r[j]), Math.min(opts.bins, 255)),
+  );
+  const binned = binRows(X, edges);
+  const nBins = edges.map((e) => e.length + 1);
+  const counts = new Array<number>(nClasses).fill(0);
+  for (const c of y) counts[c]++;
+  const init = counts.map((c) => Math.log(Math.max(c, 1) / n));
+  // Scores row-major (n × C), and probabilities.
+  const F = new Float64Array(n * nClasses);
+  for (let i = 0; i < n; i++) for (let c = 0; c < nClasses; c++) F[i * nClasses + c] = init[c];
+  const P = new Float64Array(n * nClasses);
+  const trees: GbmTree[][] = [];
+  const scale = opts.learningRate * (nClasses - 1) / nClasses;
+  const g = new Float64Array(n);
+  const h = new Float64Array(n);
+  for (let round = 0; round < opts.rounds; round++) {
+    for (let i = 0; i < n; i++) {
+      const o = i * nClasses;
+      let m = -Infinity;
+      for (let c = 0; c < nClasses; c++) m = Math.max(m, F[o + c]);
+      let t = 0;
+      for (let c = 0; c < nClasses; c++) {
+        const e = Math.exp(F[o + c] - m);
+        P[o + c] = e;
+        t += e;
+      }
+      for (let c = 0; c < nClasses; c++) P[o + c] /= t;
+    }
+    const roundTrees: GbmTree[] = [];
+    for (let c = 0; c < nClasses; c++) {
+      for (let i = 0; i < n; i++) {
+        const p = P[i * nClasses + c];
+        g[i] = p - (y[i] === c ? 1 : 0);
+        h[i] = Math.max(p * (1 - p), 1e-12);
+      }
+      const grown = growTree(binned, nBins, g, h, opts, scale);
+      roundTrees.push(grown.tree);
+      const leafOf = grown.leafOf;
+      for (let i = 0; i < n; i++) F[i * nClasses + c] += grown.tree.value[leafOf[i]];
+    }
+    trees.push(roundTrees);
+  }
+  return { nClasses, edges, init, trees };
+}
+
+/**
+ * Class probabilities of a fitted model.
+ *
+ * @param model fitted model
+ * @param X rows
+ * @returns probabilities per row
+ */
+export function predictGbm(model: GbmModel, X: readonly (readonly number[])[]): number[][] {
+  return X.map((r) => {
+    const bins = r.map((v, j) => binOf(model.edges[j], v));
+    const F = [...model.init];
+    for (const round of model.trees) {
+      round.forEach((tree, c) => (F[c] += treeValue(tree, (j) => bins[j])));
+    }
+    return softmax(F);
+  });
+}

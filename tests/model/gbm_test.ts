@@ -1,0 +1,32 @@
+import assert from "node:assert/strict";
+import { fitGbm, predictGbm } from "../../src/model/gbm.ts";
+import { createRng, normal } from "../../src/model/random.ts";
+import { rocAuc } from "../../src/model/metrics.ts";
+
+const OPTS = { rounds: 20, depth: 2, learningRate: 0.2, bins: 16, minLeaf: 5 };
+
+function data(n: number, seed: number) {
+  const rng = createRng(seed);
+  const X = Array.from({ length: n }, () => [normal(rng), normal(rng), rng.next()]);
+  const y = X.map((r) => (r[0] + 0.5 * r[1] + 0.3 * normal(rng) > 0.5 ? 2 : r[0] > -0.5 ? 1 : 0));
+  return { X, y };
+}
+
+Deno.test("gbm: learns a noisy rule, probabilities sum to 1, deterministic", () => {
+  const tr = data(600, 1);
+  const te = data(300, 2);
+  const m = fitGbm(tr.X, tr.y, 3, OPTS);
+  const p = predictGbm(m, te.X);
+  for (const q of p) assert.ok(Math.abs(q[0] + q[1] + q[2] - 1) < 1e-12);
+  const auc = rocAuc(te.y.map((v) => v === 2), p.map((q) => q[2]))!;
+  assert.ok(auc > 0.85, `AUC ${auc}`);
+  assert.equal(JSON.stringify(fitGbm(tr.X, tr.y, 3, OPTS)), JSON.stringify(m));
+});
+
+Deno.test("gbm: invariant to a monotone transform of a feature (bins at quantiles)", () => {
+  const tr = data(300, 3);
+  const m1 = fitGbm(tr.X, tr.y, 3, OPTS);
+  const m2 = fitGbm(tr.X.map((r) => [Math.exp(r[0]), r[1], r[2]]), tr.y, 3, OPTS);
+  const q = [[0.3, -0.2, 0.5]];
+  assert.deepEqual(predictGbm(m1, q), predictGbm(m2, [[Math.exp(0.3), -0.2, 0.5]]));
+});
