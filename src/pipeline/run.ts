@@ -30,6 +30,7 @@ import { modelStage } from "./model_stage.ts";
 import { OutputSet } from "./outputs.ts";
 import { Progress } from "./progress.ts";
 import {
+  CUSTOMER_COLUMNS,
   customerOutputTable,
   forwardData,
   ingestAndClean,
@@ -164,7 +165,13 @@ async function analyse(
     pl.Series("score", models.columns.score, pl.Int32),
     pl.Series("band", models.columns.band, pl.Utf8),
   );
+  // The model's own inputs travel with the table, so the report and the batch scorer can show
+  // and re-score exactly what the model saw.
+  const modelInputs = models.loyalty.model.features.filter((f) =>
+    withModels.columns.includes(f) && !(CUSTOMER_COLUMNS as readonly string[]).includes(f)
+  );
   const table = customerOutputTable(withModels, [
+    ...modelInputs,
     "cluster",
     "loyalty_level",
     ...levels.map((l) => `p_${l}`),

@@ -39,6 +39,8 @@ import assert from "node:assert/strict";
 import { dirname, extname, join, normalize, relative } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { type LoyaltyModel, scoreCustomer, type ScoreOk } from "../../src/score/score.ts";
+import pl from "nodejs-polars";
+import { feature } from "../../src/config/features.ts";
 import { loadDataset } from "../../src/config/registry.ts";
 import { parseOptions } from "../../src/lib/args.ts";
 import { ROOT } from "../../src/lib/paths.ts";
@@ -354,27 +356,19 @@ Deno.test({
         ) as LoyaltyModel;
         const { page, log } = await openPage(ctx, origin, "5-score");
         await page.waitForSelector("#score-widget[data-result]");
-        // Fixed inputs; avg_order_value left to the widget (derived = monetary / frequency, the
-        // rule of src/score.ts when it is missing) unless given.
-        const cases: Record<string, string>[] = [
-          { recency_days: "10", frequency: "12", monetary: "4000", tenure_days: "500" },
-          { recency_days: "300", frequency: "1", monetary: "150.5", tenure_days: "300" },
-          { recency_days: "45", frequency: "3", monetary: "800", tenure_days: "200" },
-          {
-            recency_days: "120",
-            frequency: "2",
-            monetary: "90",
-            tenure_days: "400",
-            avg_order_value: "60",
-          },
+        // Inputs: the model's own features of four real customers (first, last and two between),
+        // as the customer table stores them.
+        const table = pl.readParquet(join(PLAN.processed, "customers.parquet"));
+        const picks = [
+          0,
+          Math.floor(table.height / 3),
+          Math.floor(table.height * 2 / 3),
+          table.height - 1,
         ];
-        // Only the model's own features are fields of the widget (CDNOW's model has no tenure).
-        const onlyFeatures = (values: Record<string, string>) =>
-          Object.fromEntries(
-            Object.entries(values).filter(([k]) =>
-              model.features.includes(k) || k === "avg_order_value"
-            ),
-          );
+        const cases: Record<string, string>[] = picks.map((i) =>
+          Object.fromEntries(model.features.map((f) => [f, String(table.getColumn(f).get(i))]))
+        );
+        const onlyFeatures = (values: Record<string, string>) => values;
         for (const input of cases.map(onlyFeatures)) {
           const got = await setWidget(page, input);
           const expected = scoreCustomer(model, input);
@@ -430,22 +424,19 @@ Deno.test({
         const model = JSON.parse(
           await Deno.readTextFile(join(REPORTS, "model.json")),
         ) as LoyaltyModel;
+        const table = pl.readParquet(join(PLAN.processed, "customers.parquet"));
         const valid = Object.fromEntries(
-          Object.entries({
-            recency_days: "10",
-            frequency: "5",
-            monetary: "1000",
-            tenure_days: "300",
-          })
-            .filter(([k]) => model.features.includes(k)),
+          model.features.map((f) => [f, String(table.getColumn(f).get(0))]),
         );
+        const ofKind = (kind: string) => model.features.find((f) => feature(f)?.kind === kind);
+        const count = ofKind("count"), money = ofKind("money");
+        const cases = [
+          ...(count ? [[count, "abc", /number/i], [count, "2.5", /whole number/i]] : []),
+          ...(money ? [[money, "-5", /negative/i]] : []),
+          [model.features[0], "", /required/i],
+        ] as [string, string, RegExp][];
         for (
-          const [fieldName, value, pattern] of [
-            ["frequency", "abc", /number/i],
-            ["monetary", "-5", /negative/i],
-            ["frequency", "2.5", /whole number/i],
-            ["recency_days", "", /required/i],
-          ] as [string, string, RegExp][]
+          const [fieldName, value, pattern] of cases
         ) {
           const got = await setWidget(page, { ...valid, [fieldName]: value });
           assert.equal(got.ok, false, `${fieldName} = "${value}" was accepted`);
@@ -476,7 +467,9 @@ Deno.test({
         }
         const back = await setWidget(page, valid);
         assert.equal(back.ok, true);
-        assert.equal(await page.textContent(".field-error[data-field=frequency]"), "");
+        for (const [f] of cases) {
+          assert.equal(await page.textContent(`.field-error[data-field=${f}]`), "");
+        }
         assert.deepEqual(log.errors, []);
         await page.close();
       });
@@ -487,8 +480,14 @@ Deno.test({
         async () => {
           const { page, log } = await openPage(ctx, origin, "5-score");
           await page.waitForSelector("#score-widget[data-result]");
-          const timings = await page.evaluate(async (n) => {
-            const input = document.querySelector("input[name=monetary]") as HTMLInputElement;
+          const model = JSON.parse(
+            await Deno.readTextFile(join(REPORTS, "model.json")),
+          ) as LoyaltyModel;
+          // A money input of the model (else its first feature) is changed 30 times.
+          const field = model.features.find((f) => feature(f)?.kind === "money") ??
+            model.features[0];
+          const timings = await page.evaluate(async ([n, name]) => {
+            const input = document.querySelector(`input[name=${name}]`) as HTMLInputElement;
             const root = document.querySelector("#score-widget") as HTMLElement;
             const inPage: number[] = [];
             const endToEnd: number[] = [];
@@ -504,7 +503,7 @@ Deno.test({
               await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
             }
             return { inPage, endToEnd };
-          }, 30);
+          }, [30, field] as [number, string]);
           const stats = (xs: number[]) => {
             const s = xs.slice(3).sort((a, b) => a - b); // the first changes warm up the JIT
             return {

@@ -137,9 +137,9 @@ Deno.test("hot reload on file change: atomic switch, no failed request, bad file
 
     // A damaged or incompatible file is refused; the current model stays.
     from = svc.log.length;
-    await replaceFile(path, JSON.stringify({ ...JSON.parse(textC), version: 2 }));
+    await replaceFile(path, JSON.stringify({ ...JSON.parse(textC), version: 3 }));
     const failed = await svc.waitForLog((l) => l.event === "model reload failed", 20_000, from);
-    assert.match(String(failed.error), /format version 2/);
+    assert.match(String(failed.error), /format version 3/);
     const afterFailure = seen.length;
     await waitSeen(fpB, seen.filter((s) => s.fingerprint === fpB).length + 20);
     assert.ok(seen.slice(afterFailure).every((s) => s.fingerprint === fpB));

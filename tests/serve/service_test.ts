@@ -364,9 +364,9 @@ Deno.test("service: command-line checks stop it before it listens", async () => 
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /nope\.json/);
     const v2 = join(dir, "v2.json");
-    await Deno.writeTextFile(v2, JSON.stringify({ ...syntheticModel(), version: 2 }));
+    await Deno.writeTextFile(v2, JSON.stringify({ ...syntheticModel(), version: 3 }));
     const old = await runServe(["--model", v2, "--port", "0"]);
     assert.equal(old.code, 1);
-    assert.match(old.stderr, /model format version 2 is not supported/);
+    assert.match(old.stderr, /model format version 3 is not supported/);
   });
 });
