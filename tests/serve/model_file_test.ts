@@ -6,12 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ROOT } from "../../src/lib/paths.ts";
-import {
-  checkFeatureSet,
-  MODEL_FORMAT_VERSION,
-  ModelFileError,
-  parseModelFile,
-} from "../../src/score/model_file.ts";
+import { checkFeatureSet, ModelFileError, parseModelFile } from "../../src/score/model_file.ts";
 import { type LoyaltyModel, scoreCustomer } from "../../src/score/score.ts";
 import { randomCustomer, rng, syntheticModel } from "./service.ts";
 
