@@ -7,7 +7,7 @@
 //
 // Everything the pages load comes from node_modules or the data loaders: no CDN, no web font.
 import { readFileSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const NOTEBOOKS = dirname(fileURLToPath(import.meta.url));
@@ -30,6 +30,7 @@ const title = ctx ? `Customer scoring — ${ctx.title}` : "Customer scoring";
 const deno = join(ROOT, "node_modules", ".bin", "deno");
 
 const source = ctx?.source;
+// The footer speaks to readers: where the data comes from, and where to read how it was made.
 const footer =
   (source
     ? `Data: ${escapeHtml(source.citation)} Licence: ${escapeHtml(source.licence)}. ` +
@@ -37,23 +38,46 @@ const footer =
         escapeHtml(source.url)
       }</a>. `
     : "") +
-  (ctx
-    ? `Built from the outputs in <code>${escapeHtml(relative(ROOT, ctx.reports) || ".")}</code>; `
-    : "Built from the analysis outputs; ") +
-  `see <a href="./methods">Methods</a> to rebuild.`;
+  "Every figure in this report is computed from the data; none is typed in by hand. " +
+  `How it was made, and how to check it: <a href="./methods">Methods &amp; reproducibility</a>.`;
+
+// Accessibility of Framework's page frame, fixed as the page loads (Framework 1.13 renders
+// <html> without a language, a viewport that blocks zooming, and a sidebar whose toggle and
+// close labels are not named): the language, a viewport that lets readers zoom, names for the
+// sidebar's controls and landmark, and a skip link to the content.
+const head = `<script>
+document.documentElement.lang = "en";
+document.querySelector('meta[name="viewport"]')?.setAttribute("content", "width=device-width, initial-scale=1");
+document.addEventListener("DOMContentLoaded", () => {
+  const toggle = document.getElementById("observablehq-sidebar-toggle");
+  toggle?.setAttribute("aria-label", "Show or hide the list of pages");
+  document.getElementById("observablehq-sidebar")?.setAttribute("aria-label", "Pages of the report");
+  document.querySelector("#observablehq-toc nav")?.setAttribute("aria-label", "On this page");
+  document.getElementById("observablehq-sidebar-backdrop")?.setAttribute("aria-hidden", "true");
+  const close = document.getElementById("observablehq-sidebar-close");
+  if (close) { close.setAttribute("aria-hidden", "true"); close.closest("nav")?.prepend(close); }
+  const skip = document.createElement("a");
+  skip.href = "#observablehq-main";
+  skip.className = "skip-link";
+  skip.textContent = "Skip to the content";
+  document.body.prepend(skip);
+  document.getElementById("observablehq-main")?.setAttribute("tabindex", "-1");
+});
+</script>`;
 
 export default {
   root: NOTEBOOKS,
   output: ctx?.site ?? join(ROOT, "reports", "site"),
   title,
   pages: [
-    { name: "Overview", path: "/" },
+    { name: "Overview: what to do next", path: "/" },
+    { name: "Customers", path: "/customers" },
+    { name: "Trends & cohorts", path: "/trends" },
     { name: "1 · Data cleaning", path: "/1-cleaning" },
-    { name: "2 · RFM", path: "/2-rfm" },
-    { name: "3 · Segments", path: "/3-segments" },
+    { name: "2 · RFM segments", path: "/2-rfm" },
+    { name: "3 · K-Means clusters", path: "/3-segments" },
     { name: "4 · Loyalty model", path: "/4-loyalty" },
     { name: "5 · Score a customer", path: "/5-score" },
-    { name: "Customers", path: "/customers" },
     { name: "Methods & reproducibility", path: "/methods" },
   ],
   pager: true,
@@ -62,8 +86,9 @@ export default {
   // No default web font: it would be fetched from a font CDN. The inputs stylesheet is bundled
   // from Framework itself (pages import @observablehq/inputs from node_modules, which has no CSS).
   globalStylesheets: ["observablehq:stdlib/inputs.css"],
-  // Light theme only ("air", imported by style.css): the charts use fixed light fills.
+  // The light "air" theme, and "near-midnight" when the reader prefers dark (style.css).
   style: "style.css",
+  head,
   footer,
   search: false,
   linkify: false,

@@ -13,7 +13,8 @@ import {
   symlogTicks,
 } from "./format.js";
 import { labelledBarsX } from "./marks.js";
-import { beforeAfter, okabeIto } from "./palette.js";
+import { beforeAfter, meaning } from "./palette.js";
+import { plot } from "./plot.js";
 
 /**
  * Horizontal bars of the rows dropped per reason, in rule order (the first rule a row fails is its
@@ -32,7 +33,7 @@ export function droppedByReasonChart(rules, dropped, { width = 640, ...options }
   }));
   const max = Math.max(1, ...data.map((d) => d.rows));
   const narrow = width < 520;
-  return Plot.plot({
+  return plot({
     ...options,
     width,
     height: 28 * data.length + 50,
@@ -49,7 +50,7 @@ export function droppedByReasonChart(rules, dropped, { width = 640, ...options }
     marks: labelledBarsX(data, {
       x: "rows",
       y: "reason",
-      fill: okabeIto.vermillion,
+      fill: meaning.emphasis,
       text: (d) => (d.applied ? fmtInt(d.rows) : "not applied"),
     }),
   });
@@ -97,7 +98,7 @@ export function beforeAfterHistogram(
       { x: bounds.high, label: "high outlier bound" },
     ];
     marks.push(
-      Plot.ruleX(rules, { x: "x", stroke: okabeIto.vermillion, strokeDasharray: "4,3" }),
+      Plot.ruleX(rules, { x: "x", stroke: meaning.emphasis, strokeDasharray: "4,3" }),
       Plot.text(rules, {
         x: "x",
         frameAnchor: "top",
@@ -105,11 +106,11 @@ export function beforeAfterHistogram(
         dy: -2,
         lineAnchor: "bottom",
         textAnchor: "middle",
-        fill: okabeIto.vermillion,
+        fill: "currentColor",
       }),
     );
   }
-  return Plot.plot({
+  return plot({
     ...options,
     width,
     height: Math.min(320, Math.max(220, width * 0.45)),

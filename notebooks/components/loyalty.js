@@ -4,7 +4,8 @@
 import * as Plot from "@observablehq/plot";
 import { groupedBarMarks, labelledBarsX } from "./marks.js";
 import { chartWidth, fmtDate, fmtFixed, fmtInt, fmtNum, fmtPct } from "./format.js";
-import { bandColors, levelColors, modelColors, okabeIto, sequentialScheme } from "./palette.js";
+import { bandColors, levelColors, meaning, modelColors, sequentialScheme } from "./palette.js";
+import { plot } from "./plot.js";
 import { DAY_MS, isoDay } from "./generated/workspace.js";
 
 /** The UTC midnight of an ISO date. */
@@ -33,22 +34,22 @@ export function timelineDiagram(t, { width = 640, ...options } = {}) {
     return labels.find((l) => l.length * 6.3 <= room) ?? "";
   };
   const bars = [
-    [rows[0], start, day(t.cutoff), "#0072B2", "white", [
+    [rows[0], start, day(t.cutoff), "#4D4D4D", "white", [
       "Features: purchases before the cutoff",
       "Features (before cutoff)",
       "Features",
     ]],
-    [rows[0], day(t.cutoff), day(t.windowEnd), "#E69F00", "black", [
+    [rows[0], day(t.cutoff), day(t.windowEnd), "#A8A8A8", "black", [
       "Outcome window: invoices → level",
       "Outcome window",
       "Outcome",
     ]],
-    [rows[1], start, day(t.analysisDate), "#7FA7C9", "black", [
+    [rows[1], start, day(t.analysisDate), "#6F6F6F", "white", [
       "Features: all purchases to the analysis date",
       "Features: all purchases",
       "Features",
     ]],
-    [rows[1], day(t.analysisDate), futureEnd, "#F3D28C", "black", [
+    [rows[1], day(t.analysisDate), futureEnd, "#D6D6D6", "black", [
       "Predicted level (not in the data)",
       "Predicted level",
       "Predicted",
@@ -86,7 +87,7 @@ export function timelineDiagram(t, { width = 640, ...options } = {}) {
   });
   const lineHeight = 14;
   const top = 10 + rules.length * lineHeight;
-  return Plot.plot({
+  return plot({
     ...options,
     width,
     height: 140 + top,
@@ -101,7 +102,7 @@ export function timelineDiagram(t, { width = 640, ...options } = {}) {
         x2: "x2",
         y: "row",
         fill: "fill",
-        stroke: "white",
+        stroke: "var(--theme-background)",
         strokeWidth: 2,
         title: (d) => `${fmtDate(d.x1.toISOString())} – ${fmtDate(d.x2.toISOString())}`,
       }),
@@ -115,7 +116,7 @@ export function timelineDiagram(t, { width = 640, ...options } = {}) {
       ...rules.map((r) =>
         Plot.ruleX([r], {
           x: "x",
-          stroke: "black",
+          stroke: "currentColor",
           strokeDasharray: "3,3",
           insetTop: -(top - 6 - r.line * lineHeight),
         })
@@ -154,7 +155,7 @@ function customerBars(
     share: total ? r.customers / total : 0,
     color: colors[i],
   }));
-  return Plot.plot({
+  return plot({
     ...options,
     width,
     height: rows.length * rowHeight + 50,
@@ -198,7 +199,7 @@ export function classBalanceChart(levels, counts, { width = 640, ...options } = 
 export function tuningCurve(curve, { chosen, folds, width = 640, ...options } = {}) {
   width = chartWidth(width);
   const weightings = [...new Set(curve.map((d) => d.weighting))];
-  const colors = [okabeIto.blue, okabeIto.orange, okabeIto.green];
+  const colors = [meaning.model, "#8C8C8C", "#C4C4C4"];
   const data = curve.map((d) => ({
     ...d,
     lo: d.meanMacroF1 - d.sdMacroF1,
@@ -207,7 +208,7 @@ export function tuningCurve(curve, { chosen, folds, width = 640, ...options } = 
   const best = data.filter((d) => d.k === chosen.k && d.weighting === chosen.weighting);
   const ks = [...new Set(curve.map((d) => d.k))].sort((a, b) => a - b);
   const narrow = width < 520;
-  return Plot.plot({
+  return plot({
     ...options,
     width,
     height: Math.min(340, Math.max(240, width * 0.5)),
@@ -220,7 +221,7 @@ export function tuningCurve(curve, { chosen, folds, width = 640, ...options } = 
       tickFormat: "d",
     },
     y: {
-      label: `↑ Macro F1 (mean of ${folds ?? "the"} folds ± 1 sd)`,
+      label: `↑ Macro F1 (mean of ${folds ?? "the"} folds ± 1 sd; axis not from 0)`,
       grid: true,
       tickFormat: (x) => fmtNum(x, 2),
     },
@@ -255,7 +256,7 @@ export function tuningCurve(curve, { chosen, folds, width = 640, ...options } = 
         x: "k",
         y: "meanMacroF1",
         r: 9,
-        stroke: okabeIto.vermillion,
+        stroke: "currentColor",
         strokeWidth: 2.5,
       }),
       Plot.text(best, {
@@ -264,7 +265,7 @@ export function tuningCurve(curve, { chosen, folds, width = 640, ...options } = 
         text: (d) => `chosen: k = ${d.k}, ${d.weighting}`,
         dy: -18,
         textAnchor: "end",
-        fill: okabeIto.vermillion,
+        fill: "currentColor",
         fontWeight: "bold",
       }),
     ],
@@ -296,7 +297,7 @@ export function confusionHeatmap(confusion, levels, { width = 480, ...options } 
     );
   });
   const size = Math.min(width, 460);
-  return Plot.plot({
+  return plot({
     ...options,
     width: size,
     height: size * 0.78,
@@ -329,7 +330,7 @@ export function confusionHeatmap(confusion, levels, { width = 480, ...options } 
       Plot.cell(cells.filter((d) => d.diagonal), {
         x: "predicted",
         y: "actual",
-        stroke: "black",
+        stroke: "currentColor",
         strokeWidth: 1.5,
         inset: 1,
       }),
@@ -358,7 +359,7 @@ export function perClassChart(perClass, { width = 640, ...options } = {}) {
   const data = perClass.flatMap((c) =>
     measures.map((m) => ({ level: c.name, measure: labels[m], value: c[m], support: c.support }))
   );
-  return Plot.plot({
+  return plot({
     ...options,
     width,
     height: perClass.length * 78 + 60,
@@ -369,7 +370,7 @@ export function perClassChart(perClass, { width = 640, ...options } = {}) {
     fy: { domain: perClass.map((c) => c.name), label: null },
     color: {
       domain: measures.map((m) => labels[m]),
-      range: [okabeIto.blue, okabeIto.orange, "#555555"],
+      range: ["#444444", "#8C8C8C", "#C4C4C4"],
       legend: true,
     },
     marks: groupedBarMarks(data, { y: "measure", fy: "level", format: (v) => fmtFixed(v, 2) }),
@@ -403,7 +404,7 @@ export function baselineChart(
   );
   const narrow = width < 520;
   const metricLabels = metrics.map((m) => m[1]);
-  return Plot.plot({
+  return plot({
     ...options,
     width,
     height: metrics.length * (models.length * 20 + 34) + 70,
@@ -420,7 +421,7 @@ export function baselineChart(
     fy: { domain: metricLabels, axis: null, padding: 0.3 },
     color: {
       domain: models.map((m) => m.name),
-      range: models.map((m) => modelColors[m.key] ?? okabeIto.grey),
+      range: models.map((m) => modelColors[m.key] ?? "#999999"),
       legend: true,
     },
     marks: [
@@ -438,9 +439,8 @@ export function baselineChart(
 }
 
 /**
- * Observed rate of the top level per score band on the held-out customers (bars, worst band on
- * the left, best on the right, so that a rising rate reads as rising), with the overall rate as a
- * reference line.
+ * Observed rate of the top level per score band on the held-out customers (bars, best band first
+ * as everywhere in the report), with the overall rate as a reference line.
  *
  * @param {{band: string, minScore: number, maxScore: number, customers: number, top: number, topRate: number | null}[]} bands
  * @param {{topLevel?: string, width?: number, title?: string, subtitle?: string}} options
@@ -457,17 +457,19 @@ export function bandRateChart(
     ...b,
     label: `${b.band} (${fmtInt(Math.ceil(b.minScore))}–${fmtInt(Math.floor(b.maxScore))})`,
     color: colors[i],
-  })).reverse();
+  })); // best band first, as in every table and list of the report
   const narrow = width < 520;
-  return Plot.plot({
+  return plot({
     ...options,
+    subtitle: `${options.subtitle ? `${options.subtitle}; ` : ""}dashed line: all held-out ` +
+      `customers (${fmtPct(overall, 0)})`,
     width,
     height: Math.min(320, Math.max(240, width * 0.45)),
     marginLeft: 50,
     marginTop: 24,
     x: {
       domain: data.map((d) => d.label),
-      label: "Score band (score range) →",
+      label: "Score band, best first (score range) →",
       tickFormat: (l) => (narrow ? l.split(" ")[0] : l),
     },
     y: {
@@ -487,6 +489,7 @@ export function bandRateChart(
             fmtInt(d.customers)
           } held-out customers were ${topLevel}`,
       }),
+      Plot.ruleY([overall], { stroke: "currentColor", strokeDasharray: "4,3" }),
       Plot.text(data.filter((d) => d.topRate !== null), {
         x: "label",
         y: "topRate",
@@ -495,17 +498,9 @@ export function bandRateChart(
         ) => (narrow ? fmtPct(d.topRate, 0) : `${fmtPct(d.topRate, 0)} of ${fmtInt(d.customers)}`),
         dy: -8,
         fill: "currentColor",
-      }),
-      Plot.ruleY([overall], { stroke: "black", strokeDasharray: "4,3" }),
-      Plot.text([overall], {
-        y: (d) => d,
-        frameAnchor: "left",
-        text: (d) => `all held-out customers: ${fmtPct(d, 0)}`,
-        dy: -7,
-        dx: 4,
-        textAnchor: "start",
-        fill: "black",
-        fontSize: 10,
+        stroke: "var(--theme-background)",
+        strokeWidth: 3,
+        paintOrder: "stroke",
       }),
       Plot.ruleY([0]),
     ],
@@ -519,13 +514,22 @@ export function bandRateChart(
  * @param {{share: number, captured: number}[]} curve from `gainsCurve` (starts at 0, 0)
  * @param {{topLevel?: string, width?: number, title?: string, subtitle?: string}} options
  */
-export function gainsChart(curve, { topLevel = "top level", width = 520, ...options } = {}) {
+export function gainsChart(
+  curve,
+  {
+    topLevel = "top level",
+    color = meaning.model,
+    xLabel = "Customers contacted, highest score first (%) →",
+    yLabel,
+    width = 520,
+    ...options
+  } = {},
+) {
   width = chartWidth(width);
   const size = Math.min(width, 520);
-  const marked = curve.filter((d) =>
-    Math.abs(d.share - 0.2) < 1e-9 || Math.abs(d.share - 0.5) < 1e-9
-  );
-  return Plot.plot({
+  const marks = size < 420 ? [0.2] : [0.2, 0.5];
+  const marked = curve.filter((d) => marks.some((m) => Math.abs(d.share - m) < 1e-9));
+  return plot({
     ...options,
     width: size,
     height: size * 0.85,
@@ -534,20 +538,20 @@ export function gainsChart(curve, { topLevel = "top level", width = 520, ...opti
     x: {
       domain: [0, 1],
       tickFormat: (x) => `${Math.round(x * 100)}`,
-      label: "Customers contacted, highest score first (%) →",
+      label: xLabel,
       grid: true,
     },
     y: {
       domain: [0, 1],
       tickFormat: (x) => `${Math.round(x * 100)}`,
-      label: `↑ Share of all “${topLevel}” customers reached (%)`,
+      label: yLabel ?? `↑ Share of all “${topLevel}” customers reached (%)`,
       grid: true,
     },
     marks: [
       Plot.line([{ x: 0, y: 0 }, { x: 1, y: 1 }], {
         x: "x",
         y: "y",
-        stroke: "#999999",
+        stroke: "#8C8C8C",
         strokeDasharray: "5,4",
       }),
       Plot.text([{ x: 0.62, y: 0.62 }], {
@@ -556,27 +560,29 @@ export function gainsChart(curve, { topLevel = "top level", width = 520, ...opti
         text: () => "random order",
         rotate: -Math.atan(0.85) * (180 / Math.PI),
         dy: 10,
-        fill: "#777777",
+        fill: "currentColor",
         fontSize: 10,
       }),
-      Plot.line(curve, { x: "share", y: "captured", stroke: okabeIto.blue, strokeWidth: 2.5 }),
+      Plot.line(curve, { x: "share", y: "captured", stroke: color, strokeWidth: 2.5 }),
       Plot.dot(curve, {
         x: "share",
         y: "captured",
-        fill: okabeIto.blue,
+        fill: color,
         r: 3,
         tip: true,
-        title: (d) =>
-          `top ${fmtPct(d.share, 0)} by score: ${fmtPct(d.captured)} of ${topLevel} customers`,
+        title: (d) => `first ${fmtPct(d.share, 0)}: ${fmtPct(d.captured)} of ${topLevel}`,
       }),
       Plot.text(marked, {
         x: "share",
         y: "captured",
-        text: (d) => `top ${fmtPct(d.share, 0)} → ${fmtPct(d.captured, 0)}`,
+        text: (d) => `first ${fmtPct(d.share, 0)} → ${fmtPct(d.captured, 0)}`,
         dx: 6,
         dy: 10,
         textAnchor: "start",
-        fill: "black",
+        fill: "currentColor",
+        stroke: "var(--theme-background)",
+        strokeWidth: 3,
+        paintOrder: "stroke",
         fontWeight: "bold",
       }),
     ],
@@ -599,5 +605,59 @@ export function bandCountsChart(bands, { width = 640, ...options } = {}) {
     marginLeft: 64,
     digits: 0,
     tickFormat: (b) => `band ${b}`,
+  });
+}
+
+/**
+ * Reliability of predicted probabilities: mean predicted probability (x) against the observed
+ * rate (y) per bin, with the diagonal of perfect calibration; dot size = customers in the bin.
+ *
+ * @param {{lo: number, hi: number, customers: number, meanPredicted: number | null, observedRate: number | null}[]} bins
+ * @param {{color?: string, label?: string, width?: number, title?: string, subtitle?: string}} options
+ */
+export function reliabilityChart(
+  bins,
+  { color = meaning.model, label = "the level", width = 420, ...options } = {},
+) {
+  width = chartWidth(width);
+  const size = Math.min(width, 420);
+  const data = bins.filter((b) => b.meanPredicted !== null && b.observedRate !== null);
+  return plot({
+    ...options,
+    width: size,
+    height: size * 0.9,
+    marginLeft: 50,
+    x: {
+      domain: [0, 1],
+      label: `Predicted probability of ${label} (%) →`,
+      tickFormat: (x) => `${Math.round(x * 100)}`,
+      grid: true,
+    },
+    y: {
+      domain: [0, 1],
+      label: `↑ Observed share (%)`,
+      tickFormat: (x) => `${Math.round(x * 100)}`,
+      grid: true,
+    },
+    r: { range: [2, 9] },
+    marks: [
+      Plot.line([{ x: 0, y: 0 }, { x: 1, y: 1 }], {
+        x: "x",
+        y: "y",
+        stroke: "#8C8C8C",
+        strokeDasharray: "5,4",
+      }),
+      Plot.line(data, { x: "meanPredicted", y: "observedRate", stroke: color, strokeWidth: 2 }),
+      Plot.dot(data, {
+        x: "meanPredicted",
+        y: "observedRate",
+        r: "customers",
+        fill: color,
+        tip: true,
+        title: (d) =>
+          `predicted ${fmtPct(d.lo, 0)}–${fmtPct(d.hi, 0)}: ${fmtInt(d.customers)} customers, ` +
+          `mean prediction ${fmtPct(d.meanPredicted)}, observed ${fmtPct(d.observedRate)}`,
+      }),
+    ],
   });
 }

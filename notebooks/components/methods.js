@@ -4,7 +4,8 @@
 import * as Plot from "@observablehq/plot";
 import { chartWidth, fmtNum } from "./format.js";
 import { labelledBarsX } from "./marks.js";
-import { okabeIto } from "./palette.js";
+import { meaning } from "./palette.js";
+import { plot } from "./plot.js";
 
 /**
  * Time of each build stage as horizontal bars, in the order the stages ran.
@@ -16,7 +17,7 @@ export function stageTimesChart(stages, { width = 640, ...options } = {}) {
   width = chartWidth(width);
   const data = stages.map((s, i) => ({ ...s, label: `${i + 1}. ${s.stage}`, s: s.ms / 1000 }));
   const narrow = width < 520;
-  return Plot.plot({
+  return plot({
     ...options,
     width,
     height: data.length * 24 + 50,
@@ -35,7 +36,7 @@ export function stageTimesChart(stages, { width = 640, ...options } = {}) {
       ...labelledBarsX(data, {
         x: "s",
         y: "label",
-        fill: okabeIto.blue,
+        fill: meaning.emphasis,
         text: (d) => `${fmtNum(d.s, d.s < 10 ? 2 : 1)} s`,
       }),
     ],

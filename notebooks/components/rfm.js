@@ -14,7 +14,11 @@ import {
   fmtPct,
   logTicks,
 } from "./format.js";
-import { okabeIto, pair, sequentialScheme } from "./palette.js";
+import { meaning, pair, sequentialScheme } from "./palette.js";
+import { plot } from "./plot.js";
+
+/** Cells of a heatmap with fewer customers than this are greyed out: their means are noise. */
+export const FEW_CUSTOMERS = 20;
 
 /**
  * Score ranges of one metric from its cut points: a value ≤ cuts[i] falls in bin i + 1 or lower;
@@ -79,19 +83,46 @@ export function metricHistogram(
   // For integer metrics a cut c separates c from c + 1: draw it between them (at the bin edge).
   const boundaries = thresholds.cuts.map((c) => (metric.integer ? c + 1 : c));
   const edges = [xMin, ...boundaries, xMax];
-  const zones = scoreRanges(thresholds, { integer: metric.integer, min: metric.min ?? undefined })
-    .sort((a, b) => (a.low ?? -Infinity) - (b.low ?? -Infinity))
-    .map((z, i) => ({
-      ...z,
-      x: Math.sqrt(Math.max(edges[i], xMin) * Math.min(edges[i + 1], xMax)),
-    }));
   const narrow = width < 520;
-  return Plot.plot({
+  const marginLeft = 50;
+  const marginRight = 20;
+  const px = (x) =>
+    marginLeft +
+    ((Math.log(x) - Math.log(xMin)) / (Math.log(xMax) - Math.log(xMin))) *
+      (width - marginLeft - marginRight);
+  // Each score's label at the middle of its zone, on the first of two lines where it does not
+  // overlap a label already placed; a zone too narrow for either line is left to the table.
+  const charPx = 7.5;
+  const ends = [-Infinity, -Infinity];
+  const placed = scoreRanges(thresholds, { integer: metric.integer, min: metric.min ?? undefined })
+    .sort((a, b) => (a.low ?? -Infinity) - (b.low ?? -Infinity))
+    .map((z, i) => {
+      const x = Math.sqrt(Math.max(edges[i], xMin) * Math.min(edges[i + 1], xMax));
+      const text = `${letter ?? ""}${letter ? " " : ""}${z.score}`;
+      const w = text.length * charPx;
+      const left = px(x) - w / 2;
+      const line = ends.findIndex((end) => left >= end + 4);
+      if (line >= 0) ends[line] = left + w;
+      return { ...z, x, text, line };
+    });
+  const zones = placed.filter((z) => z.line >= 0);
+  const unlabelled = placed.length - zones.length;
+  if (unlabelled) {
+    const names = placed.filter((z) => z.line < 0).map((z) => z.text).join(", ");
+    options.subtitle = `${options.subtitle ?? ""}${options.subtitle ? "; " : ""}${names}: ` +
+      "range too narrow to label here (see the table)";
+  }
+  return plot({
     ...options,
+    ariaDescription: `Bars: customers per ${metric.label.toLowerCase()} range; dashed lines: the ` +
+      `score thresholds${
+        unlabelled ? `; ${unlabelled} narrow score range(s) are listed in the table below` : ""
+      }.`,
     width,
-    height: Math.min(300, Math.max(200, width * 0.42)),
-    marginTop: 22,
-    marginLeft: 50,
+    height: Math.min(320, Math.max(220, width * 0.42)),
+    marginTop: 36,
+    marginLeft,
+    marginRight,
     x: {
       type: "log",
       domain: [xMin, xMax],
@@ -105,7 +136,7 @@ export function metricHistogram(
         x1: "x0",
         x2: "x1",
         y: "count",
-        fill: okabeIto.blue,
+        fill: meaning.customers,
         insetLeft: 0.5,
         tip: true,
         title: (d) =>
@@ -113,15 +144,17 @@ export function metricHistogram(
             ? `${fmtInt(d.x0)} ${metric.unit}: ${fmtInt(d.count)} customers`
             : `${fmtNum(d.x0, 2)} to ${fmtNum(d.x1, 2)}: ${fmtInt(d.count)} customers`,
       }),
-      Plot.ruleX(boundaries, { stroke: okabeIto.vermillion, strokeDasharray: "4,3" }),
-      Plot.text(zones, {
-        x: "x",
-        frameAnchor: "top",
-        dy: -14,
-        text: (z) => `${letter ?? ""}${letter ? " " : ""}${z.score}`,
-        fill: okabeIto.vermillion,
-        fontWeight: "bold",
-      }),
+      Plot.ruleX(boundaries, { stroke: meaning.emphasis, strokeDasharray: "4,3" }),
+      ...[0, 1].map((line) =>
+        Plot.text(zones.filter((z) => z.line === line), {
+          x: "x",
+          frameAnchor: "top",
+          dy: -26 + line * 13,
+          text: "text",
+          fill: "currentColor",
+          fontWeight: "bold",
+        })
+      ),
       Plot.ruleY([0]),
     ],
   });
@@ -136,7 +169,8 @@ export function metricHistogram(
  */
 export function rfHeatmap(grid, { width = 640, currency, ...options } = {}) {
   width = chartWidth(width);
-  const cells = grid.filter((d) => d.customers > 0);
+  const cells = grid.filter((d) => d.customers >= FEW_CUSTOMERS);
+  const few = grid.filter((d) => d.customers > 0 && d.customers < FEW_CUSTOMERS);
   const size = Math.min(width, 640);
   const narrow = size < 480;
   // Light text on the dark end of the colour scale, dark text elsewhere.
@@ -144,8 +178,13 @@ export function rfHeatmap(grid, { width = 640, currency, ...options } = {}) {
   const lo = Math.min(...logs);
   const hi = Math.max(...logs);
   const dark = (d) => hi > lo && (Math.log(d.mean_monetary) - lo) / (hi - lo) > 0.62;
-  return Plot.plot({
+  const money = (x) => narrow ? fmtMoneyShort(x, currency) : fmtMoney(x, currency);
+  return plot({
     ...options,
+    ariaDescription:
+      `Cells: recency score (rows) by frequency score (columns); colour and label: ` +
+      `the mean net revenue and the number of customers; cells of fewer than ${FEW_CUSTOMERS} ` +
+      `customers are grey and show only their count.`,
     width: size,
     height: size * 0.8,
     marginLeft: 50,
@@ -157,13 +196,13 @@ export function rfHeatmap(grid, { width = 640, currency, ...options } = {}) {
       type: "log",
       scheme: sequentialScheme,
       legend: true,
-      label: `Mean monetary value (${currencySymbol(currency)}, log scale)`,
+      label: `Mean net revenue (${currencySymbol(currency)}, log scale)`,
       ticks: logTicks(Math.exp(lo), Math.exp(hi)),
       tickFormat: (x) => fmtMoneyShort(x, currency),
       width: Math.min(360, size),
     },
     marks: [
-      Plot.cell(grid, { x: "f", y: "r", fill: "#eeeeee" }),
+      Plot.cell(grid, { x: "f", y: "r", fill: "var(--theme-foreground-faintest)" }),
       Plot.cell(cells, {
         x: "f",
         y: "r",
@@ -178,12 +217,20 @@ export function rfHeatmap(grid, { width = 640, currency, ...options } = {}) {
         Plot.text(cells.filter((d) => dark(d) === onDark), {
           x: "f",
           y: "r",
-          text: (d) => `${fmtMoney(d.mean_monetary, currency)}\n${fmtInt(d.customers)} cust.`,
+          text: (d) => `${money(d.mean_monetary)}\n${fmtInt(d.customers)} cust.`,
           fill: onDark ? "white" : "black",
           fontSize: narrow ? 9 : 11,
           lineHeight: 1.2,
         })
       ),
+      Plot.text(few, {
+        x: "f",
+        y: "r",
+        text: (d) => `${fmtInt(d.customers)} cust.\n(too few)`,
+        fill: "currentColor",
+        fontSize: narrow ? 9 : 10,
+        lineHeight: 1.2,
+      }),
     ],
   });
 }
@@ -203,8 +250,10 @@ export function segmentSharesChart(segments, { width = 640, ...options } = {}) {
     { segment: s.segment, measure: measures[1], value: s.revenue_share },
   ]);
   const narrow = width < 520;
-  return Plot.plot({
+  return plot({
     ...options,
+    ariaDescription: "For each segment, two bars: its share of customers (blue) and its share " +
+      "of net revenue (green), each labelled with the percentage.",
     width,
     height: segments.length * 40 + 50,
     marginTop: 6,
@@ -239,7 +288,7 @@ export function segmentMap(rules, { width = 640, bins = 5, ...options } = {}) {
   const size = Math.min(width, 640);
   const narrow = size < 480;
   const ticks = Array.from({ length: bins }, (_, i) => i + 1);
-  return Plot.plot({
+  return plot({
     ...options,
     width: size,
     height: size * 0.7,
@@ -258,8 +307,8 @@ export function segmentMap(rules, { width = 640, bins = 5, ...options } = {}) {
         x2: "x2",
         y1: "y1",
         y2: "y2",
-        fill: "#e8eef4",
-        stroke: "white",
+        fill: "var(--theme-background-alt)",
+        stroke: "var(--theme-background)",
         strokeWidth: 3,
       }),
       Plot.text(blocks, {
@@ -270,6 +319,43 @@ export function segmentMap(rules, { width = 640, bins = 5, ...options } = {}) {
         fontSize: narrow ? 10 : 12,
         fill: "currentColor",
       }),
+    ],
+  });
+}
+
+/**
+ * One median per segment as horizontal bars (R's `rfm` median plots): the median recency,
+ * frequency or net revenue of each segment's customers, labelled with the value.
+ *
+ * @param {{segment: string}[]} rows segments in display order, each with the measure
+ * @param {{measure: string, label: string, format: (v: number) => string, color?: string, width?: number, title?: string, subtitle?: string}} options
+ */
+export function segmentMedianChart(
+  rows,
+  { measure, label, format, color = meaning.customers, width = 320, ...options } = {},
+) {
+  width = chartWidth(width);
+  const data = rows.filter((r) => r[measure] != null);
+  const narrow = width < 360;
+  return plot({
+    ...options,
+    width,
+    height: data.length * 24 + 46,
+    marginLeft: narrow ? 104 : 122,
+    marginRight: 58,
+    x: { label: `${label} →`, grid: true, ticks: 3, nice: true, tickFormat: (x) => format(x) },
+    y: { domain: data.map((r) => r.segment), label: null, tickSize: 0 },
+    marks: [
+      Plot.barX(data, { x: measure, y: "segment", fill: color }),
+      Plot.text(data, {
+        x: measure,
+        y: "segment",
+        text: (d) => format(d[measure]),
+        textAnchor: "start",
+        dx: 4,
+        fill: "currentColor",
+      }),
+      Plot.ruleX([0]),
     ],
   });
 }

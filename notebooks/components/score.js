@@ -1,31 +1,37 @@
-// The "score a customer" widget and its charts. The widget runs the pipeline's own scoring code
-// (`scoreCustomer` from src/score/score.ts, bundled into components/generated/workspace.js and
-// passed in by the page) on the model the build wrote (reports/model.json, through a data loader).
+// The "score a customer" widget. It runs the pipeline's own scoring code (`scoreCustomer` from
+// src/score/score.ts, bundled into components/generated/workspace.js and passed in by the page)
+// on the model the build wrote (reports/model.json, through a data loader), and shows the
+// predicted level, the probabilities, the score and band, the recommended action (the action of
+// the RFM segment the figures fall in, from the build's thresholds and rules), and the reason
+// codes (src/score/reasons.ts: the features that move this customer's score most).
 //
 // It updates itself synchronously on every input event (no round trip through the notebook's
-// reactive runtime), and records how long scoring and drawing took in `data-latency-ms` on its
-// root element; `data-result` holds the last result (level, probabilities, score, band, neighbour
-// ids, or the field errors) for the browser test.
+// reactive runtime), draws nothing with Plot (the result is plain HTML; the training customers
+// are drawn once on a canvas, and only the nearest neighbours and the axes are SVG), and records
+// how long scoring and drawing took in `data-latency-ms` on its root element; `data-result` holds
+// the last result (level, probabilities, score, band, neighbour ids, or the field errors) for the
+// browser test. The reason codes follow a frame later, so that they never delay the result.
 //
 // It is built from small parts: the inputs form (`customerPicker` and `featureFields` in
 // `inputsForm`), the result panel (`resultPanel`, filled by `showResult` / `showInvalid`), the
 // neighbour panel (`neighbourPanel`, drawn by `drawCharts` and `drawNeighbourTable`), the range
 // note (`rangeNote`), and `scoreWidget`, which owns the state and wires the parts
 // (`wireControls`, `wireCustomerSearch`, `redrawOnResize`) to one `update`.
-import * as Plot from "@observablehq/plot";
 import { html as htl } from "htl";
-import { chartWidth, fmtInt, fmtLogTick, fmtNum, fmtPct } from "./format.js";
+import { fmtInt, fmtLogTick, fmtNum, fmtPct } from "./format.js";
 import { featureText } from "./features.js";
-import { labelledBarsX } from "./marks.js";
-import { bandColors, levelColors } from "./palette.js";
+import { bandColors, inkOn, levelColors } from "./palette.js";
 import {
   daysBetween,
+  explainScore,
   feature,
   featureList,
   fromModelScale,
-  messagesByField,
+  horizonPhrase,
   niceRawTicks,
   outOfRange,
+  plainMessagesByField,
+  segmentForFigures,
   toModelScale,
 } from "./generated/workspace.js";
 
@@ -63,114 +69,77 @@ const fieldText = (name, v) => (isMoney(name) ? moneyText(v) : String(v));
 /** The id of a feature's input (its label and error line refer to it). */
 const fieldId = (name) => `sw-${name}`;
 
+const SVG = "http://www.w3.org/2000/svg";
+const escapeXml = (v) =>
+  String(v).replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c],
+  );
+
 // ---------------------------------------------------------------------------------------------
-// Charts
+// The result: probabilities and the score scale, as plain HTML
 
 /**
- * Probability of each level as horizontal bars, the predicted level's label in bold.
+ * The probability of each level as labelled bars (highest level first), the predicted level
+ * marked.
  *
  * @param {Record<string, number>} probabilities by level name
  * @param {string[]} levels level names, lowest first
- * @param {{predicted?: string, width?: number}} options other options go to Plot.plot
+ * @param {string} predicted the predicted level
  */
-export function probabilityChart(
-  probabilities,
-  levels,
-  { predicted, width = 320, ...options } = {},
-) {
-  width = chartWidth(width);
-  const data = levels.map((level) => ({ level, p: probabilities[level] ?? 0 }));
-  return Plot.plot({
-    ...options,
-    width,
-    height: levels.length * 30 + 36,
-    marginLeft: 84,
-    marginRight: 44,
-    marginTop: 4,
-    x: {
-      domain: [0, 1],
-      tickFormat: (x) => `${Math.round(x * 100)}`,
-      label: "Probability (%) →",
-      ticks: 5,
-      grid: true,
-    },
-    y: {
-      domain: levels,
-      label: null,
-      tickSize: 0,
-      tickFormat: (l) => (l === predicted ? `▶ ${l}` : l),
-    },
-    color: { domain: levels, range: levelColors(levels.length) },
-    marks: labelledBarsX(data, {
-      x: "p",
-      y: "level",
-      fill: "level",
-      text: (d) => fmtPct(d.p, 0),
-      fontWeight: (d) => (d.level === predicted ? "bold" : "normal"),
-    }),
-  });
+export function probabilityBars(probabilities, levels, predicted) {
+  const colors = levelColors(levels.length);
+  const rows = levels.map((level, i) => ({ level, p: probabilities[level] ?? 0, color: colors[i] }))
+    .reverse();
+  const box = document.createElement("div");
+  box.className = "sw-bars";
+  box.setAttribute("role", "list");
+  box.setAttribute("aria-label", "Probability of each level");
+  box.innerHTML = rows.map((r) =>
+    `<span role="listitem" aria-label="${escapeXml(r.level)}: ${fmtPct(r.p, 0)}">${
+      r.level === predicted ? `<b>▶ ${escapeXml(r.level)}</b>` : escapeXml(r.level)
+    }</span><span class="track" aria-hidden="true"><span class="fill" style="width:${
+      (r.p * 100).toFixed(2)
+    }%;background:${r.color}"></span></span><span class="pct" aria-hidden="true">${
+      fmtPct(r.p, 0)
+    }</span>`
+  ).join("");
+  return box;
 }
 
 /**
- * The score scale with its bands (best band on the right) and a marker at the score.
+ * The score scale with its bands (worst on the left, best on the right) and a marker at the
+ * score.
  *
  * @param {number} score
  * @param {{min: number, max: number, bands: {name: string, minScore: number, maxScore: number}[]}} scale
- * @param {{width?: number}} options other options go to Plot.plot
  */
-export function scoreScaleChart(score, scale, { width = 320, ...options } = {}) {
-  width = chartWidth(width);
+export function scoreScale(score, scale) {
   const colors = bandColors(scale.bands.length);
-  const bands = scale.bands.map((b, i) => ({ ...b, color: colors[i] }));
-  return Plot.plot({
-    ...options,
-    width,
-    height: 78,
-    marginLeft: 12,
-    marginRight: 12,
-    marginTop: 24,
-    marginBottom: 26,
-    x: {
-      domain: [scale.min, scale.max],
-      label: null,
-      ticks: [
-        scale.min,
-        ...scale.bands.map((b) => b.minScore).filter((x) => x > scale.min),
-        scale.max,
-      ]
-        .sort((a, b) => a - b),
-      tickFormat: (x) => fmtInt(x),
-    },
-    y: { axis: null, domain: [0, 1] },
-    marks: [
-      Plot.rect(bands, {
-        x1: "minScore",
-        x2: "maxScore",
-        y1: 0,
-        y2: 1,
-        fill: "color",
-        stroke: "white",
-        title: (d) => `band ${d.name}: ${fmtInt(d.minScore)}–${fmtInt(d.maxScore)}`,
-      }),
-      Plot.text(bands, {
-        x: (d) => (d.minScore + d.maxScore) / 2,
-        y: 0.5,
-        text: "name",
-        fill: (_, i) => (i === 0 || i === bands.length - 1 ? "white" : "black"),
-        fontWeight: "bold",
-      }),
-      Plot.ruleX([score], { stroke: "black", strokeWidth: 3, y1: -0.15, y2: 1.15 }),
-      Plot.text([score], {
-        x: (d) => d,
-        frameAnchor: "top",
-        dy: -14,
-        text: (d) => `score ${fmtInt(d)}`,
-        fontWeight: "bold",
-        textAnchor: "middle",
-      }),
-    ],
-  });
+  const bands = scale.bands.map((b, i) => ({ ...b, color: colors[i] })).reverse();
+  const at = (x) => ((x - scale.min) / (scale.max - scale.min)) * 100;
+  const box = document.createElement("div");
+  box.className = "sw-scale";
+  box.setAttribute("role", "img");
+  box.setAttribute(
+    "aria-label",
+    `Score ${fmtInt(score)} on a scale from ${fmtInt(scale.min)} to ${fmtInt(scale.max)}`,
+  );
+  const ticks = [scale.min, ...bands.slice(1).map((b) => b.minScore), scale.max];
+  box.innerHTML =
+    bands.map((b) =>
+      `<span class="seg" style="flex:${b.maxScore - b.minScore};background:${b.color};color:${
+        inkOn(b.color)
+      }">${escapeXml(b.name)}</span>`
+    ).join("") +
+    ticks.map((t) => `<span class="tick" style="left:${at(t)}%">${fmtInt(Math.ceil(t))}</span>`)
+      .join("") +
+    `<span class="marker" style="left:${at(score)}%">▼ ${fmtInt(score)}</span>`;
+  return box;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The neighbour chart: training customers on a canvas, neighbours and axes in SVG
 
 /**
  * One axis of the neighbour chart, on the model's scale: round raw values as ticks (the bundle's
@@ -200,131 +169,147 @@ function modelScaleAxis(model, feature, [lo, hi], px, currency) {
   };
 }
 
-/** Shared scales of the neighbour chart's two layers (both must match exactly). */
+/** The extent of one column of the training points (cached per model and column). */
+const extents = new WeakMap();
+function extent(model, j) {
+  let byColumn = extents.get(model);
+  if (!byColumn) extents.set(model, byColumn = new Map());
+  if (!byColumn.has(j)) {
+    let lo = Infinity, hi = -Infinity;
+    for (const p of model.knn.points) {
+      if (p[j] < lo) lo = p[j];
+      if (p[j] > hi) hi = p[j];
+    }
+    byColumn.set(j, [lo, hi]);
+  }
+  return byColumn.get(j);
+}
+
+/** The scales of the neighbour chart: pixel position of a model-scale value on each axis. */
 function neighbourScales(model, xf, yf, { width, height, currency }) {
   const jx = model.features.indexOf(xf);
   const jy = model.features.indexOf(yf);
-  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
-  for (const p of model.knn.points) {
-    if (p[jx] < x0) x0 = p[jx];
-    if (p[jx] > x1) x1 = p[jx];
-    if (p[jy] < y0) y0 = p[jy];
-    if (p[jy] > y1) y1 = p[jy];
-  }
-  const pad = (a, b) => [a - (b - a) * 0.04, b + (b - a) * 0.04];
-  const margins = { marginLeft: 54, marginRight: 14, marginTop: 14, marginBottom: 42 };
-  const xPx = width - margins.marginLeft - margins.marginRight;
-  const yPx = height - margins.marginTop - margins.marginBottom;
-  const x = modelScaleAxis(model, xf, pad(x0, x1), xPx, currency);
-  const y = modelScaleAxis(model, yf, pad(y0, y1), yPx, currency);
-  return {
-    jx,
-    jy,
-    x: { ...x, label: `${x.label} →` },
-    y: { ...y, label: `↑ ${y.label}` },
-    margins,
-  };
+  const pad = ([a, b]) => [a - (b - a) * 0.04, b + (b - a) * 0.04];
+  const m = { left: 58, right: 14, top: 24, bottom: 44 };
+  const xPx = width - m.left - m.right;
+  const yPx = height - m.top - m.bottom;
+  const x = modelScaleAxis(model, xf, pad(extent(model, jx)), xPx, currency);
+  const y = modelScaleAxis(model, yf, pad(extent(model, jy)), yPx, currency);
+  const sx = (v) => m.left + ((v - x.domain[0]) / (x.domain[1] - x.domain[0])) * xPx;
+  const sy = (v) => m.top + (1 - (v - y.domain[0]) / (y.domain[1] - y.domain[0])) * yPx;
+  const clampX = (v) => Math.max(m.left, Math.min(width - m.right, sx(v)));
+  const clampY = (v) => Math.max(m.top, Math.min(height - m.bottom, sy(v)));
+  return { jx, jy, x, y, sx, sy, clampX, clampY, m, width, height };
 }
 
 /**
- * The training customers as a light scatter in two of the model's features (on the model's
- * scale, ticks in raw units), coloured by the level they reached in the outcome window.
- *
- * @param {object} model the loyalty model (model.json)
- * @param {{x: string, y: string, width?: number, height?: number, currency?: string}} options
+ * The training customers as a light scatter on a canvas (one draw for all of them, however
+ * many), coloured by the level they reached, with the grid.
  */
-export function neighbourBackground(
-  model,
-  { x: xf, y: yf, width = 640, height = 380, currency } = {},
-) {
-  width = chartWidth(width);
-  const s = neighbourScales(model, xf, yf, { width, height, currency });
+function drawBackground(canvas, model, s) {
+  const ratio = globalThis.devicePixelRatio || 1;
+  canvas.width = Math.round(s.width * ratio);
+  canvas.height = Math.round(s.height * ratio);
+  canvas.style.width = `${s.width}px`;
+  canvas.style.height = `${s.height}px`;
+  const ctx = canvas.getContext("2d");
+  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+  ctx.clearRect(0, 0, s.width, s.height);
+  const style = getComputedStyle(canvas);
+  ctx.strokeStyle = style.getPropertyValue("--theme-foreground-faintest").trim() || "#e0e0e0";
+  ctx.lineWidth = 1;
+  ctx.beginPath();
+  for (const t of s.x.ticks) {
+    const px = Math.round(s.sx(t)) + 0.5;
+    ctx.moveTo(px, s.m.top);
+    ctx.lineTo(px, s.height - s.m.bottom);
+  }
+  for (const t of s.y.ticks) {
+    const py = Math.round(s.sy(t)) + 0.5;
+    ctx.moveTo(s.m.left, py);
+    ctx.lineTo(s.width - s.m.right, py);
+  }
+  ctx.stroke();
+  const colors = levelColors(model.levels.length);
   const points = model.knn.points;
   const labels = model.knn.labels;
-  const colors = levelColors(model.levels.length);
-  return Plot.plot({
-    width,
-    height,
-    ...s.margins,
-    x: { ...s.x, grid: true },
-    y: { ...s.y, grid: true },
-    marks: [
-      Plot.dot(points, {
-        x: (p) => p[s.jx],
-        y: (p) => p[s.jy],
-        r: 1.8,
-        fill: (_, i) => colors[labels[i]],
-        fillOpacity: 0.35,
-      }),
-    ],
-  });
+  ctx.globalAlpha = 0.35;
+  for (let level = 0; level < colors.length; level++) {
+    ctx.fillStyle = colors[level];
+    ctx.beginPath();
+    for (let i = 0; i < points.length; i++) {
+      if (labels[i] !== level) continue;
+      const px = s.sx(points[i][s.jx]);
+      const py = s.sy(points[i][s.jy]);
+      ctx.moveTo(px + 1.8, py);
+      ctx.arc(px, py, 1.8, 0, 2 * Math.PI);
+    }
+    ctx.fill();
+  }
+  ctx.globalAlpha = 1;
 }
 
-/**
- * The query point and its nearest neighbours, drawn on the same scales as
- * {@link neighbourBackground} (same model, features, width and height) so that it can be laid
- * over it. Points beyond the axes are drawn on the edge.
- *
- * @param {object} model the loyalty model
- * @param {number[]} query the query on the model's scale (standardised)
- * @param {{index: number, level: string}[]} neighbours with the training row index
- * @param {{x: string, y: string, width?: number, height?: number, currency?: string}} options
- */
-export function neighbourOverlay(
-  model,
-  query,
-  neighbours,
-  { x: xf, y: yf, width = 640, height = 380, currency } = {},
-) {
-  width = chartWidth(width);
-  const s = neighbourScales(model, xf, yf, { width, height, currency });
+/** The axes of the neighbour chart (ticks, labels) as SVG markup. */
+function axesMarkup(s) {
+  const bottom = s.height - s.m.bottom;
+  const xt = s.x.ticks.map((t) =>
+    `<g transform="translate(${
+      s.sx(t)
+    },${bottom})"><line y2="5" stroke="currentColor"/><text y="17" text-anchor="middle">${
+      escapeXml(s.x.tickFormat(t))
+    }</text></g>`
+  ).join("");
+  const yt = s.y.ticks.map((t) =>
+    `<g transform="translate(${s.m.left},${
+      s.sy(t)
+    })"><line x2="-5" stroke="currentColor"/><text x="-8" dy="0.32em" text-anchor="end">${
+      escapeXml(s.y.tickFormat(t))
+    }</text></g>`
+  ).join("");
+  return `<g font-size="10" fill="currentColor">${xt}${yt}` +
+    `<line x1="${s.m.left}" x2="${
+      s.width - s.m.right
+    }" y1="${bottom}" y2="${bottom}" stroke="currentColor"/>` +
+    `<line x1="${s.m.left}" x2="${s.m.left}" y1="${s.m.top}" y2="${bottom}" stroke="currentColor"/>` +
+    `<text x="${s.width - s.m.right}" y="${s.height - 6}" text-anchor="end" font-size="11">${
+      escapeXml(s.x.label)
+    } →</text>` +
+    `<text x="4" y="12" font-size="11">↑ ${escapeXml(s.y.label)}</text></g>`;
+}
+
+/** The query point and its nearest neighbours as SVG markup (points beyond the axes on the edge). */
+function neighboursMarkup(model, s, query, neighbours) {
   const colors = levelColors(model.levels.length);
-  const nb = neighbours.map((n) => ({ ...n, p: model.knn.points[n.index] }));
-  const q = { x: query[s.jx], y: query[s.jy] };
-  return Plot.plot({
-    width,
-    height,
-    ...s.margins,
-    x: { domain: s.x.domain, axis: null, clamp: true },
-    y: { domain: s.y.domain, axis: null, clamp: true },
-    style: { background: "transparent", overflow: "visible" },
-    marks: [
-      Plot.link(nb, {
-        x1: () => q.x,
-        y1: () => q.y,
-        x2: (d) => d.p[s.jx],
-        y2: (d) => d.p[s.jy],
-        stroke: "#444444",
-        strokeOpacity: 0.35,
-      }),
-      Plot.dot(nb, {
-        x: (d) => d.p[s.jx],
-        y: (d) => d.p[s.jy],
-        r: 5,
-        fill: (d) => colors[model.levels.indexOf(d.level)],
-        stroke: "black",
-        strokeWidth: 1,
-        title: (d) => `customer ${d.customer_id}: ${d.level}, distance ${fmtNum(d.distance, 2)}`,
-      }),
-      Plot.dot([q], {
-        x: "x",
-        y: "y",
-        symbol: "star",
-        r: 9,
-        fill: "black",
-        stroke: "white",
-        strokeWidth: 1.5,
-      }),
-    ],
-  });
+  const qx = s.clampX(query[s.jx]);
+  const qy = s.clampY(query[s.jy]);
+  const links = [];
+  const dots = [];
+  for (const n of neighbours) {
+    const p = model.knn.points[n.index];
+    if (!p) continue;
+    const x = s.clampX(p[s.jx]);
+    const y = s.clampY(p[s.jy]);
+    links.push(`M${qx},${qy}L${x},${y}`);
+    dots.push(
+      `<circle cx="${x}" cy="${y}" r="5" fill="${
+        colors[model.levels.indexOf(n.level)]
+      }" stroke="currentColor"><title>customer ${escapeXml(n.customer_id)}: ${
+        escapeXml(n.level)
+      }, distance ${fmtNum(n.distance, 2)}</title></circle>`,
+    );
+  }
+  return `<path d="${links.join("")}" stroke="currentColor" stroke-opacity="0.35" fill="none"/>` +
+    dots.join("") +
+    `<text x="${qx}" y="${qy}" dy="0.35em" text-anchor="middle" font-size="22" fill="currentColor" stroke="var(--theme-background)" stroke-width="1.5" paint-order="stroke">★</text>`;
 }
 
 // ---------------------------------------------------------------------------------------------
 // The widget's parts
 
 /** What the widget needs to know about the model: features, levels and colours, window length. */
-function widgetModel(model) {
+function widgetModel(model, rfm) {
   const features = model.features;
+  const rfmFeatures = ["recency_days", "frequency", "monetary"].every((f) => features.includes(f));
   const revenue = featureList(["monetary"]);
   const invoices = featureText("frequency").unit;
   return {
@@ -333,11 +318,15 @@ function widgetModel(model) {
     levels: model.levels,
     colors: levelColors(model.levels.length),
     windowDays: daysBetween(model.cutoff, model.windowEnd),
+    horizon: horizonPhrase(daysBetween(model.cutoff, model.windowEnd)),
     // The average order value can be derived from net revenue and invoices (src/score.ts' rule).
     derivable: ["avg_order_value", "monetary", "frequency"].every((f) => features.includes(f)),
     deriveRule: `${revenue} ÷ ${invoices}`,
     deriveNeeds: `needs valid ${revenue} and ${invoices}`,
     rowOfId: new Map(model.customerIds.map((id, i) => [id, i])), // training row of each id
+    // The segment (and action) of typed figures needs the RFM metrics among the fields.
+    rfm: rfmFeatures && rfm?.thresholds ? rfm : null,
+    rules: new Map((rfm?.segmentRules ?? []).map((r) => [r.name, r])),
   };
 }
 
@@ -377,11 +366,11 @@ function featureFields(m, currency) {
 /** The "start from an existing customer" controls: id search with suggestions, examples, note. */
 function customerPicker(examples) {
   const search = html`
-    <input type="search" name="customer" list="sw-customer-ids" placeholder="Type a customer id…"
-      autocomplete="off" spellcheck="false">
+    <input type="search" name="customer" id="sw-customer" list="sw-customer-ids"
+      placeholder="Type a customer id…" autocomplete="off" spellcheck="false">
   `;
   const datalist = html`<datalist id="sw-customer-ids"></datalist>`;
-  const exampleSelect = html`<select name="example">
+  const exampleSelect = html`<select name="example" id="sw-example">
     <option value="">Examples: one customer per score band…</option>
     ${
     examples.map((e, i) =>
@@ -396,10 +385,13 @@ function customerPicker(examples) {
 /** The inputs form: the customer picker above the feature fields. */
 function inputsForm(picker, fields) {
   return html`<form class="sw-form" onsubmit=${(e) => e.preventDefault()}>
-    <h3>Start from an existing customer</h3>
-    <div class="sw-pick">${picker.search}${picker.datalist}${picker.exampleSelect}</div>
+    <h2 class="sw-heading">Start from an existing customer</h2>
+    <div class="sw-pick">
+      <label for="sw-customer">Customer id</label>${picker.search}${picker.datalist}
+      <label for="sw-example">or an example customer</label>${picker.exampleSelect}
+    </div>
     ${picker.note}
-    <h3>… or enter the customer's figures</h3>
+    <h2 class="sw-heading">… or enter the customer's figures</h2>
     ${fields.rows}
   </form>`;
 }
@@ -408,15 +400,17 @@ function inputsForm(picker, fields) {
 function resultPanel(m) {
   const parts = {
     headline: html`<div class="sw-headline" aria-live="polite"></div>`,
+    action: html`<div class="sw-action-box" aria-live="polite"></div>`,
     scaleBox: html`<div class="sw-chart"></div>`,
     probBox: html`<div class="sw-chart"></div>`,
+    reasons: html`<div class="sw-reasons-box"></div>`,
     votes: html`<p class="sw-votes"></p>`,
     warning: html`<div class="sw-warning" aria-live="polite"></div>`,
     timing: html`<div class="sw-timing muted"></div>`,
   };
   const element = html`<div class="sw-result">
-    <h3>Prediction for the next ${fmtInt(m.windowDays)} days</h3>
-    ${parts.headline}${parts.scaleBox}${parts.probBox}${parts.votes}${parts.warning}${parts.timing}
+    <h2 class="sw-heading">Prediction for ${m.horizon}</h2>
+    ${parts.headline}${parts.action}${parts.scaleBox}${parts.probBox}${parts.reasons}${parts.votes}${parts.warning}${parts.timing}
   </div>`;
   return { element, ...parts };
 }
@@ -429,7 +423,9 @@ function headlineOk(r, m) {
     <div class="sw-big">
       <div>
         <div class="sw-label">Predicted level</div>
-        <div class="sw-value" style=${{ color: m.colors[r.levelIndex] }}>${r.level}</div>
+        <div class="sw-value"><i class="sw-dot" style=${{
+          background: m.colors[r.levelIndex],
+        }}></i>${r.level}</div>
       </div>
       <div>
         <div class="sw-label">Score</div>
@@ -439,7 +435,7 @@ function headlineOk(r, m) {
         <div class="sw-label">Band</div>
         <div class="sw-value"><span class="sw-band" style=${{
           background: bandColors(bands.length)[band],
-          color: band === 0 || band === bands.length - 1 ? "white" : "black",
+          color: inkOn(bandColors(bands.length)[band]),
         }}>${r.band}</span></div>
       </div>
     </div>
@@ -461,16 +457,27 @@ function headlineInvalid(errors) {
 
 /** How the nearest neighbours voted, as a sentence. */
 function votesSentence(r, m) {
-  const counts = m.levels.map((l) => r.neighbours.filter((n) => n.level === l).length);
-  return `Of the ${r.neighbours.length} most similar training customers, ${
-    m.levels.map((l, i) => `${counts[i]} ${i === 0 ? "were" : ""} ${l}`.replace(/\s+/g, " "))
-      .join(", ")
-      .replace(/, ([^,]*)$/, " and $1")
-  } in the ${fmtInt(m.windowDays)} days after the cutoff${
-    m.model.knn.weighting === "uniform"
-      ? ": hence the probabilities."
-      : " (votes weighted by closeness)."
-  }`;
+  // A neighbour point can stand for several training customers with the same figures; the
+  // scoring module lists the nearest few of the customers that vote (`voters`).
+  const many = (n) => n.customers ?? 1;
+  const counts = m.levels.map((l) =>
+    r.neighbours.filter((n) => n.level === l).reduce((s, n) => s + many(n), 0)
+  );
+  const listed = r.neighbours.reduce((s, n) => s + many(n), 0);
+  const voters = r.voters ?? listed;
+  const levels = m.levels.map((l, i) => `${counts[i]} ${l}`).join(", ").replace(
+    /, ([^,]*)$/,
+    " and $1",
+  );
+  const how = m.model.knn.weighting === "uniform" ? "" : ", the nearer ones counting more";
+  const when = `in the ${fmtInt(m.windowDays)} days after the cutoff`;
+  return voters > listed
+    ? `The probabilities are the votes of the ${
+      fmtInt(voters)
+    } most similar training customers${how}. Of the ${listed} nearest (ringed in the chart), ${levels} ${when}.`
+    : `Of the ${listed} most similar training customers, ${levels} ${when}${
+      how ? ` (${how.slice(2)})` : ""
+    }: hence the probabilities.`;
 }
 
 /** The range note: figures far outside the training customers make the answer an extrapolation. */
@@ -509,18 +516,24 @@ function neighbourLegend(m) {
 function neighbourPanel(m, axes, currency) {
   const xSelect = axisSelect(m, "x", axes.x, currency);
   const ySelect = axisSelect(m, "y", axes.y, currency);
-  const layers = html`<div class="sw-layers"></div>`;
+  const canvas = document.createElement("canvas");
+  canvas.setAttribute("aria-hidden", "true");
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("aria-hidden", "true");
+  svg.innerHTML = `<g class="sw-axes-g"></g><g class="sw-nb-g"></g>`;
+  const layers = html`<div class="sw-layers" role="img"></div>`;
+  layers.append(canvas, svg);
   const table = html`<div class="table-scroll"></div>`;
   const summary = html`<summary></summary>`;
   const details = html`<details>${summary}${table}</details>`;
   const element = html`<div class="sw-neighbours">
-    <h3>The ${fmtInt(m.model.knn.k)} nearest training customers</h3>
+    <h2 class="sw-heading">The most similar training customers</h2>
     <p class="muted sw-axes">Nearness is measured on all ${m.features.length} features; the chart shows two of them: <label>x ${xSelect}</label> <label>y ${ySelect}</label></p>
     ${neighbourLegend(m)}
     ${layers}
     ${details}
   </div>`;
-  return { element, xSelect, ySelect, layers, table, summary, details };
+  return { element, xSelect, ySelect, layers, canvas, svg, table, summary, details };
 }
 
 /** The nearest training customers as a table: figures at the cutoff, level reached, distance. */
@@ -567,42 +580,64 @@ function drawNeighbourTable(ui, state, m, currency) {
     state.tableFor = r;
     return;
   }
-  summary.textContent =
-    `Show the ${r.neighbours.length} nearest training customers as a table (their figures at the cutoff, and the level they reached)`;
+  const points = r.neighbours.length;
+  const customers = r.neighbours.reduce((s, n) => s + (n.customers ?? 1), 0);
+  summary.textContent = `Show the nearest training customers as a table (${
+    points === customers ? `${points}` : `${points} distinct figures for ${customers} customers`
+  }: their figures at the cutoff, and the level they reached)`;
   if (!details.open || state.tableFor === r) return;
   state.tableFor = r;
   table.replaceChildren(neighbourTable(r, m, currency));
 }
 
 /**
- * The width-dependent charts: score scale and probabilities in the result panel, and the
- * neighbour chart (its background redrawn only when the width or the axes change).
+ * The result's bars and scale, and the neighbour chart: its canvas (every training customer)
+ * redrawn only when the width or the axes change, its neighbours (SVG) on every update.
  */
 function drawCharts(ui, state, m, currency) {
   const r = state.result;
-  const { full, side } = state.widths;
-  if (!full) return;
+  const { full } = state.widths;
   const { scaleBox, probBox } = ui.result;
-  const { layers } = ui.neighbours;
-  scaleBox.replaceChildren();
-  probBox.replaceChildren();
-  layers.querySelector(".sw-overlay")?.remove();
-  if (!r || !r.ok) return;
-  scaleBox.append(scoreScaleChart(r.score, m.model.score, { width: side }));
-  probBox.append(probabilityChart(r.probabilities, m.levels, { predicted: r.level, width: side }));
-  const options = { ...state.axes, width: full, currency };
-  options.height = Math.round(Math.min(440, Math.max(300, full * 0.5)));
+  const { layers, canvas, svg } = ui.neighbours;
+  if (!r || !r.ok) {
+    scaleBox.replaceChildren();
+    probBox.replaceChildren();
+    svg.querySelector(".sw-nb-g").innerHTML = "";
+    return;
+  }
+  scaleBox.replaceChildren(scoreScale(r.score, m.model.score));
+  probBox.replaceChildren(probabilityBars(r.probabilities, m.levels, r.level));
+  if (!full) return;
+  const height = Math.round(Math.min(440, Math.max(300, full * 0.5)));
   const key = `${full}:${state.axes.x}:${state.axes.y}`;
-  if (!layers.querySelector(".sw-background") || layers.dataset.key !== key) {
-    layers.replaceChildren();
-    const background = neighbourBackground(m.model, options);
-    background.classList.add("sw-background");
-    layers.append(background);
+  if (layers.dataset.key !== key) {
+    const s = neighbourScales(m.model, state.axes.x, state.axes.y, {
+      width: full,
+      height,
+      currency,
+    });
+    state.scales = s;
+    layers.style.height = `${height}px`;
+    drawBackground(canvas, m.model, s);
+    svg.setAttribute("width", full);
+    svg.setAttribute("height", height);
+    svg.setAttribute("viewBox", `0 0 ${full} ${height}`);
+    svg.querySelector(".sw-axes-g").innerHTML = axesMarkup(s);
+    layers.setAttribute(
+      "aria-label",
+      `Scatter of the ${
+        fmtInt(m.model.knn.points.length)
+      } training customers by ${s.x.label.toLowerCase()} and ${s.y.label.toLowerCase()}, coloured by the level they reached; a star marks this ` +
+        `customer and ringed dots its nearest neighbours.`,
+    );
     layers.dataset.key = key;
   }
-  const overlay = neighbourOverlay(m.model, state.query, r.neighbourRows, options);
-  overlay.classList.add("sw-overlay");
-  layers.append(overlay);
+  svg.querySelector(".sw-nb-g").innerHTML = neighboursMarkup(
+    m.model,
+    state.scales,
+    state.query,
+    r.neighbourRows,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -683,7 +718,7 @@ function pickNoteText(fields, state, m) {
     const ex = state.exact[f];
     return ex && fields.inputs[f].value !== ex.text;
   });
-  const ctx = [c.rfm_segment, c.cluster, c.country].filter((x) => x).join(" · ");
+  const ctx = [c.rfm_segment, c.country].filter((x) => x).join(" · ");
   const table = c.score != null
     ? ` In the customer table: score ${fmtInt(c.score)}, band ${c.band ?? "?"}.`
     : "";
@@ -695,8 +730,59 @@ function pickNoteText(fields, state, m) {
 // ---------------------------------------------------------------------------------------------
 // Showing a result
 
+/**
+ * The recommended action: the action of the RFM segment the figures fall in (the build's
+ * thresholds, rules and guards), or, for a picked customer whose figures are unchanged, of the
+ * segment in the customer table; null when the model's fields do not give recency, frequency
+ * and net revenue.
+ */
+function actionFor(state, m, values) {
+  const c = state.picked;
+  const edited = m.features.some((f) => {
+    const ex = state.exact[f];
+    return ex && state.fieldText?.[f] !== ex.text;
+  });
+  if (c?.rfm_segment && !edited && m.rules.has(c.rfm_segment)) {
+    return { segment: m.rules.get(c.rfm_segment), from: "table" };
+  }
+  if (!m.rfm) return null;
+  const s = segmentForFigures(values, m.rfm);
+  return s ? { segment: s.segment, from: "figures" } : null;
+}
+
+/** The action box: what to do with this customer, and why (the segment). */
+function actionNote(a) {
+  if (!a) return "";
+  return html`
+    <p
+      class="sw-action"><b>Recommended action:</b> ${a.segment
+        .action}. <span class="muted">(RFM segment “${a.segment.name}”: ${a.segment.description
+        .charAt(0).toLowerCase()}${a.segment.description.slice(1)}.)</span></p>
+  `;
+}
+
+/** The reason codes as a list: what raises and what lowers this customer's score. */
+function reasonList(reasons) {
+  if (!reasons.length) {
+    return html`
+      <p
+        class="muted sw-reasons-none">No single figure moves this score much: the customer is close to a typical one.</p>
+    `;
+  }
+  return html`<div><b>Why this score</b> (against a typical training customer):<ul class="sw-reasons">${
+    reasons.map((r) =>
+      html`<li><span class=${r.direction === "raises" ? "up" : "down"} aria-hidden="true">${
+        r.direction === "raises" ? "▲" : "▼"
+      }</span>${r.direction === "raises" ? "Raises" : "Lowers"} the score by ${
+        fmtInt(Math.abs(r.effect))
+      } points: ${r.text}</li>`
+    )
+  }</ul></div>`;
+}
+
 /** Shows a valid result: headline, votes, range note; keeps the query and neighbour rows. */
 function showResult(ui, state, m, r, raw) {
+  state.fieldText = Object.fromEntries(m.features.map((f) => [f, ui.fields.inputs[f].value]));
   const values = {};
   for (const f of m.features) {
     values[f] = f in raw ? Number(raw[f]) : Number(raw.monetary) / Number(raw.frequency);
@@ -704,6 +790,7 @@ function showResult(ui, state, m, r, raw) {
   state.query = m.features.map((f) => toModelScale(m.model.scaler, f, values[f]));
   r.neighbourRows = r.neighbours.map((n) => ({ ...n, index: m.rowOfId.get(n.customer_id) }));
   ui.result.headline.replaceChildren(headlineOk(r, m));
+  ui.result.action.replaceChildren(actionNote(actionFor(state, m, values)));
   ui.result.votes.textContent = votesSentence(r, m);
   ui.result.warning.replaceChildren(rangeNote(outOfRange(m.model.scaler, values)));
 }
@@ -712,6 +799,8 @@ function showResult(ui, state, m, r, raw) {
 function showInvalid(ui, state, r) {
   state.query = null;
   ui.result.votes.textContent = "";
+  ui.result.action.replaceChildren();
+  ui.result.reasons.replaceChildren();
   ui.result.headline.replaceChildren(headlineInvalid(r.errors));
   ui.result.warning.replaceChildren();
 }
@@ -737,15 +826,21 @@ function recordResult(root, r, ms) {
 // ---------------------------------------------------------------------------------------------
 // Picking a customer by id
 
-/** The customer list (an arquero table of score-customers.arrow) with its ids and an id index. */
+/** The customer list (the columns of score-customers.arrow) with its ids and an id index. */
 function customerList(table) {
-  const ids = Array.from(table.array("customer_id"));
+  const ids = Array.from(table.columns.customer_id, String);
   return { table, ids, index: new Map(ids.map((id, i) => [id, i])) };
 }
 
 /** One customer of the list, as the fields take it (average order value = revenue / invoices). */
 function customerAt(list, i) {
-  const row = list.table.object(i);
+  const cols = list.table.columns;
+  const row = Object.fromEntries(
+    Object.keys(cols).map((
+      k,
+    ) => [k, typeof cols[k][i] === "bigint" ? Number(cols[k][i]) : cols[k][i]]),
+  );
+  row.customer_id = list.ids[i];
   return { ...row, avg_order_value: row.avg_order_value ?? row.monetary / row.frequency };
 }
 
@@ -838,9 +933,8 @@ function wireControls(ui, state, m, currency, { examples, update, fill }) {
 function redrawOnResize(root, ui, state, m, currency) {
   new ResizeObserver(() => {
     const full = Math.floor(ui.neighbours.element.clientWidth);
-    const side = Math.floor(ui.result.element.clientWidth);
-    if (full && (full !== state.widths.full || side !== state.widths.side)) {
-      state.widths = { full, side };
+    if (full && full !== state.widths.full) {
+      state.widths = { full };
       drawCharts(ui, state, m, currency);
     }
   }).observe(root);
@@ -856,12 +950,13 @@ function redrawOnResize(root, ui, state, m, currency) {
  * @param {object} args.model the loyalty model (model.json)
  * @param {(model: object, input: object) => object} args.scoreCustomer the bundled src/score/score.ts function
  * @param {object[]} args.examples example customers (score-examples.json)
- * @param {() => Promise<import("arquero").ColumnTable>} args.loadCustomers reads score-customers.arrow (called on first use)
+ * @param {() => Promise<{rows: number, columns: Record<string, ArrayLike<any>>}>} args.loadCustomers reads score-customers.arrow (called on first use)
  * @param {string} args.currency the dataset's currency
+ * @param {object} [args.rfm] the build's RFM summary (rfm.json: thresholds, segment rules, guards)
  * @returns {HTMLElement}
  */
-export function scoreWidget({ model, scoreCustomer, examples = [], loadCustomers, currency }) {
-  const m = widgetModel(model);
+export function scoreWidget({ model, scoreCustomer, examples = [], loadCustomers, currency, rfm }) {
+  const m = widgetModel(model, rfm);
   const features = m.features;
   const state = {
     exact: {}, // field → {text, value}: exact stored values behind rounded display text
@@ -873,7 +968,8 @@ export function scoreWidget({ model, scoreCustomer, examples = [], loadCustomers
       x: features.includes("recency_days") ? "recency_days" : features[0],
       y: features.includes("frequency") ? "frequency" : features[1],
     },
-    widths: { full: 0, side: 0 },
+    widths: { full: 0 },
+    scales: null,
   };
   const ui = {
     fields: featureFields(m, currency),
@@ -894,7 +990,7 @@ export function scoreWidget({ model, scoreCustomer, examples = [], loadCustomers
     syncDerived(ui.fields, state, m);
     const raw = readInputs(ui.fields, state, m);
     const r = scoreCustomer(model, raw);
-    showFieldErrors(ui.fields, m, r.ok ? {} : messagesByField(r.errors));
+    showFieldErrors(ui.fields, m, r.ok ? {} : plainMessagesByField(r.errors));
     if (r.ok) showResult(ui, state, m, r, raw);
     else showInvalid(ui, state, r);
     state.result = r;
@@ -908,6 +1004,25 @@ export function scoreWidget({ model, scoreCustomer, examples = [], loadCustomers
       } ms in your browser, with the pipeline's own scoring code.`
       : "";
     recordResult(root, r, ms);
+    scheduleReasons(raw, r);
+  }
+
+  /**
+   * The reason codes, a frame after the result (they score the customer once per feature): the
+   * result is never held up by them, and a newer input cancels a pending computation.
+   */
+  let pending = 0;
+  function scheduleReasons(raw, r) {
+    const ticket = ++pending;
+    if (!r.ok) return;
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        if (ticket !== pending) return;
+        const reasons = explainScore(model, raw, { currency });
+        ui.result.reasons.replaceChildren(reasonList(reasons));
+        root.dataset.reasons = JSON.stringify(reasons.map((x) => x.text));
+      }, 0)
+    );
   }
 
   /** Fills the fields from a customer (picked by id or an example) and scores them. */

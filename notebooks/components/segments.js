@@ -13,7 +13,8 @@ import {
   fmtPct,
   logTicks,
 } from "./format.js";
-import { clusterColors, okabeIto, sequentialScheme } from "./palette.js";
+import { clusterColors, meaning, sequentialScheme } from "./palette.js";
+import { plot } from "./plot.js";
 
 /**
  * One measure of the k sweep (inertia for the elbow, or the mean silhouette) by number of
@@ -28,7 +29,7 @@ export function sweepChart(sweep, { measure, chosenK, width = 640, ...options } 
   const chosen = data.filter((d) => d.k === chosenK);
   const isInertia = measure === "inertia";
   const narrow = width < 420;
-  return Plot.plot({
+  return plot({
     ...options,
     width,
     height: Math.min(280, Math.max(200, width * 0.55)),
@@ -57,14 +58,14 @@ export function sweepChart(sweep, { measure, chosenK, width = 640, ...options } 
       },
     marks: [
       Plot.ruleY([0]),
-      Plot.ruleX(chosen, { x: "k", stroke: okabeIto.vermillion, strokeDasharray: "4,3" }),
-      Plot.line(data, { x: "k", y: measure, stroke: okabeIto.blue, strokeWidth: 2 }),
+      Plot.ruleX(chosen, { x: "k", stroke: meaning.emphasis, strokeDasharray: "4,3" }),
+      Plot.line(data, { x: "k", y: measure, stroke: "currentColor", strokeWidth: 2 }),
       Plot.dot(data, {
         x: "k",
         y: measure,
-        fill: (d) => (d.k === chosenK ? okabeIto.vermillion : okabeIto.blue),
+        fill: "currentColor",
         r: (d) => (d.k === chosenK ? 6 : 3.5),
-        stroke: "white",
+        stroke: "var(--theme-background)",
         tip: true,
         title: (d) =>
           `k = ${d.k}\ninertia ${fmtNum(d.inertia, 0)}\nsilhouette ${fmtNum(d.silhouette, 3)}`,
@@ -76,7 +77,7 @@ export function sweepChart(sweep, { measure, chosenK, width = 640, ...options } 
         dy: -12,
         textAnchor: "start",
         dx: 4,
-        fill: okabeIto.vermillion,
+        fill: "currentColor",
         fontWeight: "bold",
       }),
     ],
@@ -110,7 +111,7 @@ export function clusterScatter(data, { width = 640, currency, ...options } = {})
   const ys = points.map((d) => d.monetary);
   const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
   const [y0, y1] = [Math.min(...ys), Math.max(...ys)];
-  return Plot.plot({
+  return plot({
     ...options,
     width,
     height: Math.min(520, Math.max(300, width * 0.62)),
@@ -189,7 +190,7 @@ export function crosstabHeatmap(crosstab, { segmentOrder, width = 640, ...option
   );
   const narrow = width < 520;
   const w = Math.min(width, 40 + (narrow ? 112 : 150) + clusters.length * (narrow ? 84 : 130));
-  return Plot.plot({
+  return plot({
     ...options,
     width: w,
     height: segments.length * 30 + 70,
@@ -222,13 +223,13 @@ export function crosstabHeatmap(crosstab, { segmentOrder, width = 640, ...option
       Plot.cell(cells.filter((d) => d.n === 0), {
         x: "cluster",
         y: "segment",
-        fill: "#f4f4f4",
+        fill: "var(--theme-foreground-faintest)",
       }),
       Plot.text(cells, {
         x: "cluster",
         y: "segment",
         text: (d) => (d.n === 0 ? "–" : fmtInt(d.n)),
-        fill: (d) => (d.ofCluster > 0.3 ? "white" : "black"),
+        fill: (d) => (d.n === 0 ? "currentColor" : d.ofCluster > 0.3 ? "white" : "black"),
         fontSize: narrow ? 10 : 11,
       }),
     ],
@@ -247,7 +248,7 @@ export function stabilityMatrix(stability, { width = 360, ...options } = {}) {
   const runs = stability.seeds.map((_, i) => `Run ${i + 1}`);
   const cells = stability.pairwise.map((p) => ({ a: runs[p.a], b: runs[p.b], ari: p.ari }));
   const size = Math.min(width, 380);
-  return Plot.plot({
+  return plot({
     ...options,
     width: size,
     height: size * 0.8,
@@ -296,7 +297,7 @@ export function figureBars(
 ) {
   width = chartWidth(width);
   const narrow = width < 520;
-  return Plot.plot({
+  return plot({
     ...options,
     width,
     height: rows.length * (narrow ? 40 : 32) + 60,

@@ -36,7 +36,10 @@ export interface OutputDirs {
   processed: string;
   /** The dataset configuration, or null when it cannot be found. */
   dataset: DatasetConfig | null;
-  /** A path relative to the repository root, for display. */
+  /**
+   * A path relative to the repository root, for display: under the public output folders (a
+   * build reads a staged set of the outputs, published under those folders when it succeeds).
+   */
   display(path: string): string;
 }
 
@@ -62,11 +65,25 @@ export function readRequiredJson<T = unknown>(path: string): T {
 /** Resolves the output folders and the dataset from the site build's context. */
 export async function outputDirs(): Promise<OutputDirs> {
   const { context, dataset } = await readSiteContext();
+  // A build reads a staged set of the outputs; readers see them under their public folders.
+  const published = context.published;
+  const show = (p: string) => {
+    if (published) {
+      // The longer folder first: the staged processed folder may lie inside the staged reports.
+      const pairs = [
+        [context.processed, published.processed],
+        [context.reports, published.reports],
+      ].sort((a, b) => b[0].length - a[0].length);
+      const hit = pairs.find(([from]) => p === from || p.startsWith(`${from}/`));
+      if (hit) p = hit[1] + p.slice(hit[0].length);
+    }
+    return display(p);
+  };
   return {
     reports: context.reports,
     processed: context.processed,
     dataset,
-    display: (p: string) => display(p),
+    display: show,
   };
 }
 
@@ -171,9 +188,9 @@ function integerType(values: readonly (number | null)[]): DataType | null {
 
 /**
  * A data frame as compact Arrow IPC bytes (stream format) for the browser, where the pages read
- * it with arquero (`aq.fromArrow`): whole numbers in the smallest integer type, other numbers as
- * float64 (optionally rounded), text (dates included, as ISO text) dictionary-encoded unless
- * named in `plain`. The same frame always gives the same bytes.
+ * it with flechette (`components/bytes.js`): whole numbers in the smallest integer type, other
+ * numbers as float64 (optionally rounded), text (dates included, as ISO text) dictionary-encoded
+ * unless named in `plain`. The same frame always gives the same bytes.
  */
 export function arrowBytes(df: pl.DataFrame, options: ArrowOptions = {}): Uint8Array {
   const arrays: Record<string, (number | string | null)[]> = {};

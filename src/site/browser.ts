@@ -11,3 +11,4 @@ export * from "../report/narrative.ts";
 export * from "../config/features.ts";
 export * from "../lib/time.ts";
 export * from "../report/verdicts.ts";
+export * from "../report/decisions.ts";
