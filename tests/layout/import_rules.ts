@@ -23,6 +23,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   clean: ["ingest", "config", "lib"],
   rfm: ["config", "lib"],
   features: ["config", "lib"],
+  engine: ["clean", "ingest", "config", "lib"],
   score: ["config", "lib"],
   model: ["score", "rfm", "config", "lib"],
   report: ["clean", "rfm", "model", "score", "config", "lib"],
@@ -30,6 +31,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
     "acquire",
     "ingest",
     "clean",
+    "engine",
     "rfm",
     "features",
     "model",
@@ -40,14 +42,14 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   ],
   site: ["report", "score", "config", "lib"],
   serve: ["score", "config", "lib"],
-  cli: ["pipeline", "site", "serve", "report", "acquire", "config", "lib"],
+  cli: ["pipeline", "engine", "site", "serve", "report", "acquire", "config", "lib"],
 };
 
 /** Folders whose modules (and everything they import) must be pure. */
 export const PURE = ["model", "score"] as const;
 
 /** Package specifiers a pure module may not import. */
-const IMPURE_PACKAGE = /^(nodejs-polars|node:|npm:nodejs-polars)/;
+const IMPURE_PACKAGE = /^(nodejs-polars|node:|npm:nodejs-polars|@duckdb\/|npm:@duckdb\/)/;
 
 /** One broken rule. */
 export interface Violation {
