@@ -2,10 +2,21 @@
  * The one dataset resolver: turns a dataset selector (a registry id, a path to a dataset JSON
  * file, or nothing for the registry's default) into a validated {@link DatasetConfig}.
  *
+ * Relative paths in a description follow one rule: they are relative to the folder of the JSON
+ * file that holds it — `files[].path` (resolved when the files are looked up) and `outputs`
+ * (rewritten here, by {@link outputResolver}, relative to the workspace root as the rest of the
+ * workspace expects). For the registry `data/datasets.json` that folder is `data/`.
+ *
  * @module
  */
-import { dirname, join, resolve } from "node:path";
-import { type DatasetConfig, parseDataset, parseRegistry, type Registry } from "./dataset.ts";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import {
+  type DatasetConfig,
+  parseDataset,
+  type ParseOptions,
+  parseRegistry,
+  type Registry,
+} from "./dataset.ts";
 import { ConfigError } from "./errors.ts";
 import { readJson } from "../lib/files.ts";
 import { ROOT } from "../lib/paths.ts";
@@ -32,6 +43,36 @@ export function isDatasetPath(selector: string): boolean {
   return selector.endsWith(".json") || selector.includes("/") || selector.includes("\\");
 }
 
+/**
+ * The rule for `outputs` as written in a description: relative to `baseDir` (the folder of the
+ * JSON file, like `files[].path`), or absolute. Returns the folder relative to the workspace
+ * `root` when it lies inside it, else absolute.
+ *
+ * @example
+ * ```ts
+ * import { outputResolver } from "./registry.ts";
+ * import { equal } from "node:assert/strict";
+ * const fromRegistry = outputResolver("/ws/data", "/ws");
+ * equal(fromRegistry("../reports/cdnow"), "reports/cdnow");
+ * equal(fromRegistry("processed"), "data/processed");
+ * equal(outputResolver("/home/me/shop", "/ws")("out/reports"), "/home/me/shop/out/reports");
+ * equal(outputResolver("/ws/cfg", "/ws")("/srv/reports"), "/srv/reports");
+ * ```
+ */
+export function outputResolver(baseDir: string, root: string): (written: string) => string {
+  return (written) => {
+    const abs = resolve(baseDir, written);
+    const rel = relative(resolve(root), abs);
+    if (rel === "") return ".";
+    return rel === ".." || rel.startsWith("../") || isAbsolute(rel) ? abs : rel;
+  };
+}
+
+/** The parse options of a description read from the file `path` in the workspace `root`. */
+function optionsFor(path: string, root: string): ParseOptions {
+  return { resolveOutput: outputResolver(dirname(path), root) };
+}
+
 /** Re-throws a {@link ConfigError} with the file it came from. */
 function inFile<T>(path: string, parse: () => T): T {
   try {
@@ -52,13 +93,13 @@ function inFile<T>(path: string, parse: () => T): T {
 export async function loadRegistry(root: string = ROOT): Promise<Registry> {
   const path = registryPath(root);
   const json = await readJson(path);
-  return inFile(path, () => parseRegistry(json, dirname(path)));
+  return inFile(path, () => parseRegistry(json, dirname(path), optionsFor(path, root)));
 }
 
 /**
  * Loads the dataset a selector names: a registry id, a path to a file holding one dataset object
- * (relative paths in it are resolved against the file's folder; a relative selector against the
- * working directory), or `null` for the registry's default.
+ * (relative paths in it — `files[].path`, `outputs` — are relative to the file's folder; a
+ * relative selector to the working directory), or `null` for the registry's default.
  *
  * @param selector registry id, path to a dataset JSON file, or null
  * @param root workspace root whose registry is read
@@ -78,7 +119,7 @@ export async function loadDataset(
       if (e instanceof Deno.errors.NotFound) throw new Error(`dataset file ${path} does not exist`);
       throw e;
     }
-    return inFile(path, () => parseDataset(json, "", dirname(path)));
+    return inFile(path, () => parseDataset(json, "", dirname(path), optionsFor(path, root)));
   }
   const registry = await loadRegistry(root);
   const id = selector ?? registry.default;

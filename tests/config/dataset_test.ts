@@ -11,6 +11,7 @@ import {
   type Registry,
 } from "../../src/config/dataset.ts";
 import { ConfigError } from "../../src/config/errors.ts";
+import { outputResolver } from "../../src/config/registry.ts";
 import { CTQP_COLUMNS, datasetJson, type JsonObject } from "../fixtures/configs.ts";
 
 const REGISTRY_URL = new URL("../../data/datasets.json", import.meta.url);
@@ -44,7 +45,11 @@ function throwsAt(fn: () => unknown, key: string, message?: RegExp): ConfigError
 }
 
 Deno.test("config: the real data/datasets.json parses with the expected content", () => {
-  const reg: Registry = parseRegistry(realJson(), "data");
+  // Relative outputs are relative to the registry's folder (data/), as files[].path is; the
+  // resolver rewrites them relative to the workspace root.
+  const reg: Registry = parseRegistry(realJson(), "data", {
+    resolveOutput: outputResolver("data", "."),
+  });
   assert.equal(reg.default, "online-retail-ii");
   assert.deepEqual(reg.datasets.map((d) => d.id), ["online-retail-ii", "cdnow"]);
   const [ori, cd] = reg.datasets;
@@ -74,6 +79,9 @@ Deno.test("config: the real data/datasets.json parses with the expected content"
   assert.equal(ori.model.forward.windowEnd, "2011-12-10");
   assert.equal(ori.download?.kind, "zip-xlsx");
   assert.equal(ori.baseDir, "data");
+  assert.deepEqual(ori.outputs, { reports: "reports", processed: "data/processed" });
+  assert.equal(ori.engine, "polars");
+  assert.equal(ori.source?.licence, "CC BY 4.0");
 
   assert.equal(cd.timezone, "UTC");
   assert.equal(cd.currency, "USD");
@@ -402,7 +410,11 @@ Deno.test("config: a stand-alone dataset reports key paths without a datasets[i]
   // The model's forward window has no default.
   const d6 = minimal();
   delete d6.model;
-  throwsAt(() => parseDataset(d6), "model.forward.cutoff", /non-empty string/);
+  throwsAt(
+    () => parseDataset(d6),
+    "model.forward.cutoff",
+    /expected an ISO date YYYY-MM-DD, got nothing \(the key is required\)/,
+  );
 
   throwsAt(() => parseDataset([]), "(dataset)", /expected an object, got an array/);
   throwsAt(() => parseRegistry(null), "(registry)", /expected an object, got null/);
@@ -413,7 +425,9 @@ Deno.test("config: defaults are filled in for a minimal dataset", () => {
   assert.equal(d.id, "mini");
   assert.equal(d.title, "mini");
   assert.equal(d.description, "");
-  assert.deepEqual(d.source, { citation: "", url: "", licence: "" });
+  // No source block: none is shown (the site's footer and Methods page leave it out).
+  assert.equal(d.source, null);
+  assert.equal(d.engine, "polars");
   assert.equal(d.timezone, "UTC");
   assert.equal(d.currency, "GBP");
   assert.equal(d.analysisDate, null);
@@ -606,7 +620,11 @@ Deno.test("config: cleaning.cancellation / adjustment / warnShare — forms, def
   const bad = (c: JsonObject, key: string, re: RegExp) =>
     throwsAt(() => parseDataset({ ...minimal(), cleaning: c }), key, re);
   bad({ cancellation: { rule: "suffix" } }, "cleaning.cancellation.rule", /unknown rule "suffix"/);
-  bad({ cancellation: {} }, "cleaning.cancellation.rule", /expected a non-empty string/);
+  bad(
+    { cancellation: {} },
+    "cleaning.cancellation.rule",
+    /expected "prefix", "pattern", "negative-quantity", "off", got nothing \(the key is required\)/,
+  );
   bad({ cancellation: "C" }, "cleaning.cancellation", /expected an object, got string/);
   bad(
     { adjustment: { rule: "negative-quantity" } },
