@@ -217,6 +217,18 @@ export const FEATURES: readonly FeatureInfo[] = [
     scope: "window",
   },
   {
+    name: "bgnbd_expected",
+    label: "Expected purchases (BG/NBD)",
+    unit: "purchases expected in the outcome window",
+    kind: "ratio",
+    range: [0, 100_000],
+    transform: "log1p",
+    description: "purchases the BG/NBD model (Fader, Hardie and Lee 2005) expects in the next " +
+      "outcome-window days, fitted on every customer's purchase days before the reference date " +
+      "(whole history, not only the look-back; nothing after the reference date)",
+    scope: "window",
+  },
+  {
     name: "returns_share",
     label: "Returns share",
     unit: "share of ordered value",

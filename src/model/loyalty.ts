@@ -86,6 +86,7 @@ import {
   rocAuc,
 } from "./metrics.ts";
 import { deriveSeed } from "./random.ts";
+import { capGrid } from "./guards.ts";
 import { roundDeep, roundPoint } from "./rounding.ts";
 
 export type { LoyaltySnapshot } from "./loyalty_data.ts";
@@ -203,6 +204,8 @@ export interface LoyaltyEvaluation {
   gainsLowest: GainsRow[];
   /** Lift of the lowest level in the bottom 10 % and 20 % by score. */
   liftLowest: { bottom10: number | null; bottom20: number | null };
+  /** What was adjusted to fit the data (the k grid capped at the training rows of a fold). */
+  notes: string[];
 }
 
 /** Every held-out customer's predictions, as columns (to recompute every figure). */
@@ -317,6 +320,14 @@ function fitKnnPart(
   const C = levels.length;
   const candidates = [...L.features];
   const logFeatures = candidates.filter((f) => feature(f)?.transform === "log1p");
+  // No k above the training rows of the smallest fold.
+  const capped = capGrid(
+    L.kGrid,
+    Math.min(...split.folds.map((f) => f.train.length)),
+    "the loyalty model's k grid (model.loyalty.kGrid)",
+    "training rows in a cross-validation fold",
+  );
+  const kGrid = capped.grid;
   const data: KnnCvData = {
     columns: rows.columns,
     labels: rows.labels,
@@ -335,7 +346,7 @@ function fitKnnPart(
   );
   // The sample holds fewer customers: its k are the grid's, scaled to the same share of the rows.
   const share = sample.length / split.trainRows.length;
-  const sampleK = [...new Set(L.kGrid.map((k) => Math.max(1, Math.round(k * share))))];
+  const sampleK = [...new Set(kGrid.map((k) => Math.max(1, Math.round(k * share))))];
   const search = searchWeights(
     data,
     sampleFolds,
@@ -351,7 +362,7 @@ function fitKnnPart(
   // 2. k and weighting on all training rows.
   const oof = knnOutOfFold(data, split.folds, {
     weights: search.weights,
-    kGrid: L.kGrid,
+    kGrid,
     weightings: config.knn.weights,
     offset: L.distanceOffset,
   });
@@ -429,9 +440,10 @@ function fitKnnPart(
       meanMacroF1: best.meanMacroF1,
     },
     rule: CONFIG_RULE,
-    kGridReachesPastChosen: Math.max(...L.kGrid) > best.k,
+    kGridReachesPastChosen: Math.max(...kGrid) > best.k,
   };
-  return { model, tuning, calibrationReport, candidates, search, used };
+  const notes = capped.note ? [capped.note] : [];
+  return { model, tuning, calibrationReport, candidates, search, used, notes };
 }
 
 /** Logistic regression and gradient-boosted trees: out-of-fold decision weights, then held out. */
@@ -702,6 +714,7 @@ export function fitLoyaltyModel(
       bottom10: lift(isLow, exact.map((x) => -x), 0.1),
       bottom20: lift(isLow, exact.map((x) => -x), 0.2),
     },
+    notes: knn.notes,
   });
 
   const models: HeldOutTable["models"] = { knn: pick(knnPred) };

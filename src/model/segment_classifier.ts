@@ -15,6 +15,7 @@ import { deriveSeed } from "./random.ts";
 import { roundDeep } from "./rounding.ts";
 import type { Segmentation } from "./segmentation.ts";
 import { stratifiedSplit } from "./split.ts";
+import { capGrid } from "./guards.ts";
 import { type KnnTuning, tuneKnn, tuningOptions } from "./tuning.ts";
 
 /** Result of {@link fitSegmentClassifier}. */
@@ -26,6 +27,8 @@ export interface SegmentClassifier {
   tuning: KnnTuning;
   /** Held-out performance of the tuned KNN refitted on all training customers. */
   test: NamedReport;
+  /** What was adjusted to fit the data (the k grid capped at the training rows of a fold). */
+  notes: string[];
 }
 
 /**
@@ -68,7 +71,19 @@ export function fitSegmentClassifier(
   const nClasses = segmentation.names.length;
   const seed = deriveSeed(config.seed, "segment-classifier");
   const split = stratifiedSplit(y, config.knn.testShare, seed);
-  const tuning = tuneKnn(cols, split.train, y, nClasses, tuningOptions(config, seed));
+  // No k above the training customers of the smallest fold.
+  const folds = config.knn.folds;
+  const foldTrain = split.train.length - Math.ceil(split.train.length / folds);
+  const capped = capGrid(
+    config.knn.kGrid,
+    foldTrain,
+    "the segment classifier's k grid (model.knn.kGrid)",
+    "training customers in a cross-validation fold",
+  );
+  const tuning = tuneKnn(cols, split.train, y, nClasses, {
+    ...tuningOptions(config, seed),
+    kGrid: capped.grid,
+  });
   const scaler = fitScaler(cols, config.features, config.logFeatures, split.train);
   const model = fitKnn(
     transform(scaler, cols, split.train),
@@ -88,5 +103,6 @@ export function fitSegmentClassifier(
     },
     tuning,
     test: namedReport(classificationReport(yte, pred, nClasses), segmentation.names),
+    notes: capped.note ? [capped.note] : [],
   });
 }

@@ -25,6 +25,8 @@ import {
 } from "./kmeans.ts";
 import { deriveSeed } from "./random.ts";
 import { roundDeep } from "./rounding.ts";
+import { distinctRows } from "./guards.ts";
+import { ModelStageSkipped } from "./skip.ts";
 
 /** Result of {@link segmentCustomers}. */
 export interface Segmentation {
@@ -56,6 +58,8 @@ export interface Segmentation {
   stability: Stability;
   /** Scaler fitted on all customers (unrounded). */
   scaler: Scaler;
+  /** What was adjusted to fit the data (k capped at the distinct customers), in words. */
+  notes: string[];
 }
 
 /** How clusters are ordered (documented in the segmentation result). */
@@ -63,6 +67,9 @@ export const CLUSTER_ORDERING =
   "clusters are ordered by the mean over their customers of z(log1p frequency) + " +
   "z(log1p monetary) − z(log1p recency_days) (z = standardised over all customers); " +
   "cluster 0 has the lowest value, names are assigned by this rank";
+
+/** Most customers the silhouette is computed on when `silhouetteSample` is null (all). */
+export const SILHOUETTE_MAX_ALL = 20_000;
 
 /** The features of the value score of {@link CLUSTER_ORDERING}, all log1p'd. */
 const VALUE_FEATURES = ["recency_days", "frequency", "monetary"];
@@ -125,7 +132,10 @@ function rankedCentroids(
  *
  * @param table current customer table
  * @param config model configuration
+ * k is capped at the number of distinct customers (distinct scaled feature rows), with a note.
+ *
  * @returns the {@link Segmentation} (report numbers rounded to 6 decimals, scaler exact)
+ * @throws {ModelStageSkipped} when fewer than two customers differ in the features
  */
 export function segmentCustomers(table: CustomerFeatures, config: ModelConfig): Segmentation {
   const km = config.kmeans;
@@ -134,13 +144,42 @@ export function segmentCustomers(table: CustomerFeatures, config: ModelConfig): 
   const X = transform(scaler, cols);
   const seed = deriveSeed(config.seed, "segmentation");
   const opts = { restarts: km.restarts, maxIterations: km.maxIterations, seed };
-  const { sweep, fits } = sweepK(X, {
-    ...opts,
-    kMin: km.kMin,
-    kMax: km.kMax,
-    silhouetteSample: km.silhouetteSample,
-  });
-  const { k, rule } = chooseK(sweep, km.k);
+  const distinct = distinctRows(X);
+  const n = X.length.toLocaleString("en-GB");
+  if (distinct < 2) {
+    throw new ModelStageSkipped(
+      `all ${n} customers have the same ${config.features.join(", ")}: K-Means has nothing to ` +
+        "separate (the segmentation needs at least two customers who differ)",
+    );
+  }
+  const notes: string[] = [];
+  const kMax = Math.min(km.kMax, distinct);
+  const kMin = Math.min(km.kMin, kMax);
+  if (kMax < km.kMax) {
+    notes.push(
+      `k was swept over ${kMin}..${kMax} instead of ${km.kMin}..${km.kMax} (model.kmeans): ` +
+        `there are only ${distinct.toLocaleString("en-GB")} distinct customers (of ${n})`,
+    );
+  }
+  let fixedK = km.k;
+  if (fixedK !== null && fixedK > distinct) {
+    notes.push(
+      `model.kmeans.k = ${fixedK} was capped at ${distinct}, the number of distinct customers`,
+    );
+    fixedK = distinct;
+  }
+  // The silhouette compares every pair of customers: on all of a large base it would not finish.
+  let silhouetteSample = km.silhouetteSample;
+  if (silhouetteSample === null && X.length > SILHOUETTE_MAX_ALL) {
+    silhouetteSample = SILHOUETTE_MAX_ALL;
+    notes.push(
+      `the silhouette was computed on a sample of ${SILHOUETTE_MAX_ALL.toLocaleString("en-GB")} ` +
+        `of the ${n} customers (model.kmeans.silhouetteSample is null: all customers, which ` +
+        "grows with the square of their number)",
+    );
+  }
+  const { sweep, fits } = sweepK(X, { ...opts, kMin, kMax, silhouetteSample });
+  const { k, rule } = chooseK(sweep, fixedK);
   const fit = fits.find((f) => f.k === k) ?? fitKMeans(X, k, opts);
 
   const { value, rfm } = valueScores(table);
@@ -166,6 +205,7 @@ export function segmentCustomers(table: CustomerFeatures, config: ModelConfig): 
     }),
     crosstab: seg ? crossTab(clusters, names, seg) : null,
     stability: stability(X, k, km.stabilitySeeds, opts, fit),
+    notes,
   });
   return { ...report, scaler };
 }

@@ -27,6 +27,9 @@ import {
   windowOutcome,
 } from "../rfm/rfm.ts";
 import { SEGMENT_RULES } from "../rfm/segments.ts";
+import { checkLevelNames, checkLevels, checkOutcomeWindow } from "../model/guards.ts";
+import { ModelStageSkipped } from "../model/skip.ts";
+import { BGNBD_FEATURE, bgnbdExpectedFeature } from "../model/bgnbd_feature.ts";
 import { safeCsv } from "../lib/csv.ts";
 import { OutputSet } from "./outputs.ts";
 import type { Progress } from "./progress.ts";
@@ -202,6 +205,7 @@ export function rfmStage(
   quarantine?: pl.DataFrame,
 ): RfmStage {
   const analysisDate = ds.analysisDate ?? defaultAnalysisDate(kept);
+  const dateWarnings = checkAnalysisDate(kept, analysisDate, ds.analysisDate !== null);
   const metrics = withLoyaltyFeatures(
     customerMetrics(kept, analysisDate),
     scoringFeatures(ds, kept, analysisDate, quarantine),
@@ -213,6 +217,7 @@ export function rfmStage(
     col("monetary"),
     ds.rfm.bins,
     ds.rfm.cutPoints,
+    { tenure: col("tenure_days"), options: ds.rfm.guards },
   );
   const customers = metrics.withColumns(
     pl.Series("r_score", Array.from(scores.r_score), pl.Int32),
@@ -223,9 +228,10 @@ export function rfmStage(
   const totalRevenue = Number(metrics.getColumn("monetary").sum());
   const n = customers.height;
   const segments = segmentSummaries(customers, totalRevenue);
-  const warnings = Object.values(scores.thresholds).flatMap((t) =>
-    t.warnings.map((w) => `${t.metric}: ${w}`)
-  );
+  const warnings = [
+    ...dateWarnings,
+    ...Object.values(scores.thresholds).flatMap((t) => t.warnings.map((w) => `${t.metric}: ${w}`)),
+  ];
   for (const w of warnings) console.error(`warning: ${w}`);
   const summary = {
     dataset: ds.id,
@@ -241,9 +247,55 @@ export function rfmStage(
     warnings,
     segmentRules: SEGMENT_RULES,
     segments,
+    // The recency guards of the segments named for loyalty, and who they moved (from → to).
+    guards: scores.guards,
   };
-  progress.done("rfm", `${fmt(n)} customers, analysis date ${analysisDate}`);
+  const moved = scores.guards?.moved ?? 0;
+  progress.done(
+    "rfm",
+    `${fmt(n)} customers, analysis date ${analysisDate}` +
+      (moved ? `; segment guards moved ${fmt(moved)} customers` : ""),
+  );
   return { analysisDate, customers, scores, summary };
+}
+
+/**
+ * Checks the analysis date against the clean purchases: a date on or before every purchase leaves
+ * no customer (an error naming the dates); purchases on or after a configured date are ignored,
+ * and a warning says how many.
+ *
+ * @returns the warnings (the RFM stage prints them and keeps them in `rfm.json`)
+ * @throws {Error} when no kept purchase is before the analysis date
+ */
+export function checkAnalysisDate(
+  kept: pl.DataFrame,
+  analysisDate: string,
+  configured: boolean,
+): string[] {
+  const limit = pl.lit(isoDay(analysisDate) * DAY_US).cast(pl.Datetime("us", "UTC"));
+  const row = kept.select(
+    pl.col("timestamp").lt(limit).sum().alias("before"),
+    pl.col("timestamp").min().cast(pl.Int64).alias("first"),
+    pl.col("timestamp").max().cast(pl.Int64).alias("last"),
+  ).row(0);
+  const before = Number(row[0] ?? 0);
+  if (kept.height === 0) {
+    throw new Error("no clean purchase is left to analyse (see the cleaning report for why)");
+  }
+  const day = (v: unknown) => dayIso(Math.floor(Number(v) / DAY_US));
+  if (before === 0) {
+    throw new Error(
+      `the analysis date ${analysisDate}${configured ? " (analysisDate)" : ""} is on or before ` +
+        `every purchase (first ${day(row[1])}, last ${day(row[2])}): no customer has a purchase ` +
+        `before it; set analysisDate after ${day(row[1])}, or remove it to use the day after ` +
+        "the last purchase",
+    );
+  }
+  const after = kept.height - before;
+  if (after === 0) return [];
+  const w = `analysis date: ${fmt(after)} of ${fmt(kept.height)} clean lines are on or after ` +
+    `the analysis date ${analysisDate} (last purchase ${day(row[2])}) and are left out of RFM`;
+  return [w];
 }
 
 /**
@@ -258,12 +310,31 @@ export function scoringFeatures(
   analysisDate: string,
   quarantine?: pl.DataFrame,
 ): WindowedFeatures {
-  const { features, lookbackDays } = ds.model.loyalty;
+  const { features } = ds.model.loyalty;
   const cancellations = quarantine
     ? quarantine.filter(pl.col("reason").eq(pl.lit("cancellation")))
     : null;
   const usable = cancellations ? features : features.filter((f) => f !== "returns_share");
-  return windowedFeatures({ kept, cancellations }, analysisDate, lookbackDays, usable);
+  return lookbackFeatures(ds, { kept, cancellations }, analysisDate, usable);
+}
+
+/**
+ * The loyalty features as of a reference date: the look-back features of `features/windowed.ts`
+ * and, when asked for, the BG/NBD expected purchases in the outcome horizon
+ * (`model/bgnbd_feature.ts`, fitted on the history before the reference date only).
+ */
+function lookbackFeatures(
+  ds: DatasetConfig,
+  log: Parameters<typeof windowedFeatures>[0],
+  asOf: string,
+  features: readonly string[],
+): WindowedFeatures {
+  const plain = features.filter((f) => f !== BGNBD_FEATURE);
+  const wf = windowedFeatures(log, asOf, ds.model.loyalty.lookbackDays, plain);
+  if (plain.length === features.length || wf.customer_id.length === 0) return wf;
+  const horizon = daysBetween(ds.model.forward.cutoff, ds.model.forward.windowEnd);
+  const { values } = bgnbdExpectedFeature(wf.history, isoDay(asOf), horizon);
+  return { ...wf, columns: { ...wf.columns, [BGNBD_FEATURE]: values } };
 }
 
 /** The customer table with the look-back feature columns added (same customers, same order). */
@@ -429,6 +500,8 @@ export interface ForwardData {
   invoicesInWindow: number[];
   /** The latest snapshot's persistence levels. */
   persistence: number[];
+  /** Warnings about the outcome window (a level with very few customers), also on stderr. */
+  warnings: string[];
 }
 
 /** What {@link forwardData} needs from the cleaning stage. */
@@ -496,22 +569,69 @@ function firstDataDay(cleaned: CleanedInput): string {
   return dayIso(Math.floor(first / DAY_US));
 }
 
+/** Quarantine reasons whose timestamp does not show how far the data reach. */
+const UNTRUSTED_TIMESTAMP = ["bad_timestamp", "future_timestamp", "implausible_timestamp"];
+
+/**
+ * The last day of the log (ISO): the latest timestamp of any line, kept or dropped for a reason
+ * other than its timestamp — how far the data reach, whatever later lines the cleaning drops.
+ */
+function lastDataDay(cleaned: CleanedInput): string {
+  const max = (df: pl.DataFrame) => {
+    const v = df.select(pl.col("timestamp").max().cast(pl.Int64).alias("m")).row(0)[0];
+    return v === null || v === undefined ? -Infinity : Number(v);
+  };
+  const q = cleaned.quarantine;
+  const trusted = q.columns.includes("reason")
+    ? q.filter(pl.col("reason").isIn(UNTRUSTED_TIMESTAMP).not())
+    : q;
+  const last = Math.max(max(cleaned.kept), trusted.height ? max(trusted) : -Infinity);
+  if (!Number.isFinite(last)) throw new Error("no transactions");
+  return dayIso(Math.floor(last / DAY_US));
+}
+
+/** Options of {@link forwardData}. */
+export interface ForwardOptions {
+  /**
+   * Check that the data cover the outcome window and that at least two loyalty levels have
+   * customers (default true; the no-leak tests turn it off to compare features of truncated logs).
+   */
+  check?: boolean;
+}
+
 /**
  * Builds the forward model's inputs: for each snapshot cutoff (see {@link snapshotCutoffs}), the
  * transactions before it are cleaned as of the cutoff (`clean/as_of.ts`: no cancellation or
  * outlier statistic from a later line), the look-back features computed from them, and the
  * labels counted in the window [cutoff, cutoff + horizon), horizon = windowEnd − cutoff.
  *
+ * Before any work it checks (unless `options.check` is false) that the data cover the outcome
+ * window, and afterwards that at least two loyalty levels have customers in the latest window;
+ * a level with very few customers gives a warning (`warnings`, and on standard error).
+ *
  * @param ds dataset configuration (`model.forward`, `model.loyalty`, `rfm`, `cleaning`)
  * @param cleaned the cleaning stage: kept rows, quarantine and report of the whole log
- * @throws {Error} when no snapshot fits in the data or no customer has a purchase before a cutoff
+ * @param options whether to check the window and the levels
+ * @throws {ModelStageSkipped} when the data cannot support the model (RFM still can): the window
+ *   is not covered, no snapshot fits, no customer has a purchase before the cutoff, or fewer than
+ *   two levels have customers — the message names the dates and counts
+ * @throws {Error} when two levels have the same name
  */
-export function forwardData(ds: DatasetConfig, cleaned: CleanedInput): ForwardData {
-  const { cutoff, windowEnd } = ds.model.forward;
+export function forwardData(
+  ds: DatasetConfig,
+  cleaned: CleanedInput,
+  options: ForwardOptions = {},
+): ForwardData {
+  const check = options.check ?? true;
+  const { cutoff, windowEnd, levels } = ds.model.forward;
+  checkLevelNames(levels);
   const { lookbackDays, snapshots: maxSnapshots, snapshotStepDays, completeHistory } =
     ds.model.loyalty;
   const horizonDays = daysBetween(cutoff, windowEnd);
   const firstDay = firstDataDay(cleaned);
+  const windowWarning = check
+    ? checkOutcomeWindow(cutoff, windowEnd, firstDay, lastDataDay(cleaned))
+    : null;
   const cutoffs = snapshotCutoffs(
     cutoff,
     maxSnapshots,
@@ -521,7 +641,7 @@ export function forwardData(ds: DatasetConfig, cleaned: CleanedInput): ForwardDa
     completeHistory,
   );
   if (cutoffs.length === 0) {
-    throw new Error(
+    throw new ModelStageSkipped(
       `the look-back of ${lookbackDays} days before the cutoff ${cutoff} starts before the ` +
         `first transaction (${firstDay}): shorten model.loyalty.lookbackDays or move the cutoff`,
     );
@@ -530,6 +650,12 @@ export function forwardData(ds: DatasetConfig, cleaned: CleanedInput): ForwardDa
     snapshotData(ds, cleaned, c, dayIso(isoDay(c) + horizonDays))
   );
   const latest = snapshots[0];
+  const counts = levels.map((_, i) => latest.labels.filter((y) => y === i).length);
+  const warnings = [
+    ...(windowWarning ? [windowWarning] : []),
+    ...(check ? checkLevels(levels, counts, cutoff, windowEnd) : []),
+  ];
+  for (const w of warnings) console.error(`warning: ${w}`);
   return {
     cutoff,
     windowEnd,
@@ -540,6 +666,7 @@ export function forwardData(ds: DatasetConfig, cleaned: CleanedInput): ForwardDa
     labels: latest.labels,
     invoicesInWindow: latest.invoicesInWindow,
     persistence: latest.persistence,
+    warnings,
   };
 }
 
@@ -553,14 +680,17 @@ function snapshotData(
   const { occasionalMinInvoices, loyalMinInvoices } = ds.model.forward;
   const asOf = cleanAsOf(cleaned, ds.cleaning.outliers.logValueMadMultiplier, cutoff);
   const hasCancellations = cleaned.report.rules.some((r) => r.code === "cancellation" && r.applied);
-  const wf = windowedFeatures(
+  const wf = lookbackFeatures(
+    ds,
     { kept: asOf.kept, cancellations: hasCancellations ? asOf.cancellations : null },
     cutoff,
-    ds.model.loyalty.lookbackDays,
     ds.model.loyalty.features,
   );
   if (wf.customer_id.length === 0) {
-    throw new Error(`no customer has a purchase before the cutoff ${cutoff}`);
+    throw new ModelStageSkipped(
+      `no customer has a clean purchase before the cutoff ${cutoff} (the data start on ` +
+        `${firstDataDay(cleaned)}): move model.forward.cutoff later`,
+    );
   }
   const atCutoff = customerMetrics(asOf.kept, cutoff);
   const ids = atCutoff.getColumn("customer_id").toArray() as string[];
@@ -575,6 +705,7 @@ function snapshotData(
     num("monetary"),
     ds.rfm.bins,
     ds.rfm.cutPoints,
+    { tenure: num("tenure_days"), options: ds.rfm.guards },
   );
   const features: CustomerArrays = {
     customer_id: wf.customer_id,
