@@ -406,7 +406,7 @@ const at = (prefix: string, k: string) => (prefix ? `${prefix}.${k}` : k);
  * equal(parseDataset({ id: "shop", files, model: { forward } }).model.kmeans.kMax, 10);
  * throws(
  *   () => parseDataset({ id: "shop", files, model: { forward, kmeans: { restarts: 1e6 } } }),
- *   /model\.kmeans\.restarts: must be at most 100, got 1000000$/,
+ *   /model\.kmeans\.restarts: must be at most 25, got 1000000$/,
  * );
  * ```
  */

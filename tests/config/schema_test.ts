@@ -53,41 +53,41 @@ Deno.test("schema: data/dataset.schema.json is the schema generated from the zod
 
 Deno.test("schema: every count has an upper bound, named in the message", () => {
   const cases: [JsonObject, string, RegExp][] = [
-    [{ kmeans: { kMax: 1000 } }, "model.kmeans.kMax", /must be at most 50, got 1000/],
-    [{ kmeans: { restarts: 1_000_000 } }, "model.kmeans.restarts", /at most 100, got 1000000/],
-    [{ kmeans: { stabilitySeeds: 100_000 } }, "model.kmeans.stabilitySeeds", /at most 50/],
+    [{ kmeans: { kMax: 1000 } }, "model.kmeans.kMax", /must be at most 20, got 1000/],
+    [{ kmeans: { restarts: 1_000_000 } }, "model.kmeans.restarts", /at most 25, got 1000000/],
+    [{ kmeans: { stabilitySeeds: 100_000 } }, "model.kmeans.stabilitySeeds", /at most 20/],
     [{ kmeans: { maxIterations: 1e7 } }, "model.kmeans.maxIterations", /at most 1000/],
     [{ kmeans: { silhouetteSample: 1e9 } }, "model.kmeans.silhouetteSample", /at most 20000/],
-    [{ kmeans: { k: 500 } }, "model.kmeans.k", /at most 50/],
-    [{ knn: { folds: 1000 } }, "model.knn.folds", /at most 20/],
+    [{ kmeans: { k: 500 } }, "model.kmeans.k", /at most 20/],
+    [{ knn: { folds: 1000 } }, "model.knn.folds", /at most 10/],
     [
       { knn: { kGrid: [1, 3, 100_000] } },
       "model.knn.kGrid",
       /expected positive integers up to 5000, got 100000 \(item \[2\]\)/,
     ],
     [
-      { knn: { kGrid: Array.from({ length: 51 }, (_, i) => i + 1) } },
+      { knn: { kGrid: Array.from({ length: 31 }, (_, i) => i + 1) } },
       "model.knn.kGrid",
-      /expected at most 50 entries, got 51/,
+      /expected at most 30 entries, got 31/,
     ],
     [{ loyalty: { bootstrap: 1e6 } }, "model.loyalty.bootstrap", /at most 10000/],
-    [{ loyalty: { tuningRows: 1e6 } }, "model.loyalty.tuningRows", /at most 20000/],
-    [{ loyalty: { snapshots: 100 } }, "model.loyalty.snapshots", /at most 24/],
+    [{ loyalty: { tuningRows: 1e6 } }, "model.loyalty.tuningRows", /at most 10000/],
+    [{ loyalty: { snapshots: 100 } }, "model.loyalty.snapshots", /at most 8/],
     [{ loyalty: { lookbackDays: 100_000 } }, "model.loyalty.lookbackDays", /at most 1825/],
     [{ loyalty: { weightPasses: 50 } }, "model.loyalty.weightPasses", /at most 5/],
-    [{ loyalty: { gbm: { rounds: 1e6 } } }, "model.loyalty.gbm.rounds", /at most 2000/],
+    [{ loyalty: { gbm: { rounds: 1e6 } } }, "model.loyalty.gbm.rounds", /at most 500/],
     [{ forward: { loyalMinInvoices: 1e9 } }, "model.forward.loyalMinInvoices", /at most 10000/],
   ];
   for (const [model, key, message] of cases) refused(withModel(model), key, message);
   // The bounds themselves are accepted.
   const ok = parseDataset(withModel({
-    kmeans: { kMax: 50, restarts: 100, stabilitySeeds: 50, maxIterations: 1000 },
-    knn: { folds: 20 },
-    loyalty: { bootstrap: 10_000, tuningRows: 20_000 },
+    kmeans: { kMax: 20, restarts: 25, stabilitySeeds: 20, maxIterations: 1000 },
+    knn: { folds: 10 },
+    loyalty: { bootstrap: 10_000, tuningRows: 10_000 },
   }));
   assert.deepEqual(
     [ok.model.kmeans.kMax, ok.model.kmeans.restarts, ok.model.kmeans.stabilitySeeds],
-    [50, 100, 50],
+    [20, 25, 20],
   );
 });
 
