@@ -30,11 +30,11 @@ import { fitScaler, transform } from "../score/scaler.ts";
 import { collapseDuplicates, fitKnn, type Weighting } from "../score/neighbours.ts";
 import { decide } from "../score/calibration.ts";
 import {
-  DEFAULT_LIMITS,
   type LoyaltyModel,
   makeScoreScale,
   predictValues,
   scoreFromProbabilities,
+  trainingLimits,
 } from "../score/score.ts";
 import { type BandRow, bandTable, bandTrend } from "./bands.ts";
 import {
@@ -408,7 +408,7 @@ function fitKnnPart(
     cutoff: config.forward.cutoff,
     windowEnd: config.forward.windowEnd,
     score: makeScoreScale(config.score.min, config.score.max, config.score.bands, C),
-    limits: { ...DEFAULT_LIMITS },
+    limits: trainingLimits(rows.columns, split.trainRows),
     calibration: rule.calibration,
     decisionWeights: rule.decisionWeights,
   };

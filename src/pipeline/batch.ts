@@ -10,9 +10,11 @@
  * `src/score/drift.ts`); drift is reported, never silently ignored.
  *
  * Outputs (all-or-nothing): the scored customer table as CSV and Parquet — the customer table's
- * columns, then `loyalty_level`, `p_<level>` per level, `score`, `band`, the RFM segment's
- * recommended `action` and `scoring_error` (empty unless the customer could not be scored) —
- * and a summary JSON (model fingerprint, analysis date, counts, drift).
+ * columns, then `loyalty_level`, `p_<level>` per level, `score`, `band`, `reasons` (the top
+ * reasons for the score in one line, as the build's customer table words them:
+ * `src/score/reasons.ts`), the RFM segment's recommended `action` and `scoring_error` (empty
+ * unless the customer could not be scored) — and a summary JSON (model fingerprint, analysis
+ * date, counts, drift).
  *
  * @module
  */
@@ -27,6 +29,7 @@ import { SEGMENT_RULES } from "../rfm/segments.ts";
 import { type DriftReport, populationDrift } from "../score/drift.ts";
 import { checkFeatureSet, type ModelFile, parseModelFile } from "../score/model_file.ts";
 import { scoreMany } from "../score/score.ts";
+import { createExplainer, reasonsLine } from "../score/reasons.ts";
 import { OutputSet } from "./outputs.ts";
 import { Progress } from "./progress.ts";
 import { customerOutputTable, ingestAndClean, preflight, rfmStage, toArrays } from "./stages.ts";
@@ -97,6 +100,7 @@ export function scoredColumns(levels: readonly string[]): string[] {
     ...levels.map((l) => `p_${l}`),
     "score",
     "band",
+    "reasons",
     "action",
     "scoring_error",
   ];
@@ -158,7 +162,10 @@ export async function scoreExport(
   const probs: Record<string, (number | null)[]> = Object.fromEntries(levels.map((l) => [l, []]));
   const score: (number | null)[] = [];
   const band: (string | null)[] = [];
+  const reasons: (string | null)[] = [];
   const errors: (string | null)[] = [];
+  // the build's wording: money in the dataset's currency
+  const explain = createExplainer(model, { currency: ds.currency });
   const okRows: number[][] = [];
   const okScores: number[] = [];
   results.forEach((r, i) => {
@@ -167,6 +174,7 @@ export async function scoreExport(
       for (const l of levels) probs[l].push(r.probabilities[l]);
       score.push(r.score);
       band.push(r.band);
+      reasons.push(reasonsLine(explain(inputs[i])));
       errors.push(null);
       okRows.push(model.features.map((f) => inputs[i][f]));
       okScores.push(r.score);
@@ -175,6 +183,7 @@ export async function scoreExport(
       for (const l of levels) probs[l].push(null);
       score.push(null);
       band.push(null);
+      reasons.push(null);
       errors.push(r.errors.map((e) => e.message).join("; "));
     }
   });
@@ -190,6 +199,7 @@ export async function scoreExport(
     ...levels.map((l) => pl.Series(`p_${l}`, probs[l], pl.Float64)),
     pl.Series("score", score, pl.Int32),
     pl.Series("band", band, pl.Utf8),
+    pl.Series("reasons", reasons, pl.Utf8),
     pl.Series("action", current.rfm_segment.map((s) => actionOf.get(s) ?? null), pl.Utf8),
     pl.Series("scoring_error", errors, pl.Utf8),
   );

@@ -14,8 +14,11 @@ import { type Segmentation, segmentCustomers } from "../model/segmentation.ts";
 import { featureShift, scoreShift } from "../model/evaluation.ts";
 import { roundDeep } from "../model/rounding.ts";
 import { type LoyaltyModel, scoreMany, type ScoreOk } from "../score/score.ts";
+import { createExplainer, reasonsLine } from "../score/reasons.ts";
 import { PSI_MODERATE, PSI_SIGNIFICANT } from "../score/drift.ts";
 import { sha256 } from "../lib/files.ts";
+import { checkCustomerCount, checkLevelNames, checkLevels } from "../model/guards.ts";
+import { segmentLevelConflicts } from "../report/conflicts.ts";
 
 /** What the original project reported, shown for reference next to our segment classifier. */
 export const ORIGINAL_PROJECT = {
@@ -33,6 +36,11 @@ export interface CustomerModelColumns {
   probabilities: Record<string, number[]>;
   score: number[];
   band: string[];
+  /**
+   * Per customer, the top reasons for the score in one line (`reasonsLine` of
+   * `src/score/reasons.ts`; "" when none stands out).
+   */
+  reasons?: string[];
 }
 
 /** Result of {@link modelStage}. */
@@ -76,6 +84,21 @@ export function modelStage(
   onStage: (stage: string, detail: string) => void = () => {},
 ): ModelStage {
   const cfg = ds.model;
+  // Guards first (cheap): too few customers or a single populated level stop the model stage
+  // with a ModelStageSkipped naming the counts; RFM outputs are still published.
+  const { folds, testShare } = cfg.knn;
+  checkLevelNames(cfg.forward.levels);
+  checkCustomerCount(current.customer_id.length, folds, testShare, "customers to segment");
+  checkCustomerCount(
+    forward.features.customer_id.length,
+    folds,
+    testShare,
+    `customers with a purchase before the cutoff ${forward.cutoff}`,
+  );
+  const levelCounts = cfg.forward.levels.map((_, i) =>
+    forward.labels.filter((y) => y === i).length
+  );
+  checkLevels(cfg.forward.levels, levelCounts, forward.cutoff, forward.windowEnd);
   const segmentation = segmentCustomers(current, cfg);
   onStage(
     "k-means",
@@ -115,7 +138,9 @@ export function modelStage(
     probabilities,
     score: [],
     band: [],
+    reasons: [],
   };
+  const explain = createExplainer(loyalty.model, { currency: ds.currency });
   results.forEach((r, i) => {
     if (!r.ok) {
       const why = r.errors.map((e) => `${e.field}: ${e.message}`).join("; ");
@@ -126,6 +151,7 @@ export function modelStage(
     for (const l of levels) probabilities[l].push(ok.probabilities[l]);
     columns.score.push(ok.score);
     columns.band.push(ok.band);
+    columns.reasons!.push(reasonsLine(explain(inputs[i])));
   });
   onStage("score customers", `${results.length.toLocaleString("en-GB")} customers scored`);
 
@@ -135,8 +161,17 @@ export function modelStage(
   }));
   const { scaler: _scaler, ...segReport } = segmentation;
   const today = todayVsTraining(loyalty, current, columns.score);
+  const notes = [
+    ...segmentation.notes,
+    ...segmentClassifier.notes,
+    ...loyalty.evaluation.notes,
+  ];
   const metrics = {
     dataset: ds.id,
+    // Warnings about the data behind the models (a level with very few customers) and what was
+    // adjusted to fit it (k capped at the distinct customers); both also on standard error.
+    warnings: forward.warnings ?? [],
+    notes,
     features: cfg.features,
     logFeatures: cfg.logFeatures,
     seed: cfg.seed,
@@ -166,6 +201,10 @@ export function modelStage(
       todayVsTraining: today,
       heldOutPredictions: loyalty.heldOut,
     },
+    // RFM segments × predicted levels, with the cells where the two contradict each other.
+    segmentLevels: segmentLevelConflicts(current.rfm_segment, columns.loyalty_level, undefined, {
+      levels,
+    }),
     currentScores: {
       customers: current.customer_id.length,
       bands: bandCounts,
@@ -175,9 +214,11 @@ export function modelStage(
       })),
     },
   };
+  for (const note of notes) console.error(`note: ${note}`);
   const model = {
     ...loyalty.model,
     dataset: ds.id,
+    currency: ds.currency,
     trainingFingerprint: trainingFingerprint(loyalty.model),
     trainedOn: `${ev.split.trainRows} rows of ${ev.split.train} training customers at ` +
       `${ev.snapshots.length} cutoff(s) (${ev.snapshots.map((s) => s.cutoff).join(", ")}), ` +

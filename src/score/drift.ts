@@ -10,9 +10,10 @@
  * stable; from 0.1 to {@link PSI_SIGNIFICANT} (0.25) it has moved moderately; from 0.25 on it
  * has moved significantly and the model's answers deserve a second look.
  *
- * **Per feature** the comparison is on the model's own scale (after `log1p` and standardising,
- * which preserve order, so the bins are the same as on raw values): the training points stored in
- * the model against the new customers' values. **For the score** the reference is the training
+ * **Per feature** the comparison is on the model's own scale (look-back capping, `log1p` and
+ * standardising, which preserve order, so the bins are the same as on raw values): the training
+ * points stored in the model, each once per training customer it stands for, against the new
+ * customers' values. **For the score** the reference is the training
  * customers scored by the model leave-one-out (each without its own vote, as a new customer
  * would be scored; at most {@link SCORE_REFERENCE_SIZE} of them, evenly spaced) against the new
  * customers' scores.
@@ -20,9 +21,9 @@
  * @module
  */
 
-import { type LoyaltyModel, scoreFromProbabilities } from "./score.ts";
-import { transformRow } from "./scaler.ts";
-import { indexFor, vote } from "./neighbours.ts";
+import { type LoyaltyModel, scaledValues, scoreFromProbabilities } from "./score.ts";
+import { calibrate } from "./calibration.ts";
+import { indexFor, voteCounts, type VotingPoint } from "./neighbours.ts";
 
 /** Number of quantile bins of the reference population. */
 export const PSI_BINS = 10;
@@ -150,31 +151,74 @@ export const SCORE_REFERENCE_SIZE = 5000;
 
 /**
  * The scores of a model's training customers, each scored leave-one-out: its k nearest other
- * training customers vote (the reference population of the score's PSI). Above `maxPoints`
- * training customers, an evenly spaced sample of them (every ⌈n / maxPoints⌉-th, in training
+ * training customers vote (the reference population of the score's PSI), through the model's
+ * vote weighting (with its offset) and calibration, as a new customer would be scored. A
+ * collapsed point (`knn.counts`) stands for several customers: each of them is scored without
+ * itself — the point's other customers still vote — and gets its own entry. Above `maxPoints`
+ * training points, an evenly spaced sample of the points (every ⌈n / maxPoints⌉-th, in training
  * order) is scored: ten quantile bins need no more, and a model with k = 51 over 17,000
  * customers would otherwise take seconds.
  *
  * @param model loyalty model
- * @param maxPoints most training customers to score (default {@link SCORE_REFERENCE_SIZE})
+ * @param maxPoints most training points to score (default {@link SCORE_REFERENCE_SIZE})
  * @returns one integer score per scored training customer, in training order
  */
 export function trainingScores(model: LoyaltyModel, maxPoints = SCORE_REFERENCE_SIZE): number[] {
   const { knn } = model;
+  const C = knn.nClasses;
   const index = indexFor(knn);
   const step = Math.max(1, Math.ceil(knn.points.length / maxPoints));
+  const shareOf = (j: number): number[] => {
+    const c = knn.counts?.[j];
+    if (!c) return Array.from({ length: C }, (_, y) => (y === knn.labels[j] ? 1 : 0));
+    const n = c.reduce((a, b) => a + b, 0);
+    return c.map((x) => x / n);
+  };
   const scores: number[] = [];
   for (let i = 0; i < knn.points.length; i += step) {
-    const found = index.query(knn.points[i], knn.k + 1);
-    const self = found.findIndex((f) => f.index === i);
-    const others = self >= 0 ? found.filter((_, j) => j !== self) : found.slice(0, knn.k);
-    const nbs = others.slice(0, knn.k).map((f) => ({
-      distance: f.distance,
-      label: knn.labels[f.index],
-    }));
-    scores.push(scoreFromProbabilities(model.score, vote(nbs, knn.weighting, knn.nClasses)).score);
+    const found = index.nearestArrays(knn.points[i], knn.k + 1);
+    const own = knn.counts?.[i] ??
+      Array.from({ length: C }, (_, y) => (y === knn.labels[i] ? 1 : 0));
+    const n = own.reduce((a, b) => a + b, 0);
+    for (let y = 0; y < C; y++) {
+      if (own[y] === 0) continue;
+      // The point's customers without this one (a customer of class y).
+      const rest = own.map((x, c) => (c === y ? x - 1 : x));
+      const points: VotingPoint[] = [];
+      let voters = 0;
+      let self = false;
+      for (let f = 0; f < found.length; f++) {
+        const j = found.index[f];
+        let take = found.take[f];
+        let share = shareOf(j);
+        if (j === i) {
+          self = true;
+          take -= 1;
+          share = n > 1 ? rest.map((x) => x / (n - 1)) : share;
+        }
+        if (take > 0) {
+          points.push({ distance: found.distance[f], take, share });
+          voters += take;
+        }
+      }
+      // Not found itself (ties at distance 0 with lower indices): drop the furthest customer.
+      if (!self && voters > knn.k) {
+        const last = points[points.length - 1];
+        if (last.take > 1) points[points.length - 1] = { ...last, take: last.take - 1 };
+        else points.pop();
+      }
+      const raw = voteCounts(points, knn.weighting, knn.offset ?? 0, C);
+      const s = scoreFromProbabilities(model.score, calibrate(model.calibration, raw)).score;
+      for (let m = 0; m < own[y]; m++) scores.push(s);
+    }
   }
   return scores;
+}
+
+/** A value rounded to 6 decimals (−0 as 0), as the build rounds the training points. */
+function round6(v: number): number {
+  const r = Math.round(v * 1e6) / 1e6;
+  return r === 0 ? 0 : r;
 }
 
 /** Drift of one feature. */
@@ -211,8 +255,16 @@ export function populationDrift(
   rows: readonly (readonly number[])[],
   scores: readonly number[],
 ): DriftReport {
-  const points = model.knn.points;
-  const z = rows.map((r) => transformRow(model.scaler, r));
+  // The training customers: a collapsed point once per customer it stands for.
+  const points = model.knn.points.flatMap((p, i) => {
+    const c = model.knn.counts?.[i];
+    const n = c ? c.reduce((a, b) => a + b, 0) : 1;
+    const q = p.map(round6);
+    return n === 1 ? [q] : Array.from({ length: n }, () => q);
+  });
+  // Both sides rounded to 6 decimals, as the build stores its training points, so that a value
+  // tied with training values shares their bin rather than falling just beside an edge.
+  const z = rows.map((r) => scaledValues(model, r).map(round6));
   const features = model.features.map((feature, j) => {
     const r = psi(points.map((p) => p[j]), z.map((x) => x[j]));
     return { feature, psi: r.psi, level: r.level };
@@ -226,7 +278,7 @@ export function populationDrift(
     : "stable";
   return {
     thresholds: { moderate: PSI_MODERATE, significant: PSI_SIGNIFICANT },
-    trainingCustomers: points.length,
+    trainingCustomers: points.length, // collapsed points counted once per customer
     newCustomers: rows.length,
     features,
     score: { psi: s.psi, level: s.level },

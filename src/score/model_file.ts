@@ -14,8 +14,10 @@
  * no duplicates), the scaler (one finite mean and a positive finite deviation per feature, names
  * equal to the features), the neighbours (k, weighting, class count, one finite point of the
  * right dimension, a label and a customer id per training customer), levels, dates, the score
- * scale and bands, and the input limits. {@link checkFeatureSet} compares the model's features
- * with the ones a dataset configuration expects.
+ * scale and bands, and the input limits (a file keeps the caps it was saved with: models of this
+ * workspace store caps learnt from their training data, see `trainingLimits` in `score.ts`), and
+ * the optional `currency` code used in reason texts. {@link checkFeatureSet} compares the model's
+ * features with the ones a dataset configuration expects.
  *
  * @module
  */
@@ -312,6 +314,8 @@ export function parseModelFile(json: unknown, source = "model"): ModelFile {
     score: { min, max, levelWeights, bands },
     limits,
   };
+  const currency = r.optionalStr(o.currency, "currency");
+  if (currency !== null) model.currency = currency;
   return {
     model,
     info: {

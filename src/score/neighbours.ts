@@ -109,6 +109,14 @@ export interface Found {
   take: number;
 }
 
+/** Options of one neighbour search in {@link predictOne}. */
+export interface SearchOptions {
+  /** Indices of points likely to be near the query (speeds the search up; same result). */
+  hint?: ArrayLike<number>;
+  /** Receives the points found (every voting point, nearest first). */
+  onFound?: (found: FoundArrays) => void;
+}
+
 /** The points found by a search, as typed arrays (nearest first). */
 export interface FoundArrays {
   length: number;
@@ -397,6 +405,8 @@ export class NeighbourIndex {
   #heap: CandidateHeap | null = null;
   readonly #stack: Int32Array;
   readonly #bound: Float64Array;
+  /** Tree-order position of each point (the inverse of `#order`). */
+  readonly #position: Int32Array;
 
   /**
    * @param points points to index (finite numbers, equal lengths, at least one)
@@ -485,6 +495,8 @@ export class NeighbourIndex {
     this.#stack = new Int32Array(depth + 3);
     this.#bound = new Float64Array(depth + 3);
     this.#order = perm;
+    this.#position = new Int32Array(n);
+    perm.forEach((i, s) => (this.#position[i] = s));
     this.#data = new Float64Array(n * da);
     this.#mass = new Float64Array(n);
     let total = 0;
@@ -501,6 +513,37 @@ export class NeighbourIndex {
   }
 
   /** Squared distance from the (weighted) query to a node's box. */
+  /**
+   * The smallest squared distance from `q` (weighted) within which the hinted points hold `want`
+   * customers, computed exactly as the search computes distances; Infinity when they hold fewer.
+   */
+  #hintLimit(q: Float64Array, hint: ArrayLike<number>, want: number): number {
+    const da = this.#dims.length;
+    const data = this.#data;
+    const found: { sq: number; mass: number }[] = [];
+    const seen = new Set<number>();
+    for (let h = 0; h < hint.length; h++) {
+      const i = hint[h];
+      if (!(Number.isInteger(i) && i >= 0 && i < this.size) || seen.has(i)) continue;
+      seen.add(i);
+      const s = this.#position[i];
+      let sq = 0;
+      const base = s * da;
+      for (let a = 0; a < da; a++) {
+        const t = q[a] - data[base + a];
+        sq += t * t;
+      }
+      found.push({ sq, mass: this.#mass[s] });
+    }
+    found.sort((x, y) => x.sq - y.sq);
+    let held = 0;
+    for (const f of found) {
+      held += f.mass;
+      if (held >= want) return f.sq;
+    }
+    return Infinity;
+  }
+
   #boxDistance(q: Float64Array, node: number): number {
     const da = q.length;
     const base = node * da;
@@ -543,10 +586,16 @@ export class NeighbourIndex {
    * {@link nearest} as typed arrays (no object per neighbour): point indices, distances and the
    * customers each contributes, nearest first.
    *
+   * A `hint` — indices of points likely to be near the query, such as the neighbours of a
+   * nearby query — speeds the search up without changing its result: the distance within which
+   * the hinted points hold `k` customers bounds the search from the start (points at exactly
+   * that distance are still considered, so ties are resolved as without a hint).
+   *
    * @param point query point (same dimension as the index, finite)
    * @param k customers wanted (at least 1)
+   * @param hint indices of points to bound the search with (optional; any indices)
    */
-  nearestArrays(point: readonly number[], k: number): FoundArrays {
+  nearestArrays(point: readonly number[], k: number, hint?: ArrayLike<number>): FoundArrays {
     if (point.length !== this.dimension) {
       throw new RangeError(`query has ${point.length} values, expected ${this.dimension}`);
     }
@@ -571,7 +620,9 @@ export class NeighbourIndex {
     const heap = this.#heap;
     heap.size = 0;
     heap.held = 0;
-    let limit = Infinity; // squared distance of the worst candidate once `want` customers are in
+    // Squared distance of the worst candidate once `want` customers are in; before that, the
+    // distance within which the hinted points hold `want` customers (or no bound).
+    let limit = hint ? this.#hintLimit(q, hint, want) : Infinity;
     // Depth-first, nearer child first; a node is (re)checked against the limit when popped.
     const stack = this.#stack;
     const bound = this.#bound;
@@ -613,7 +664,7 @@ export class NeighbourIndex {
         }
         if (a < da) continue;
         const idx = order[s];
-        if (sq === limit && idx > heap.idx[0]) continue;
+        if (sq === limit && heap.held >= want && idx > heap.idx[0]) continue;
         heap.push(sq, idx, mass[s]);
         while (heap.size > 1 && heap.held - heap.mass[0] >= want) heap.pop();
         if (heap.held >= want) limit = heap.sq[0];
@@ -669,7 +720,12 @@ export class NeighbourIndex {
   }
 }
 
-const cache = new WeakMap<object, { key: string; index: NeighbourIndex }>();
+const cache = new WeakMap<object, {
+  key: string;
+  index: NeighbourIndex;
+  weights: KnnModel["featureWeights"];
+  counts: KnnModel["counts"];
+}>();
 
 /** Customers per point of a model. */
 function massOf(model: KnnModel): number[] | undefined {
@@ -692,14 +748,21 @@ function massOf(model: KnnModel): number[] | undefined {
  * @param model fitted model
  */
 export function indexFor(model: KnnModel): NeighbourIndex {
-  const key = JSON.stringify([model.featureWeights ?? null, model.counts ? massOf(model) : null]);
   const hit = cache.get(model.points);
-  if (hit && hit.key === key) return hit.index;
+  // The same weights and counts arrays as last time (models are plain data, never changed in
+  // place): no need to compare their contents, which would cost more than a search.
+  if (hit && hit.weights === model.featureWeights && hit.counts === model.counts) return hit.index;
+  const key = JSON.stringify([model.featureWeights ?? null, model.counts ? massOf(model) : null]);
+  if (hit && hit.key === key) {
+    hit.weights = model.featureWeights;
+    hit.counts = model.counts;
+    return hit.index;
+  }
   const index = new NeighbourIndex(model.points, {
     weights: model.featureWeights,
     mass: massOf(model),
   });
-  cache.set(model.points, { key, index });
+  cache.set(model.points, { key, index, weights: model.featureWeights, counts: model.counts });
   return index;
 }
 
@@ -837,14 +900,19 @@ export function argmax(values: readonly number[]): number {
  * @param model fitted model
  * @param point scaled query point
  * @param maxNeighbours most neighbours listed (all vote; default all)
+ * @param search a hint for the neighbour search (see {@link NeighbourIndex.nearestArrays}: it
+ *   speeds the search up, never changes the result) and a callback that receives every voting
+ *   point (to hint a later search nearby)
  * @returns label, class probabilities, the neighbours and the number of voters
  */
 export function predictOne(
   model: KnnModel,
   point: readonly number[],
   maxNeighbours = Infinity,
+  search: SearchOptions = {},
 ): KnnPrediction {
-  const found = indexFor(model).nearestArrays(point, model.k);
+  const found = indexFor(model).nearestArrays(point, model.k, search.hint);
+  search.onFound?.(found);
   const C = model.nClasses;
   const offset = model.offset ?? 0;
   const counts = model.counts;

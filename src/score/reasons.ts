@@ -5,10 +5,12 @@
  *
  * **Method (a one-feature counterfactual against the training population).** For every feature
  * of the model, the customer's value is replaced by the *typical* value — the median of the
- * training customers ({@link typicalValues}) — while every other value stays as it is, and the
- * customer is scored again with the model's own scoring path ({@link modelScore}: scaler →
- * neighbour votes → expected level → score; a test keeps it equal to `scoreCustomer`). The
- * feature's **effect** is
+ * training customers ({@link typicalValues}; a collapsed training point counts once per customer
+ * it stands for) — while every other value stays as it is, and the customer is scored again with
+ * the model's own scoring path ({@link modelScore}, i.e. `predictValues` of the scoring module:
+ * look-back capping → scaler → weighted neighbour search over the collapsed points with their
+ * counts → calibration → expected level → score; a test keeps it equal to `scoreCustomer` for
+ * format-1 and format-2 models). The feature's **effect** is
  *
  *     effect = score(customer) − score(customer with this one feature at the typical value)
  *
@@ -19,6 +21,11 @@
  * and is never a reason. The method needs nothing but the model, so it works for any feature
  * list; the counterfactual profile is scored even where it breaks an input rule between fields
  * (a recency above the tenure), since only the model's response matters.
+ *
+ * **Cost.** One customer takes one prediction plus one per feature that differs from its typical
+ * value. {@link createExplainer} explains many customers with one model and shares the
+ * predictions of equal (capped, scaled) profiles between them — customers with equal values and
+ * the many counterfactuals that coincide — which is how the build explains every customer.
  *
  * **Wording.** Features have phrase templates here ({@link PHRASES}); a registry feature
  * (`config/features.ts`) without one is worded from its entry — a windowed count as "3 invoices
@@ -31,10 +38,16 @@
  */
 
 import { feature, type FeatureInfo } from "../config/features.ts";
-import { median } from "../lib/stats.ts";
-import { predictOne } from "./neighbours.ts";
-import { inverseTransformValue, transformRow } from "./scaler.ts";
-import { type LoyaltyModel, scoreFromProbabilities, validateInput } from "./score.ts";
+import { inverseTransformValue } from "./scaler.ts";
+import type { SearchOptions } from "./neighbours.ts";
+import {
+  type LoyaltyModel,
+  predictScaled,
+  predictValues,
+  scaledValues,
+  scoreFromProbabilities,
+  validateInput,
+} from "./score.ts";
 
 /** One reason for a customer's score. */
 export interface Reason {
@@ -64,7 +77,7 @@ export interface ExplainOptions {
    * {@link MIN_EFFECT_SHARE} × (score max − score min)).
    */
   minEffect?: number;
-  /** Currency code for money features ("GBP"); plain numbers without one. */
+  /** Currency code for money features ("GBP"; default the model's `currency`); plain numbers without one. */
   currency?: string;
   /** Typical values by feature, instead of the training medians (e.g. stored with the model). */
   typical?: Readonly<Record<string, number>>;
@@ -83,8 +96,9 @@ export const MIN_EFFECT_SHARE = 0.01;
 
 /**
  * The unrounded score of validated feature values (in `model.features` order): the scoring
- * module's path after its input checks — scale, neighbour votes, expected level on the score
- * scale. `round(modelScore(…))` equals `scoreCustomer(…).score` (a test checks it).
+ * module's own path after its input checks (`predictValues`: look-back capping, scaling, the
+ * weighted neighbour votes with collapsed counts, calibration), then the expected level on the
+ * score scale. `round(modelScore(…))` equals `scoreCustomer(…).score` (a test checks it).
  *
  * @example
  * ```ts
@@ -108,8 +122,59 @@ export const MIN_EFFECT_SHARE = 0.01;
  * @returns the exact (unrounded) score
  */
 export function modelScore(model: LoyaltyModel, values: readonly number[]): number {
-  const z = transformRow(model.scaler, values);
-  return scoreFromProbabilities(model.score, predictOne(model.knn, z).probabilities).exact;
+  return scoreFromProbabilities(model.score, predictValues(model, values).probabilities).exact;
+}
+
+/**
+ * A scorer of one customer and its counterfactuals: {@link modelScore}, with the predictions of
+ * equal scaled points shared (one map per scorer), and each counterfactual's neighbour search
+ * hinted with the customer's own voting points (a counterfactual differs in one value, so its
+ * neighbours are mostly the customer's: the search is bounded from the start; same result).
+ */
+interface Scorer {
+  /** The customer's score (and the hint for its counterfactuals). */
+  actual: (values: readonly number[]) => number;
+  /** A counterfactual's score, after `actual` of its customer. */
+  counterfactual: (values: readonly number[]) => number;
+}
+
+/** A {@link Scorer} on the model's own path (see above). */
+function modelScorer(model: LoyaltyModel): Scorer {
+  const memo = new Map<string, number>();
+  const hints = new Map<string, Int32Array>();
+  const bits = new Float64Array(model.features.length);
+  const words = new Uint16Array(bits.buffer);
+  let hint: Int32Array | undefined;
+  const keyOf = (z: readonly number[]) => {
+    bits.set(z);
+    return String.fromCharCode(...words);
+  };
+  const exact = (z: readonly number[], search?: SearchOptions) =>
+    scoreFromProbabilities(model.score, predictScaled(model, z, search).probabilities).exact;
+  return {
+    actual: (values) => {
+      const z = scaledValues(model, values);
+      const key = keyOf(z);
+      let s = memo.get(key);
+      hint = hints.get(key);
+      if (s === undefined || hint === undefined) {
+        s = exact(z, { onFound: (f) => (hint = f.index.slice(0, f.length)) });
+        memo.set(key, s);
+        hints.set(key, hint!);
+      }
+      return s;
+    },
+    counterfactual: (values) => {
+      const z = scaledValues(model, values);
+      const key = keyOf(z);
+      let s = memo.get(key);
+      if (s === undefined) {
+        s = exact(z, { hint });
+        memo.set(key, s);
+      }
+      return s;
+    },
+  };
 }
 
 const typicalCache = new WeakMap<object, Record<string, number>>();
@@ -118,8 +183,9 @@ const typicalCache = new WeakMap<object, Record<string, number>>();
  * The typical value of every model feature: the median of the training customers' raw values,
  * rounded as displayed (days and counts to whole numbers, money and ratios to 0.01). Taken from
  * the model's `typical` field when it stores one (medians by feature name, recorded at fitting),
- * else computed from the stored training points mapped back through the scaler — which is right
- * only while those points are the scaler's plain output. Computed once per model.
+ * else computed from the stored training points mapped back through the scaler, each point
+ * counted once per training customer it stands for (`knn.counts` of collapsed duplicates).
+ * Computed once per model.
  *
  * @example
  * ```ts
@@ -147,16 +213,41 @@ export function typicalValues(model: LoyaltyModel): Readonly<Record<string, numb
   const stored = (model as { typical?: Readonly<Record<string, number>> }).typical;
   const out: Record<string, number> = {};
   const points = model.knn.points;
+  const weights = model.knn.counts?.map((c) => c.reduce((a, b) => a + b, 0));
   model.features.forEach((name) => {
     let t = stored?.[name];
     if (t === undefined) {
       const j = model.scaler.names.indexOf(name);
-      t = median(points.map((p) => inverseTransformValue(model.scaler, name, p[j]))) ?? 0;
+      const raw = points.map((p) => inverseTransformValue(model.scaler, name, p[j]));
+      t = weightedMedian(raw, weights) ?? 0;
     }
     out[name] = displayRound(feature(name), t);
   });
   typicalCache.set(points, out);
   return out;
+}
+
+/**
+ * The median of values each repeated `weights[i]` times (all once without weights): the middle
+ * value, or the mean of the two middle values for an even total; null for no values.
+ */
+function weightedMedian(values: readonly number[], weights?: readonly number[]): number | null {
+  const order = values.map((_, i) => i).sort((a, b) => values[a] - values[b] || a - b);
+  const w = (i: number) => (weights ? weights[i] : 1);
+  let total = 0;
+  for (const i of order) total += w(i);
+  if (total <= 0) return null;
+  // the values at (0-based) positions ⌊(N − 1) / 2⌋ and ⌊N / 2⌋ of the expanded, sorted list
+  const lo = Math.floor((total - 1) / 2);
+  const hi = Math.floor(total / 2);
+  let seen = 0;
+  let a: number | null = null;
+  for (const i of order) {
+    seen += w(i);
+    if (a === null && seen > lo) a = values[i];
+    if (seen > hi) return (a! + values[i]) / 2;
+  }
+  return a;
 }
 
 /** A value rounded as it is displayed: days and counts whole, money and ratios to 0.01. */
@@ -205,12 +296,64 @@ export function explainScore(
 ): Reason[] {
   const valid = validateInput(model, input ?? {});
   if (!valid.ok) return [];
-  const score = options.score ?? ((v: readonly number[]) => modelScore(model, v));
+  const own = options.score;
+  const scorer: Scorer = own ? { actual: own, counterfactual: own } : modelScorer(model);
+  return explainValues(model, valid.values, scorer, options);
+}
+
+/**
+ * An explainer for many customers of one model: the same reasons as {@link explainScore} with
+ * the same options, but predictions of equal (capped, scaled) profiles are computed once and
+ * shared between customers and their counterfactuals. Keep it for one batch of customers (its
+ * memory grows with the distinct profiles seen).
+ *
+ * @example
+ * ```ts
+ * import { fitKnn } from "./neighbours.ts";
+ * import { DEFAULT_LIMITS, type LoyaltyModel, makeScoreScale } from "./score.ts";
+ * import { createExplainer, explainScore } from "./reasons.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * const recency = [2, 5, 9, 14, 20, 30, 90, 150, 200, 260, 320];
+ * const model: LoyaltyModel = {
+ *   kind: "rfm-loyalty-knn", version: 1, features: ["recency_days"],
+ *   scaler: { names: ["recency_days"], log: [false], means: [0], stds: [1] },
+ *   knn: fitKnn(recency.map((r) => [r]), recency.map((r) => (r <= 30 ? 2 : 0)), { k: 3, nClasses: 3 }),
+ *   customerIds: recency.map((_, i) => `C${i}`), levels: ["lapsed", "occasional", "loyal"],
+ *   cutoff: "2011-06-01", windowEnd: "2011-12-01", score: makeScoreScale(), limits: DEFAULT_LIMITS,
+ * };
+ * const explain = createExplainer(model);
+ * const inputs = [{ recency_days: 250 }, { recency_days: 3 }, { recency_days: 250 }];
+ * deepEqual(inputs.map(explain), inputs.map((q) => explainScore(model, q)));
+ * ```
+ *
+ * @param model fitted loyalty model
+ * @param options as for {@link explainScore} (a `score` given here is used as it is, unshared)
+ * @returns a function from one customer's raw field values to its reasons
+ */
+export function createExplainer(
+  model: LoyaltyModel,
+  options: ExplainOptions = {},
+): (input: Readonly<Record<string, unknown>>) => Reason[] {
+  const own = options.score;
+  const scorer: Scorer = own ? { actual: own, counterfactual: own } : modelScorer(model);
+  return (input) => {
+    const valid = validateInput(model, input ?? {});
+    return valid.ok ? explainValues(model, valid.values, scorer, options) : [];
+  };
+}
+
+/** The reasons for valid raw values (see the module notes). */
+function explainValues(
+  model: LoyaltyModel,
+  values: readonly number[],
+  scorer: Scorer,
+  options: ExplainOptions,
+): Reason[] {
   const typical = { ...typicalValues(model), ...options.typical };
   const max = options.max ?? DEFAULT_MAX_REASONS;
   const minEffect = options.minEffect ?? MIN_EFFECT_SHARE * (model.score.max - model.score.min);
-  const values = valid.values;
-  const actual = score(values);
+  const currency = options.currency ?? model.currency;
+  const actual = scorer.actual(values);
   const reasons: (Reason & { order: number })[] = [];
   model.features.forEach((name, j) => {
     const t = typical[name];
@@ -219,7 +362,7 @@ export function explainScore(
     counterfactual[j] = t;
     let effect: number;
     try {
-      effect = actual - score(counterfactual);
+      effect = actual - scorer.counterfactual(counterfactual);
     } catch {
       return; // a value the scorer cannot take: no reason rather than a wrong one
     }
@@ -230,7 +373,7 @@ export function explainScore(
       typical: t,
       effect,
       direction: effect > 0 ? "raises" : "lowers",
-      text: reasonPhrase(name, values[j], t, options.currency),
+      text: reasonPhrase(name, values[j], t, currency, PHRASES, model.lookbackDays),
       order: j,
     });
   });
@@ -247,6 +390,8 @@ export interface PhraseFormat {
   value: (v: number) => string;
   /** "1 invoice" / "3 invoices": a count with its unit, the unit's first word singular for 1. */
   count: (v: number, unit: string) => string;
+  /** The look-back of the model's features: "the last 365 days" (or "the look-back"). */
+  lookback: string;
 }
 
 /** A phrase for one feature: the customer's value `v` against the typical value `t`. */
@@ -275,6 +420,9 @@ export const PHRASES: Readonly<Record<string, PhraseTemplate>> = {
   monetary: (v, _t, f) => `net spend of ${f.value(v)}`,
   tenure_days: (v, _t, f) => `first purchase ${f.count(v, "days")} ago`,
   tenure_window_days: (v, _t, f) => `a customer for ${f.count(v, "days")}`,
+  invoices_lookback: (v, _t, f) => `${f.count(v, "invoices")} in ${f.lookback}`,
+  value_lookback: (v, _t, f) => `${f.value(v)} spent in ${f.lookback}`,
+  products_lookback: (v, _t, f) => `${f.count(v, "products")} bought in ${f.lookback}`,
   avg_order_value: (v, _t, f) => `average order of ${f.value(v)}`,
   gap_days: (v, _t, f) => `${f.count(v, "days")} between purchases on average`,
   activity_trend: (v, _t, f) =>
@@ -340,6 +488,11 @@ function formatCount(v: number, unit: string): string {
  * );
  * // a feature the registry does not know: its name
  * equal(reasonPhrase("trend", 0.25, 0), "trend: 0.25 (typical: 0)");
+ * // the look-back features, with the model's look-back
+ * equal(
+ *   reasonPhrase("value_lookback", 3122.82, 556.87, "GBP", undefined, 365),
+ *   "GBP 3,123 spent in the last 365 days (typical: GBP 557)",
+ * );
  * ```
  *
  * @param name feature name
@@ -347,6 +500,8 @@ function formatCount(v: number, unit: string): string {
  * @param typical the typical value
  * @param currency currency code for money features
  * @param templates phrase templates by feature (default {@link PHRASES})
+ * @param lookbackDays the model's look-back in days, for the look-back features (default: "the
+ *   look-back")
  */
 export function reasonPhrase(
   name: string,
@@ -354,9 +509,13 @@ export function reasonPhrase(
   typical: number,
   currency?: string,
   templates: Readonly<Record<string, PhraseTemplate>> = PHRASES,
+  lookbackDays?: number,
 ): string {
   const info = feature(name) as Described | undefined;
   const f: PhraseFormat = {
+    lookback: lookbackDays === undefined
+      ? "the look-back"
+      : `the last ${formatCount(lookbackDays, "days")}`,
     value: (v) => formatValue(info, v, currency),
     count: formatCount,
   };
@@ -387,8 +546,9 @@ function registryPhrase(
 }
 
 /**
- * Reasons as one line for a table cell or a CSV column: "−" for a reason that lowers the score,
- * "+" for one that raises it, separated by "; ".
+ * Reasons as one line for a table cell or a CSV column: "↓" before a reason that lowers the
+ * score, "↑" before one that raises it, separated by "; " ("" for no reasons). Arrows rather than
+ * "+" and "−" so that a spreadsheet never reads the cell as a formula (`src/lib/csv.ts`).
  *
  * @example
  * ```ts
@@ -399,7 +559,7 @@ function registryPhrase(
  *     { feature: "recency_days", value: 200, typical: 40, effect: -120, direction: "lowers", text: "no purchase in 200 days (typical: 40 days)" },
  *     { feature: "frequency", value: 9, typical: 2, effect: 30, direction: "raises", text: "9 invoices in total (typical: 2)" },
  *   ]),
- *   "− no purchase in 200 days (typical: 40 days); + 9 invoices in total (typical: 2)",
+ *   "↓ no purchase in 200 days (typical: 40 days); ↑ 9 invoices in total (typical: 2)",
  * );
  * equal(reasonsLine([]), "");
  * ```
@@ -407,5 +567,5 @@ function registryPhrase(
  * @param reasons from {@link explainScore}
  */
 export function reasonsLine(reasons: readonly Reason[]): string {
-  return reasons.map((r) => `${r.direction === "raises" ? "+" : "−"} ${r.text}`).join("; ");
+  return reasons.map((r) => `${r.direction === "raises" ? "↑" : "↓"} ${r.text}`).join("; ");
 }

@@ -20,12 +20,15 @@
  * - a value is a finite number (or bigint) or a numeric string such as `"12"` or `" 3.5 "`;
  *   `"abc"`, `"1,234"`, `NaN`, `Infinity`, booleans, objects are rejected; `null`, `undefined`
  *   and blank strings count as missing;
- * - each value is checked by its feature's `kind` in the feature registry:
- *   - days (`recency_days`, `tenure_days`): ≥ 0 and ≤ {@link DEFAULT_LIMITS}.maxDays
- *     (36,525 = 100 years);
- *   - counts (`frequency`): a whole number ≥ 1 and ≤ maxFrequency (100,000 invoices);
- *   - money (`monetary`, `avg_order_value`): ≥ 0 and ≤ maxMoney (10,000,000 in the dataset's
- *     currency);
+ * - each value is checked by its feature's `kind` in the feature registry, against the caps
+ *   stored in the model (`limits`):
+ *   - days (`recency_days`, `tenure_days`): ≥ 0 and ≤ maxDays (36,525 = 100 years);
+ *   - counts (`frequency`): a whole number ≥ 1 and ≤ maxFrequency;
+ *   - money (`monetary`, `avg_order_value`): ≥ 0 and ≤ maxMoney, in the dataset's currency.
+ *   The count and money caps scale with the data: a model fitted by this workspace stores
+ *   {@link LIMIT_MULTIPLE} × the largest value seen in training, but at least
+ *   {@link DEFAULT_LIMITS} ({@link trainingLimits}), so a shop selling in KRW or IDR is not
+ *   refused; a model file keeps the caps it was saved with;
  * - across fields: `tenure_days` ≥ `recency_days` (the first purchase cannot be more recent than
  *   the last); `avg_order_value` ≤ `monetary` (+0.01 for rounding), since frequency ≥ 1.
  * Registry features the model does not use are still checked when present; other fields are
@@ -36,7 +39,7 @@
 
 import { feature, type FeatureInfo, type FeatureKind, FEATURES } from "../config/features.ts";
 import { type Scaler, transformRow } from "./scaler.ts";
-import { indexFor, type KnnModel, predictOne } from "./neighbours.ts";
+import { indexFor, type KnnModel, predictOne, type SearchOptions } from "./neighbours.ts";
 import { calibrate, type Calibration, decide } from "./calibration.ts";
 
 /** A score band: customers with `minScore ≤ score ≤ maxScore` (rounded score). */
@@ -71,12 +74,64 @@ export interface InputLimits {
   maxMoney: number;
 }
 
-/** Default input caps. */
+/** Default input caps, and the floor of the caps learnt from training ({@link trainingLimits}). */
 export const DEFAULT_LIMITS: InputLimits = {
   maxDays: 36525,
   maxFrequency: 100000,
   maxMoney: 10000000,
 };
+
+/** The caps learnt from training are this multiple of the largest value seen in training. */
+export const LIMIT_MULTIPLE = 100;
+
+/**
+ * Input caps that scale with the data: for counts and money, {@link LIMIT_MULTIPLE} × the largest
+ * value of a registry feature of that kind among the training rows (rounded up to a whole
+ * number), but at least the {@link DEFAULT_LIMITS}; days keep the default (100 years: they do not
+ * depend on the currency). Non-finite values are ignored; columns of other features are ignored.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_LIMITS, trainingLimits } from "./score.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * // a shop in KRW: order values in the millions, customers' spend up to 4.2 billion
+ * deepEqual(
+ *   trainingLimits({ monetary: [5e6, 4.2e9], frequency: [1, 30], recency_days: [3, 900] }),
+ *   { maxDays: 36525, maxFrequency: 100000, maxMoney: 420000000000 },
+ * );
+ * // small values: the defaults are the floor
+ * deepEqual(trainingLimits({ monetary: [12.5, 80] }), DEFAULT_LIMITS);
+ * // only the training rows count (here rows 0 and 1)
+ * deepEqual(trainingLimits({ frequency: [2, 4, 5000] }, [0, 1]).maxFrequency, 100000);
+ * ```
+ *
+ * @param columns training feature columns by name (any registry features)
+ * @param rows the training rows (default: every row)
+ * @param multiple the multiple of the largest value (default {@link LIMIT_MULTIPLE})
+ */
+export function trainingLimits(
+  columns: Readonly<Record<string, ArrayLike<number>>>,
+  rows?: ArrayLike<number>,
+  multiple = LIMIT_MULTIPLE,
+): InputLimits {
+  const largest: Partial<Record<FeatureKind, number>> = {};
+  for (const [name, col] of Object.entries(columns)) {
+    const kind = feature(name)?.kind;
+    if (kind === undefined) continue;
+    const n = rows ? rows.length : col.length;
+    for (let i = 0; i < n; i++) {
+      const v = col[rows ? rows[i] : i];
+      if (Number.isFinite(v) && v > (largest[kind] ?? -Infinity)) largest[kind] = v;
+    }
+  }
+  const cap = (kind: FeatureKind, floor: number) =>
+    Math.max(floor, Math.ceil(multiple * (largest[kind] ?? 0)));
+  return {
+    maxDays: DEFAULT_LIMITS.maxDays,
+    maxFrequency: cap("count", DEFAULT_LIMITS.maxFrequency),
+    maxMoney: cap("money", DEFAULT_LIMITS.maxMoney),
+  };
+}
 
 /** A fitted loyalty model (plain, JSON-serialisable data). */
 export interface LoyaltyModel {
@@ -114,6 +169,8 @@ export interface LoyaltyModel {
   score: ScoreScale;
   /** Input caps. */
   limits: InputLimits;
+  /** Currency code of the money features ("GBP"), for reason texts; absent: plain numbers. */
+  currency?: string;
 }
 
 /** One invalid input field. */
@@ -327,7 +384,7 @@ const KIND_CHECKS: Readonly<Record<FeatureKind, ValueCheck>> = {
     v < 0
       ? "must not be negative"
       : v > l.maxDays
-      ? `must be at most ${l.maxDays} days (100 years)`
+      ? `must be at most ${l.maxDays} days${yearsNote(l.maxDays)}`
       : null,
   count: (v, l, f) =>
     !Number.isInteger(v) || v < (f.min ?? 1)
@@ -342,6 +399,12 @@ const KIND_CHECKS: Readonly<Record<FeatureKind, ValueCheck>> = {
     return v < lo || v > hi ? `must be from ${lo} to ${hi}` : null;
   },
 };
+
+/** " (100 years)" for a number of days of at least a year ("" below). */
+function yearsNote(days: number): string {
+  const years = Math.round(days / 365.25);
+  return years >= 1 ? ` (${years} year${years === 1 ? "" : "s"})` : "";
+}
 
 /** Every registry feature with its kind's check, kind by kind (days, counts, money). */
 const CHECKED_FEATURES: readonly FeatureInfo[] = (Object.keys(KIND_CHECKS) as FeatureKind[])
@@ -597,7 +660,31 @@ export interface ValuePrediction {
  * @param values valid raw values in `model.features` order (see {@link validateInput})
  */
 export function predictValues(model: LoyaltyModel, values: readonly number[]): ValuePrediction {
-  return predictScaled(model, transformRow(model.scaler, cappedValues(model, values)));
+  return predictScaled(model, scaledValues(model, values));
+}
+
+/**
+ * The point the neighbours are searched around for valid raw values: values of features capped
+ * at the look-back capped, then scaled. Equal points get equal predictions
+ * ({@link predictScaled}), so callers may share one search between them.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_LIMITS, type LoyaltyModel, scaledValues } from "./score.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * const model = {
+ *   features: ["recency_window_days", "frequency"],
+ *   lookbackDays: 180,
+ *   scaler: { names: ["recency_window_days", "frequency"], log: [false, false], means: [90, 1], stds: [10, 2] },
+ * } as unknown as LoyaltyModel;
+ * deepEqual(scaledValues(model, [400, 5]), [9, 2]); // 400 days read as 180
+ * ```
+ *
+ * @param model fitted loyalty model
+ * @param values valid raw values in `model.features` order
+ */
+export function scaledValues(model: LoyaltyModel, values: readonly number[]): number[] {
+  return transformRow(model.scaler, cappedValues(model, values));
 }
 
 /** Values of features capped at the look-back, capped (other values as they are). */
@@ -607,9 +694,36 @@ function cappedValues(model: LoyaltyModel, values: readonly number[]): number[] 
   return model.features.map((f, j) => (feature(f)?.capped ? Math.min(values[j], L) : values[j]));
 }
 
-/** Prediction from a scaled row. */
-function predictScaled(model: LoyaltyModel, z: readonly number[]): ValuePrediction {
-  const pred = predictOne(model.knn, z, SHOWN_NEIGHBOURS);
+/**
+ * The model's prediction at a scaled point ({@link scaledValues}): the neighbours vote, the votes
+ * are calibrated and the decision rule picks the level.
+ *
+ * @example
+ * ```ts
+ * import { fitKnn } from "./neighbours.ts";
+ * import { DEFAULT_LIMITS, type LoyaltyModel, makeScoreScale, predictScaled } from "./score.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * const model: LoyaltyModel = {
+ *   kind: "rfm-loyalty-knn", version: 1, features: ["recency_days"],
+ *   scaler: { names: ["recency_days"], log: [false], means: [0], stds: [1] },
+ *   knn: fitKnn([[1], [9]], [2, 0], { k: 1, nClasses: 3 }), customerIds: ["A", "B"],
+ *   levels: ["lapsed", "occasional", "loyal"], cutoff: "2011-06-01", windowEnd: "2011-12-01",
+ *   score: makeScoreScale(), limits: DEFAULT_LIMITS,
+ * };
+ * deepEqual(predictScaled(model, [8]).probabilities, [1, 0, 0]);
+ * ```
+ *
+ * @param model fitted loyalty model
+ * @param z scaled point
+ * @param search a hint for the neighbour search (same result, found sooner) and a callback
+ *   receiving the voting points (`predictOne` of `neighbours.ts`)
+ */
+export function predictScaled(
+  model: LoyaltyModel,
+  z: readonly number[],
+  search?: SearchOptions,
+): ValuePrediction {
+  const pred = predictOne(model.knn, z, SHOWN_NEIGHBOURS, search);
   const probabilities = calibrate(model.calibration, pred.probabilities);
   return {
     levelIndex: decide(probabilities, model.decisionWeights),
@@ -687,7 +801,7 @@ export function scoreMany(
   return inputs.map((input) => {
     const valid = validateInput(model, input ?? {});
     if (!valid.ok) return { ok: false, errors: valid.errors };
-    const z = transformRow(model.scaler, cappedValues(model, valid.values));
+    const z = scaledValues(model, valid.values);
     bits.set(z);
     const key = String.fromCharCode(...words);
     let pred = memo.get(key);

@@ -1,8 +1,9 @@
 /**
  * The scoring service's request handler: routing, authentication, CORS, bounded body reading,
  * validation against the request schemas, scoring with the one scoring module
- * (`scoreCustomer`), errors in one JSON shape and one log line per request. It never throws: an
- * unexpected failure is logged and answered 500.
+ * (`scoreCustomer`) and its reason codes (`explainScore`, `src/score/reasons.ts`: every scored
+ * customer carries `reasons`), errors in one JSON shape and one log line per request. It never
+ * throws: an unexpected failure is logged and answered 500.
  *
  * Routes: `POST /v1/score`, `GET /v1/model`, `GET /healthz`, `GET /openapi.json` (GET routes
  * also answer HEAD). An unknown path is 404, a known path with another method 405 (with
@@ -14,6 +15,7 @@
  */
 import type { z } from "zod";
 import { scoreCustomer, type ScoreResult } from "../score/score.ts";
+import { createExplainer, explainScore, type Reason } from "../score/reasons.ts";
 import { bearerChecker } from "./auth.ts";
 import { BodyError, readJsonObject } from "./body.ts";
 import { type LogFn, logPath } from "./log.ts";
@@ -122,27 +124,32 @@ function isFeatureIssue(issue: z.core.$ZodIssue): boolean {
   return issue.path.length === 1 && FEATURE_FIELDS.includes(String(issue.path[0]));
 }
 
+/** A scoring result, with the reasons when the customer was scored. */
+type Scored = ScoreResult | (ScoreResult & { ok: true; reasons: Reason[] });
+
 /**
  * Scores one customer object. Feature values are judged by the scoring module (its messages are
  * the widget's); the schema's feature issues only add what the scorer accepts but the schema
- * does not (an over-long numeric string), so the answer is exactly `scoreCustomer`'s otherwise.
+ * does not (an over-long numeric string), so the answer is exactly `scoreCustomer`'s otherwise,
+ * with `explain`'s reasons (the same as `explainScore`'s) added to a scored customer.
  */
 function scoreOne(
   model: LoadedModel,
   raw: Record<string, unknown>,
   featureIssues: readonly z.core.$ZodIssue[],
-): ScoreResult {
+  explain: (input: Record<string, unknown>) => Reason[],
+): Scored {
   const r = scoreCustomer(model.model, raw);
   const flagged = new Set(r.ok ? [] : r.errors.map((e) => e.field));
   const extra = featureIssues.filter((i) => !flagged.has(String(i.path[0]))).map((i) =>
     issueError(i)
   );
-  if (extra.length === 0) return r;
+  if (extra.length === 0) return r.ok ? { ...r, reasons: explain(raw) } : r;
   return { ok: false, errors: [...(r.ok ? [] : r.errors), ...extra] };
 }
 
 /** The result with the caller's customer_id first, when one was given. */
-function withId(r: ScoreResult, raw: Record<string, unknown>): Record<string, unknown> {
+function withId(r: Scored, raw: Record<string, unknown>): Record<string, unknown> {
   const id = raw.customer_id;
   return typeof id === "string" || typeof id === "number" ? { customer_id: id, ...r } : { ...r };
 }
@@ -171,7 +178,11 @@ function score(model: LoadedModel, body: Record<string, unknown>): Answer {
       });
     }
     const items = body.customers as Record<string, unknown>[];
-    const results = items.map((raw, i) => withId(scoreOne(model, raw, perItem.get(i) ?? []), raw));
+    // one explainer per batch: customers and counterfactuals with equal values share a search
+    const explain = createExplainer(model.model);
+    const results = items.map((raw, i) =>
+      withId(scoreOne(model, raw, perItem.get(i) ?? [], explain), raw)
+    );
     const scored = results.filter((r) => r.ok).length;
     return {
       status: 200,
@@ -188,7 +199,12 @@ function score(model: LoadedModel, body: Record<string, unknown>): Answer {
       model,
     });
   }
-  const r = scoreOne(model, body, issues.filter(isFeatureIssue));
+  const r = scoreOne(
+    model,
+    body,
+    issues.filter(isFeatureIssue),
+    (raw) => explainScore(model.model, raw),
+  );
   if (!r.ok) {
     const n = r.errors.length;
     return {

@@ -68,6 +68,30 @@ export function metricsSummary(
 }
 
 /**
+ * The training customers of a model: with collapsed duplicates (`knn.counts`) the sum of the
+ * counts, else one per training point.
+ *
+ * @example
+ * ```ts
+ * import { trainingCustomers } from "./model_store.ts";
+ * import { equal } from "node:assert/strict";
+ * equal(trainingCustomers({ knn: { points: [[0], [1]], counts: [[2, 1], [0, 4]] } }), 7);
+ * equal(trainingCustomers({ knn: { points: [[0], [1]] } }), 2);
+ * ```
+ *
+ * @param model the model (its `knn.points` and `knn.counts`)
+ */
+export function trainingCustomers(
+  model: { knn: Pick<LoyaltyModel["knn"], "points" | "counts"> },
+): number {
+  const counts = model.knn.counts;
+  if (!counts) return model.knn.points.length;
+  let n = 0;
+  for (const c of counts) for (const x of c) n += x;
+  return n;
+}
+
+/**
  * Reads, checks and prepares a model file (and the metrics.json beside it, when present).
  *
  * @param path model file
@@ -104,7 +128,7 @@ export async function loadModel(path: string): Promise<LoadedModel> {
     kind: model.kind,
     formatVersion: info.formatVersion,
     trainedOn: info.trainedOn,
-    trainingCustomers: model.knn.points.length,
+    trainingCustomers: trainingCustomers(model),
     features: model.features.map((name) => {
       const f = FEATURES.find((x) => x.name === name)!;
       return { name, label: f.label, unit: f.unit, required: name !== "avg_order_value" };

@@ -18,12 +18,44 @@ import {
   ModelCard,
   ModelRef,
   Neighbour,
+  Reason,
   ScoreErrorResult,
   ScoreOk,
   ScoreResponse,
 } from "./schemas.ts";
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+/**
+ * A customer of the default dataset's format-2 model (its look-back features as of the
+ * analysis date; GET /v1/model lists the features of the model being served).
+ */
+const EXAMPLE_CUSTOMER = {
+  recency_window_days: 3,
+  invoices_90d: 2,
+  invoices_lookback: 5,
+  value_90d: 1519.14,
+  value_180d: 2104.05,
+  value_lookback: 3122.82,
+  gap_days: 61,
+  activity_trend: 0.2,
+  returns_share: 0,
+  products_lookback: 77,
+};
+
+/** A lapsed customer with the same features: nothing bought within the look-back. */
+const EXAMPLE_LAPSED = {
+  recency_window_days: 270,
+  invoices_90d: 0,
+  invoices_lookback: 0,
+  value_90d: 0,
+  value_180d: 0,
+  value_lookback: 0,
+  gap_days: 270,
+  activity_trend: 0,
+  returns_share: 0,
+  products_lookback: 0,
+};
 
 /** JSON Schemas of a set of named zod schemas, as OpenAPI components. */
 function components(
@@ -63,6 +95,7 @@ export function openApiDocument(options: { auth?: boolean } = {}): Record<string
         ScoreResponse,
         BatchResponse,
         ScoreOk,
+        Reason,
         ScoreErrorResult,
         FieldError,
         Neighbour,
@@ -107,20 +140,12 @@ export function openApiDocument(options: { auth?: boolean } = {}): Record<string
               "application/json": {
                 schema: { anyOf: [ref("CustomerInput"), ref("BatchRequest")] },
                 examples: {
-                  one: {
-                    value: {
-                      customer_id: "12347",
-                      recency_days: 3,
-                      frequency: 8,
-                      monetary: 4921.53,
-                      tenure_days: 405,
-                    },
-                  },
+                  one: { value: { customer_id: "12347", ...EXAMPLE_CUSTOMER } },
                   batch: {
                     value: {
                       customers: [
-                        { customer_id: "a", recency_days: 3, frequency: 8, monetary: 4921.53 },
-                        { customer_id: "b", recency_days: 300, frequency: 1, monetary: 80 },
+                        { customer_id: "a", ...EXAMPLE_CUSTOMER },
+                        { customer_id: "b", ...EXAMPLE_LAPSED },
                       ],
                     },
                   },

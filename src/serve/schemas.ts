@@ -91,10 +91,32 @@ export const Neighbour = z.object({
   level: z.string(),
 });
 
+/** One reason for a score (`explainScore` of `src/score/reasons.ts`). */
+export const Reason = z.object({
+  feature: z.string().meta({ description: "The feature (a field of the request)." }),
+  value: z.number().meta({ description: "The customer's value of the feature." }),
+  typical: z.number().meta({
+    description: "The typical value: the median of the model's training customers.",
+  }),
+  effect: z.number().meta({
+    description: "Score points this value is worth against the typical value: the score " +
+      "minus the score with this one feature at its typical value (unrounded).",
+  }),
+  direction: z.enum(["raises", "lowers"]).meta({
+    description: "Whether the value raises (effect > 0) or lowers the score.",
+  }),
+  text: z.string().meta({
+    description: 'The reason in plain words, e.g. "no purchase in the last 150 days ' +
+      '(typical: 40 days)".',
+  }),
+}).meta({
+  description: "A feature that moves the score: the customer's value against the typical one.",
+});
+
 /**
- * A successful score: exactly what the scoring module returns. The object is open: clients must
- * ignore fields they do not know, so fields can be added without a new API version (reason
- * codes will appear here as `reasons` once the scoring module provides them).
+ * A successful score: exactly what the scoring module returns, with the reason codes. The
+ * object is open: clients must ignore fields they do not know, so fields can be added without a
+ * new API version.
  */
 export const ScoreOk = z.looseObject({
   customer_id: CustomerId.optional(),
@@ -109,10 +131,15 @@ export const ScoreOk = z.looseObject({
   neighbours: z.array(Neighbour).meta({
     description: "The nearest training customers that voted, nearest first.",
   }),
+  reasons: z.array(Reason).meta({
+    description: "The top reasons for the score (at most 3), largest |effect| first: the " +
+      "features whose value moves the score most against a typical customer (at least 1 % " +
+      "of the score range). Empty when the customer is close to typical.",
+  }),
 }).meta({
-  description: "A scored customer, as the scoring module returns it. Clients must ignore " +
-    "fields they do not know: new fields (reason codes, as `reasons`) are added without a " +
-    "new API version.",
+  description: "A scored customer, as the scoring module returns it, with its reasons. " +
+    "Clients must ignore fields they do not know: new fields are added without a new API " +
+    "version.",
 });
 
 /** A customer that could not be scored: its invalid fields. */
@@ -210,7 +237,9 @@ export const ModelCard = z.object({
   kind: z.string(),
   formatVersion: z.int(),
   trainedOn: z.string().nullable(),
-  trainingCustomers: z.int(),
+  trainingCustomers: z.int().meta({
+    description: "Training customers of the model (collapsed duplicates counted once each).",
+  }),
   features: z.array(ModelFeature),
   levels: z.array(z.string()),
   cutoff: z.string().meta({ description: "First day of the outcome window." }),

@@ -2,9 +2,9 @@
  * Batch scoring of an export with a saved model (`src/pipeline/batch.ts`, `deno task score`):
  *
  * - a made-up shop is built (analysis + model) into a temporary folder, then its own export is
- *   scored with the saved model: the scored table gives back the build's customer scores exactly
- *   (CSV and Parquet), with the RFM segment's recommended action; the next "month" (a longer
- *   export) is scored without refitting;
+ *   scored with the saved model: the scored table gives back the build's customer scores and
+ *   reasons exactly (CSV and Parquet), with the RFM segment's recommended action; the next
+ *   "month" (a longer export) is scored without refitting;
  * - a model of another format version or feature set is refused with a clear message;
  * - the built datasets' own exports give back their committed customer scores exactly (skipped,
  *   with a message, when a dataset has not been built or its files are absent);
@@ -112,11 +112,15 @@ async function score(...args: string[]): Promise<{ code: number; stderr: string 
   return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
 }
 
-/** The model-derived columns of the build's table, compared as text. */
+/**
+ * The model-derived columns of the build's table, compared as text (with the reasons when the
+ * build's table has them, or when `reasons` is true: then they must be there).
+ */
 function assertSameScores(
   built: Record<string, string>[],
   scored: Record<string, string>[],
   levels: string[],
+  reasons = false,
 ): void {
   assert.equal(scored.length, built.length);
   const cols = [
@@ -132,6 +136,11 @@ function assertSameScores(
     "score",
     "band",
   ];
+  if (reasons) assert.ok("reasons" in built[0], "the build's customer table has reasons");
+  if (built.length > 0 && "reasons" in built[0]) {
+    cols.push("reasons");
+    assert.ok(built.some((b) => b.reasons !== ""), "some customers have reasons");
+  }
   built.forEach((b, i) => {
     for (const c of cols) assert.equal(scored[i][c], b[c], `customer ${b.customer_id}: ${c}`);
   });
@@ -157,7 +166,7 @@ Deno.test("batch: a built shop's own export gives back its customer scores exact
     assert.match(run.stderr, /population drift against the model's \d+ training customers/);
     assert.match(run.stderr, /score +PSI +\d+\.\d{3}/);
     const csv = readCsv(await Deno.readTextFile(join(scoredDir, "scored-customers.csv")));
-    assertSameScores(built, csv, model.levels);
+    assertSameScores(built, csv, model.levels, true);
     assert.deepEqual(
       Object.keys(csv[0]).slice(-scoredColumns(model.levels).length),
       scoredColumns(model.levels),
@@ -174,6 +183,7 @@ Deno.test("batch: a built shop's own export gives back its customer scores exact
       parquet.getColumn("score").toArray().map(Number),
       csv.map((r) => Number(r.score)),
     );
+    assert.deepEqual(parquet.getColumn("reasons").toArray(), csv.map((r) => r.reasons));
     const summary = JSON.parse(await Deno.readTextFile(join(scoredDir, "scoring.json")));
     assert.equal(summary.model.fingerprint, sha256(modelText));
     assert.equal(summary.customers, csv.length);
@@ -260,11 +270,13 @@ Deno.test("batch: a model of another format version or feature set is refused", 
   }
 });
 
-// The built datasets: their own export against their committed customer table.
+// The built datasets: their own export against their committed customer table (or against a
+// build elsewhere: SCORE_BUILT_ROOT=/tmp/x after `deno task build --dataset … --out /tmp/x`).
+const BUILT_ROOT = Deno.env.get("SCORE_BUILT_ROOT") ?? ROOT;
 for (const id of ["online-retail-ii", "cdnow"]) {
   const ds = await loadDataset(id);
-  const model = join(ROOT, ds.outputs.reports, "model.json");
-  const csv = join(ROOT, ds.outputs.reports, "customers.csv");
+  const model = join(BUILT_ROOT, ds.outputs.reports, "model.json");
+  const csv = join(BUILT_ROOT, ds.outputs.reports, "customers.csv");
   const mirror = join(ROOT, "..", "shared", "datasets");
   const present = await Promise.all([
     Deno.stat(model),

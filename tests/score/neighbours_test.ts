@@ -193,3 +193,43 @@ Deno.test("collapsing duplicates keeps every customer: votes are the class share
   const d = predictOne({ ...model, k: 4, weighting: "distance", offset: 0.1 }, [0]);
   assert.deepEqual(d.probabilities, [0.5, 0.25, 0.25]);
 });
+
+Deno.test("a search hint never changes the result (ties, counts, weights, useless hints)", () => {
+  const rng = createRng(17);
+  // integer coordinates: many exact ties of distance
+  const points = Array.from({ length: 400 }, () => [rng.int(6), rng.int(6), rng.int(4)]);
+  const counts = points.map(() => [rng.int(3), 1 + rng.int(2), rng.int(2)]);
+  const model = fitKnn(points, counts.map((c) => c.indexOf(Math.max(...c))), {
+    k: 25,
+    nClasses: 3,
+    counts,
+    featureWeights: [1, 2, 0.5],
+  });
+  const index = indexFor(model);
+  let hinted = 0;
+  for (let t = 0; t < 300; t++) {
+    const q = [rng.int(7) - 0.5 * rng.int(2), rng.int(6), rng.int(4)];
+    const plain = index.nearestArrays(q, model.k);
+    // hints: the neighbours of a nearby query, a few random points, nonsense, nothing useful
+    const near = index.nearestArrays([q[0] + 1, q[1], q[2]], model.k);
+    const hints: ArrayLike<number>[] = [
+      near.index.slice(0, near.length),
+      Array.from({ length: 30 }, () => rng.int(400)),
+      [-1, 1e9, 2.5, 3, 3],
+      [],
+      plain.index.slice(0, plain.length),
+    ];
+    for (const hint of hints) {
+      const h = index.nearestArrays(q, model.k, hint);
+      assert.deepEqual(
+        [[...h.index], [...h.distance], [...h.take]],
+        [[...plain.index], [...plain.distance], [...plain.take]],
+        `query ${q}, hint ${Array.from(hint).slice(0, 5)}`,
+      );
+      hinted++;
+    }
+    const p = predictOne(model, q, Infinity, { hint: near.index });
+    assert.deepEqual(p, predictOne(model, q));
+  }
+  assert.equal(hinted, 1500);
+});

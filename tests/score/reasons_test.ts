@@ -1,13 +1,17 @@
 import assert from "node:assert/strict";
 import { fitKnn, type Weighting } from "../../src/score/neighbours.ts";
+import { parseModelFile } from "../../src/score/model_file.ts";
 import { fitScaler, transform } from "../../src/score/scaler.ts";
 import {
   DEFAULT_LIMITS,
   type LoyaltyModel,
   makeScoreScale,
+  predictValues,
   scoreCustomer,
+  scoreFromProbabilities,
 } from "../../src/score/score.ts";
 import {
+  createExplainer,
   DEFAULT_MAX_REASONS,
   explainScore,
   MIN_EFFECT_SHARE,
@@ -21,6 +25,8 @@ import {
 import { FEATURES } from "../../src/config/features.ts";
 import { createRng } from "../../src/model/random.ts";
 import { median } from "../../src/lib/stats.ts";
+import { isFormulaLike } from "../../src/lib/csv.ts";
+import { V2_FEATURES, v2Model, v2Queries } from "./v2_fixture.ts";
 
 type Row = Record<string, number>;
 
@@ -317,8 +323,12 @@ Deno.test("reasonsLine: signs and separators for a table cell", () => {
   });
   assert.equal(
     reasonsLine([r("lowers", "a"), r("raises", "b"), r("lowers", "c")]),
-    "− a; + b; − c",
+    "↓ a; ↑ b; ↓ c",
   );
+  // a table cell a spreadsheet never runs as a formula, whichever way the first reason goes
+  for (const d of ["raises", "lowers"] as const) {
+    assert.equal(isFormulaLike(reasonsLine([r(d, "x")])), false, d);
+  }
 });
 
 Deno.test("reasonPhrase: the windowed and ratio features of the registry", () => {
@@ -339,4 +349,107 @@ Deno.test("reasonPhrase: the windowed and ratio features of the registry", () =>
     "buying less in the recent half of the look-back than in the earlier half (trend −0.50) " +
       "(typical: 0.00)",
   );
+});
+
+// ---------------------------------------------------------------------------------------------
+// Format-2 models: look-back capping, weighted distance, collapsed duplicates, calibration and
+// decision weights — the reasons must follow the model's own scoring path (predictValues).
+
+Deno.test("v2 fixture: duplicates collapse into points with counts", () => {
+  const { model } = v2Model();
+  assert.ok(model.knn.points.length < 100, `${model.knn.points.length} points`);
+  const customers = model.knn.counts!.reduce((s, c) => s + c[0] + c[1] + c[2], 0);
+  assert.equal(customers, 300);
+});
+
+Deno.test("modelScore is scoreCustomer's score on format-2 models (capping, counts, calibration)", () => {
+  const { model, rows } = v2Model();
+  let capped = 0;
+  for (const q of v2Queries(rows, 300)) {
+    const s = scoreCustomer(model, q);
+    assert.ok(s.ok, JSON.stringify(q));
+    const values = model.features.map((f) => q[f]);
+    assert.equal(Math.round(modelScore(model, values)), s.score, JSON.stringify(q));
+    if (q.recency_window_days > 180) capped++;
+  }
+  assert.ok(capped > 50, `${capped} queries beyond the look-back`);
+  // The v1 path (no capping, no counts, no calibration) would give other scores: the fixture
+  // tells them apart, so the equality above is not a coincidence.
+  const raw = (values: number[]) => {
+    const p = predictValues(model, values);
+    return scoreFromProbabilities(model.score, p.rawProbabilities).exact;
+  };
+  const differ = v2Queries(rows, 100).filter((q) => {
+    const v = model.features.map((f) => q[f]);
+    return Math.abs(raw(v) - modelScore(model, v)) > 1;
+  });
+  assert.ok(differ.length > 20, `calibration moved only ${differ.length} scores`);
+});
+
+Deno.test("typicalValues: medians of the training customers, collapsed points counted by their customers", () => {
+  const { model, rows } = v2Model();
+  const typical = typicalValues(model);
+  for (const f of V2_FEATURES) {
+    const expected = median(rows.map((r) => r[f]))!;
+    assert.ok(Math.abs(typical[f] - expected) <= 0.01, `${f}: ${typical[f]} vs ${expected}`);
+  }
+  // The median of the distinct points alone differs here: the counts matter.
+  const distinct = [...new Set(rows.map((r) => JSON.stringify(V2_FEATURES.map((f) => r[f]))))]
+    .map((s) => JSON.parse(s) as number[]);
+  const unweighted = V2_FEATURES.map((_, j) => median(distinct.map((p) => p[j]))!);
+  assert.notDeepEqual(unweighted, V2_FEATURES.map((f) => typical[f]));
+});
+
+Deno.test("explainScore on a format-2 model: effects through the model's own scoring path", () => {
+  const { model, rows } = v2Model();
+  const typical = typicalValues(model);
+  let explained = 0;
+  for (const q of v2Queries(rows, 120)) {
+    const values = model.features.map((f) => q[f]);
+    const actual = modelScore(model, values);
+    const reasons = explainScore(model, q, { max: 3, minEffect: 1e-9 });
+    for (const r of reasons) {
+      const cf = values.slice();
+      cf[model.features.indexOf(r.feature)] = typical[r.feature];
+      const cfScore = scoreCustomer(
+        model,
+        Object.fromEntries(model.features.map((f, j) => [f, cf[j]])),
+      );
+      // the counterfactual is a valid customer here: its score is scoreCustomer's
+      assert.ok(cfScore.ok);
+      assert.ok(Math.abs(r.effect - (actual - modelScore(model, cf))) < 1e-9);
+      assert.equal(Math.round(actual - r.effect), cfScore.score);
+    }
+    explained += reasons.length;
+  }
+  assert.ok(explained > 60, `${explained} reasons`);
+  // a value beyond the look-back and the look-back itself are the same to the model
+  const a = explainScore(model, { recency_window_days: 400, invoices_90d: 0, value_365d: 0 });
+  const b = explainScore(model, { recency_window_days: 180, invoices_90d: 0, value_365d: 0 });
+  assert.deepEqual(a.map((r) => r.effect), b.map((r) => r.effect));
+});
+
+Deno.test("explainScore after a round trip through the model file: the same reasons", () => {
+  const { model, rows } = v2Model();
+  const file = parseModelFile(JSON.parse(JSON.stringify({ ...model, currency: "KRW" }))).model;
+  assert.equal(file.currency, "KRW");
+  for (const q of v2Queries(rows, 60)) {
+    const mine = explainScore(model, q, { currency: "KRW" });
+    assert.deepEqual(explainScore(file, q), mine);
+  }
+  const money = explainScore(file, { recency_window_days: 5, invoices_90d: 0, value_365d: 2500 }, {
+    minEffect: 1e-9,
+    max: 3,
+  }).find((r) => r.feature === "value_365d");
+  if (money) assert.match(money.text, /KRW 2,500/);
+});
+
+Deno.test("createExplainer: the same reasons as explainScore, sharing predictions", () => {
+  for (const { model, rows } of [v2Model(), { model: recencyOnlyModel("distance"), rows: [] }]) {
+    const queries = rows.length ? v2Queries(rows, 200) : [TYPICAL, { ...TYPICAL, recency_days: 9 }];
+    const explain = createExplainer(model);
+    const all = [...queries, ...queries]; // the second pass is served from the shared map
+    assert.deepEqual(all.map((q) => explain(q)), all.map((q) => explainScore(model, q)));
+    assert.deepEqual(explain({ ...queries[0], [model.features[0]]: -3 }), []);
+  }
 });

@@ -215,7 +215,7 @@ Deno.test("validation: every registry feature is checked by its kind", () => {
     const [lo, hi] = f.range ?? [0, 1];
     const unit = `must be a whole number of ${f.unit}, at least ${min}`;
     return {
-      days: [[-1, "must not be negative"], [101, "must be at most 100 days (100 years)"]],
+      days: [[-1, "must not be negative"], [101, "must be at most 100 days"]],
       count: [[min - 1, unit], [1.5, unit], [11, "must be at most 10"]],
       money: [[-0.01, "must not be negative"], [1000.5, "must be at most 1000"]],
       ratio: [[lo - 0.5, `must be from ${lo} to ${hi}`], [hi + 0.5, `must be from ${lo} to ${hi}`]],

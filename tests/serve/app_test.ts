@@ -78,6 +78,27 @@ Deno.test("the OpenAPI document's request schemas are the validating zod schemas
       .success,
     false,
   );
+  // a scored customer carries its reasons, documented field by field
+  const scoreOk = doc.components.schemas.ScoreOk as {
+    required: string[];
+    properties: Record<string, { items?: { $ref?: string; properties?: Record<string, unknown> } }>;
+  };
+  assert.ok(scoreOk.required.includes("reasons"));
+  const reasonRef = scoreOk.properties.reasons.items!;
+  const reason =
+    (reasonRef.$ref ? doc.components.schemas[reasonRef.$ref.split("/").pop()!] : reasonRef) as {
+      properties: Record<string, { description?: string; enum?: string[] }>;
+    };
+  assert.deepEqual(Object.keys(reason.properties), [
+    "feature",
+    "value",
+    "typical",
+    "effect",
+    "direction",
+    "text",
+  ]);
+  assert.deepEqual(reason.properties.direction.enum, ["raises", "lowers"]);
+  for (const [k, v] of Object.entries(reason.properties)) assert.ok(v.description, k);
   // with a token, the /v1 routes say so
   const secured = openApiDocument({ auth: true }) as Doc & {
     components: { securitySchemes?: unknown };

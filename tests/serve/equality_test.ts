@@ -2,14 +2,15 @@
  * The service gives the same answers as the scoring module, as the report's widget and as the
  * build, for the same inputs:
  *
- * - against `scoreCustomer` called directly, on several hundred inputs, valid and invalid (as
- *   single requests and as batches): the same result, or the same field errors;
+ * - against `scoreCustomer` and `explainScore` called directly, on several hundred inputs, valid
+ *   and invalid (as single requests and as batches), for format-1 and format-2 models (collapsed
+ *   duplicates, calibration): the same result with the same reasons, or the same field errors;
  * - against the widget's own code: the browser bundle built from `src/site/browser.ts` exactly as
  *   the site build makes it (into a temporary folder), fed the strings a person types, with the
  *   model object the page loads (model.json parsed as it is);
  * - against the build: every customer of the built `customers.csv` scored by the service gets
- *   the committed level, probabilities, score and band (skipped, with a message, when the
- *   dataset has not been built).
+ *   the committed level, probabilities, score, band and reasons (skipped, with a message, when
+ *   the dataset has not been built; reasons when the table has them).
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -17,6 +18,8 @@ import { bundleBrowserModules } from "../../src/site/bundle.ts";
 import { ROOT } from "../../src/lib/paths.ts";
 import { parseModelFile } from "../../src/score/model_file.ts";
 import { type LoyaltyModel, scoreCustomer, type ScoreResult } from "../../src/score/score.ts";
+import { explainScore, type Reason, reasonsLine } from "../../src/score/reasons.ts";
+import { v2Model } from "../score/v2_fixture.ts";
 import { MAX_BATCH } from "../../src/serve/schemas.ts";
 import {
   post,
@@ -76,15 +79,31 @@ function inputs(seed: number, n: number): Record<string, unknown>[] {
 /** A result as it travels through JSON. */
 const viaJson = (x: unknown) => JSON.parse(JSON.stringify(x));
 
+type Explain = (model: LoyaltyModel, input: Record<string, unknown>) => Reason[];
+
+/** What the service answers for one input: the scoring result, with the reasons when scored. */
+function answerOf(
+  score: (input: Record<string, unknown>) => ScoreResult,
+  model: LoyaltyModel,
+  explain: Explain = explainScore,
+): (input: Record<string, unknown>) => unknown {
+  return (input) => {
+    const r = score(input);
+    return r.ok ? { ...r, reasons: explain(model, input) } : r;
+  };
+}
+
 /** Checks single requests and batches against the expected results. */
 async function assertSameAnswers(
   svc: ServiceProcess,
   cases: Record<string, unknown>[],
-  expected: (input: Record<string, unknown>) => ScoreResult,
-): Promise<void> {
+  expected: (input: Record<string, unknown>) => unknown,
+): Promise<{ reasons: number }> {
   let ok = 0;
+  let reasons = 0;
   for (const [i, input] of cases.entries()) {
     const want = viaJson(expected(input));
+    reasons += want.reasons?.length ?? 0;
     const got = await post(svc.base, input);
     if (want.ok) {
       ok++;
@@ -106,6 +125,7 @@ async function assertSameAnswers(
   results.forEach((r, i) => {
     assert.deepEqual(r, { customer_id: `c${i}`, ...viaJson(expected(cases[i])) }, `batch ${i}`);
   });
+  return { reasons };
 }
 
 Deno.test("service ≡ scoreCustomer on valid and invalid inputs (synthetic models)", async () => {
@@ -118,7 +138,12 @@ Deno.test("service ≡ scoreCustomer on valid and invalid inputs (synthetic mode
       const model = parseModelFile(JSON.parse(await Deno.readTextFile(path))).model;
       const svc = await startServiceProcess(["--model", path, "--no-watch"]);
       try {
-        await assertSameAnswers(svc, inputs(k, 80), (input) => scoreCustomer(model, input));
+        const { reasons } = await assertSameAnswers(
+          svc,
+          inputs(k, 80),
+          answerOf((input) => scoreCustomer(model, input), model),
+        );
+        assert.ok(reasons > 50, `${reasons} reasons compared`);
       } finally {
         assert.equal((await svc.stop()).code, 0);
       }
@@ -128,8 +153,70 @@ Deno.test("service ≡ scoreCustomer on valid and invalid inputs (synthetic mode
   }
 });
 
+Deno.test("service ≡ scoreCustomer and explainScore on a format-2 model (counts, calibration)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "serve-eq-v2-" });
+  try {
+    const { model: fitted, rows } = v2Model();
+    const path = join(dir, "model.json");
+    await Deno.writeTextFile(path, JSON.stringify({ ...fitted, currency: "EUR" }));
+    const model = parseModelFile(JSON.parse(await Deno.readTextFile(path))).model;
+    const r = rng(4);
+    const cases: Record<string, unknown>[] = [
+      ...rows.slice(0, 40), // exact training profiles (collapsed points)
+      ...Array.from({ length: 80 }, () => ({
+        recency_window_days: Math.floor(r() * 400), // beyond the look-back too
+        invoices_90d: Math.floor(r() * 9),
+        value_365d: Math.round(r() * 4000 * 100) / 100,
+      })),
+      { recency_window_days: -1, invoices_90d: 1, value_365d: 5 },
+      { recency_window_days: 10, invoices_90d: 1.5, value_365d: 5 },
+      { recency_window_days: 10, invoices_90d: 1 },
+    ];
+    const svc = await startServiceProcess(["--model", path, "--no-watch"]);
+    try {
+      const { reasons } = await assertSameAnswers(
+        svc,
+        cases,
+        answerOf((input) => scoreCustomer(model, input), model),
+      );
+      assert.ok(reasons > 60, `${reasons} reasons compared`);
+      const card = await fetch(`${svc.base}/v1/model`).then((res) => res.json());
+      assert.equal(card.trainingCustomers, 300, "collapsed duplicates counted by their customers");
+      assert.ok(fitted.knn.points.length < 300);
+    } finally {
+      assert.equal((await svc.stop()).code, 0);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 const BUILT = join(ROOT, "reports/model.json");
 const built = await Deno.stat(BUILT).then(() => true, () => false);
+
+/**
+ * Inputs for the built model: `n` of its own customers' model features (from the built
+ * customer table, which carries the model's inputs), and invalid variants of the first one.
+ */
+async function builtInputs(model: LoyaltyModel, n: number): Promise<Record<string, unknown>[]> {
+  const rows = readCsv(await Deno.readTextFile(join(ROOT, "reports/customers.csv")));
+  const step = Math.max(1, Math.floor(rows.length / n));
+  const good = rows.filter((_, i) => i % step === 0).slice(0, n).map((row) =>
+    Object.fromEntries(model.features.map((f) => [f, Number(row[f])]))
+  );
+  const [f0, f1] = model.features;
+  const c = good[0];
+  return [
+    ...good,
+    {},
+    { ...c, [f0]: -1 },
+    { ...c, [f0]: "abc" },
+    { ...c, [f0]: "1,234" },
+    { ...c, [f1]: null },
+    { ...c, [f1]: "Infinity" },
+    { ...c, [f0]: 1e12 },
+  ];
+}
 
 Deno.test("service ≡ the widget's bundled scoring code, on what a person types", async () => {
   // The bundle exactly as the site build makes it, written below a temporary root.
@@ -140,19 +227,27 @@ Deno.test("service ≡ the widget's bundled scoring code, on what a person types
     const bundle = await bundleBrowserModules(tmp);
     const widget = await import(`file://${bundle}`) as {
       scoreCustomer: (model: unknown, input: Record<string, unknown>) => ScoreResult;
+      explainScore?: Explain;
     };
+    // the widget's own reason codes when its bundle exports them (else the module's)
+    const explain = widget.explainScore ?? explainScore;
     // the default dataset's model when built, else a synthetic one
     const path = built ? BUILT : join(dir, "model.json");
     if (!built) await Deno.writeTextFile(path, JSON.stringify(syntheticModel()));
     const pageModel = JSON.parse(await Deno.readTextFile(path)) as LoyaltyModel; // as the page loads it
-    const typed = inputs(3, 60).map((input) =>
+    const typed = (built ? await builtInputs(pageModel, 60) : inputs(3, 60)).map((input) =>
       Object.fromEntries(
         Object.entries(input).map(([k, v]) => [k, typeof v === "number" ? String(v) : v]),
       )
     );
     const svc = await startServiceProcess(["--model", path, "--no-watch"]);
     try {
-      await assertSameAnswers(svc, typed, (input) => widget.scoreCustomer(pageModel, input));
+      const { reasons } = await assertSameAnswers(
+        svc,
+        typed,
+        answerOf((input) => widget.scoreCustomer(pageModel, input), pageModel, explain),
+      );
+      assert.ok(reasons > 0, "reasons compared");
     } finally {
       assert.equal((await svc.stop()).code, 0);
     }
@@ -182,6 +277,8 @@ for (const d of DATASETS) {
     fn: async () => {
       const m = JSON.parse(await Deno.readTextFile(model)) as LoyaltyModel;
       const rows = readCsv(await Deno.readTextFile(csv)).filter((_, i) => i % d.every === 0);
+      const withReasons = rows.length > 0 && "reasons" in rows[0] && m.currency !== undefined;
+      if (!withReasons) console.log(`  ${d.id}: the table or model predates reasons: not compared`);
       const svc = await startServiceProcess(["--model", model, "--no-watch"], { keepLog: false });
       try {
         let checked = 0;
@@ -202,6 +299,7 @@ for (const d of DATASETS) {
               score: number;
               band: string;
               customer_id: string;
+              reasons: Reason[];
             };
             assert.equal(r.ok, true, `customer ${row.customer_id}`);
             assert.equal(r.customer_id, row.customer_id);
@@ -210,6 +308,10 @@ for (const d of DATASETS) {
             assert.equal(r.band, row.band, `customer ${row.customer_id}`);
             for (const l of m.levels) {
               assert.equal(r.probabilities[l], Number(row[`p_${l}`]), `${row.customer_id} p_${l}`);
+            }
+            // The build words money in the dataset's currency: compared when the model says it.
+            if (withReasons) {
+              assert.equal(reasonsLine(r.reasons), row.reasons, `${row.customer_id} reasons`);
             }
             checked++;
           });

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { parseModelFile } from "../../src/score/model_file.ts";
-import { type LoyaltyModel, scoreCustomer } from "../../src/score/score.ts";
+import type { LoyaltyModel } from "../../src/score/score.ts";
 import type { Health as HealthSchema } from "../../src/serve/schemas.ts";
 import type { z } from "zod";
 import {
@@ -15,6 +15,7 @@ import {
   randomCustomer,
   replaceFile,
   rng,
+  serviceAnswer,
   startServiceProcess,
   syntheticModel,
 } from "./service.ts";
@@ -72,7 +73,7 @@ for (const sig of ["SIGTERM", "SIGINT"] as const) {
       const res = await pending;
       const answer = await res.json();
       assert.equal(res.status, 200, JSON.stringify(answer));
-      assert.deepEqual(answer.result, JSON.parse(JSON.stringify(scoreCustomer(model, good))));
+      assert.deepEqual(answer.result, serviceAnswer(model, good));
       const status = await svc.stop(null);
       assert.equal(status.code, 0, svc.stderr());
       const stopped = svc.log.find((l) => l.event === "stopped");
@@ -168,7 +169,7 @@ Deno.test("hot reload on file change: atomic switch, no failed request, bad file
     assert.equal(s.status, 200);
     const model = models.get(s.fingerprint);
     assert.ok(model, `unknown fingerprint ${s.fingerprint}`);
-    assert.deepEqual(s.result, JSON.parse(JSON.stringify(scoreCustomer(model, s.input))));
+    assert.deepEqual(s.result, serviceAnswer(model, s.input));
   }
   // All three models answered, and the last answers came from the last one.
   assert.deepEqual(new Set(seen.map((s) => s.fingerprint)), new Set([fpA, fpB, fpC]));
@@ -190,7 +191,7 @@ Deno.test("reload on SIGHUP (file watching off)", async () => {
     const b = await post(svc.base, good);
     assert.equal((b.body.model as { fingerprint: string }).fingerprint, await sha256Hex(textB));
     const modelB = parseModelFile(JSON.parse(textB)).model;
-    assert.deepEqual(b.body.result, JSON.parse(JSON.stringify(scoreCustomer(modelB, good))));
+    assert.deepEqual(b.body.result, serviceAnswer(modelB, good));
   } finally {
     assert.equal((await svc.stop()).code, 0);
     await Deno.remove(dir, { recursive: true });

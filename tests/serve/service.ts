@@ -9,7 +9,14 @@
 import { join } from "node:path";
 import { fitKnn } from "../../src/score/neighbours.ts";
 import { fitScaler, transform } from "../../src/score/scaler.ts";
-import { DEFAULT_LIMITS, makeScoreScale } from "../../src/score/score.ts";
+import {
+  DEFAULT_LIMITS,
+  type LoyaltyModel,
+  makeScoreScale,
+  scoreCustomer,
+  type ScoreResult,
+} from "../../src/score/score.ts";
+import { explainScore, type Reason } from "../../src/score/reasons.ts";
 import { ROOT } from "../../src/lib/paths.ts";
 
 /** The Deno binary running the tests. */
@@ -81,6 +88,18 @@ export function syntheticModel(
     trainedOn: "400 made-up customers",
     libraries: {},
   };
+}
+
+/**
+ * What the service answers for one customer, as it travels through JSON: `scoreCustomer`'s
+ * result with `explainScore`'s reasons when the customer is scored, else the field errors.
+ */
+export function serviceAnswer(
+  model: LoyaltyModel,
+  input: Record<string, unknown>,
+): ScoreResult | (ScoreResult & { reasons: Reason[] }) {
+  const r = scoreCustomer(model, input);
+  return JSON.parse(JSON.stringify(r.ok ? { ...r, reasons: explainScore(model, input) } : r));
 }
 
 /** Writes a file atomically (temporary file beside it, then rename), as a deploy would. */
