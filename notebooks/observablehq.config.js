@@ -30,16 +30,47 @@ const title = ctx ? `Customer scoring — ${ctx.title}` : "Customer scoring";
 const deno = join(ROOT, "node_modules", ".bin", "deno");
 
 const source = ctx?.source;
-// The footer speaks to readers: where the data comes from, and where to read how it was made.
+
+/** A date as "30 November 2026" (UTC). */
+const longDate = (d) =>
+  d.toLocaleDateString("en-GB", {
+    day: "numeric",
+    month: "long",
+    year: "numeric",
+    timeZone: "UTC",
+  });
+
+/** The analysis date of the outputs the site reports on (rfm.json), or null. */
+function analysisDate() {
+  try {
+    const rfm = JSON.parse(readFileSync(join(ctx.reports, "rfm.json"), "utf8"));
+    return rfm.analysisDate ? new Date(`${rfm.analysisDate.slice(0, 10)}T00:00:00Z`) : null;
+  } catch {
+    return null;
+  }
+}
+
+// The footer speaks to readers: which data, as of when, built when, where the numbers come from
+// and where to read how it was made. The build date honours SOURCE_DATE_EPOCH (reproducible
+// builds).
+const epoch = Number(process.env.SOURCE_DATE_EPOCH);
+const built = Number.isFinite(epoch) && epoch > 0 ? new Date(epoch * 1000) : new Date();
+const asOf = ctx ? analysisDate() : null;
 const footer =
+  (ctx
+    ? `<p>Report on <b>${escapeHtml(ctx.title)}</b>${
+      asOf ? `, figures as of ${longDate(asOf)}` : ""
+    }; built on ${longDate(built)}.</p>`
+    : "") +
+  "<p>Every figure is computed from the data by the workspace's code; none is typed in by hand. " +
   (source
     ? `Data: ${escapeHtml(source.citation)} Licence: ${escapeHtml(source.licence)}. ` +
       `Source: <a href="${escapeHtml(source.url)}" rel="external noopener">${
         escapeHtml(source.url)
       }</a>. `
     : "") +
-  "Every figure in this report is computed from the data; none is typed in by hand. " +
-  `How it was made, and how to check it: <a href="./methods">Methods &amp; reproducibility</a>.`;
+  `How the report was made, and how to check it: <a href="./methods">Methods &amp; ` +
+  `reproducibility</a>.</p>`;
 
 // Accessibility of Framework's page frame, fixed as the page loads (Framework 1.13 renders
 // <html> without a language, a viewport that blocks zooming, and a sidebar whose toggle and

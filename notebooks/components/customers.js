@@ -492,6 +492,17 @@ export function customersView({ table: t, rfm, decisions, currency, datasetId, p
     return rows;
   };
 
+  /** The order shown, in words: "net revenue, highest first" (the column may be off-screen). */
+  const sortLabel = () => {
+    const c = columns.find((x) => x.key === state.sort.key) ??
+      columns.find((x) => x.key === "monetary");
+    const numeric = sortKeys[c.key]?.num && !["segment", "action", "band", "level"].includes(c.key);
+    const way = numeric
+      ? (state.sort.descending ? "highest first" : "lowest first")
+      : (state.sort.descending ? "last to first" : "first to last");
+    return `${c.label.charAt(0).toLowerCase()}${c.label.slice(1)}, ${way}`;
+  };
+
   let shown = new Int32Array(0);
 
   /** Filters, counts, sorts and redraws everything from the state. */
@@ -573,7 +584,7 @@ export function customersView({ table: t, rfm, decisions, currency, datasetId, p
       t.level && lowest && horizon
         ? `; ${fmtInt(lapse)} predicted to lapse over ${escape(horizon)}`
         : ""
-    }.`;
+    }; sorted by ${escape(sortLabel())}.`;
     download.textContent = `Download these ${fmtInt(shown.length)} customers (CSV)`;
     download.disabled = shown.length === 0;
     const one = state.sets.segment?.size === 1 ? [...state.sets.segment][0] : null;

@@ -661,3 +661,106 @@ export function reliabilityChart(
     ],
   });
 }
+
+/**
+ * The model minus each baseline on one metric, with the 95 % paired-bootstrap interval of the
+ * difference: a dot and a bar per baseline; right of zero the model is ahead. A bar that crosses
+ * zero means the difference could be chance.
+ *
+ * @param {{name: string, key: string, estimate: number, lo: number, hi: number}[]} rows
+ * @param {{metric?: string, width?: number, title?: string, subtitle?: string}} options
+ */
+export function differenceChart(rows, { metric = "macro F1", width = 640, ...options } = {}) {
+  width = chartWidth(width);
+  const narrow = width < 520;
+  const extent = Math.max(0.02, ...rows.flatMap((r) => [Math.abs(r.lo), Math.abs(r.hi)]));
+  return plot({
+    ...options,
+    width,
+    height: rows.length * 36 + 70,
+    marginLeft: narrow ? 145 : 190,
+    marginRight: 20,
+    x: {
+      domain: [-extent * 1.1, extent * 1.1],
+      label: `KNN − baseline, ${metric} (right of 0: the KNN is ahead) →`,
+      grid: true,
+      ticks: narrow ? 3 : 8,
+      tickFormat: (v) => fmtFixed(v, 2),
+    },
+    y: { domain: rows.map((r) => r.name), label: null, tickSize: 0 },
+    marks: [
+      Plot.ruleX([0], { stroke: meaning.emphasis }),
+      Plot.ruleY(rows, {
+        y: "name",
+        x1: "lo",
+        x2: "hi",
+        stroke: meaning.emphasis,
+        strokeWidth: 3,
+      }),
+      Plot.dot(rows, { y: "name", x: "estimate", fill: meaning.model, r: 5 }),
+      Plot.tip(
+        rows,
+        Plot.pointerY({
+          y: "name",
+          x: "estimate",
+          title: (r) =>
+            `${r.name}: ${fmtFixed(r.estimate, 3)} (95 % interval ${fmtFixed(r.lo, 3)} to ${
+              fmtFixed(r.hi, 3)
+            })`,
+        }),
+      ),
+    ],
+  });
+}
+
+/**
+ * Population stability index of each feature (and of the score), today's customers against the
+ * training customers, with the usual readings: below `moderate` stable, from `moderate` to
+ * `significant` a moderate shift, above it a significant one (dashed rules at both).
+ *
+ * @param {{label: string, psi: number, level: string}[]} rows
+ * @param {{thresholds: {moderate: number, significant: number}, width?: number, title?: string, subtitle?: string}} options
+ */
+export function psiChart(rows, { thresholds, width = 640, ...options } = {}) {
+  width = chartWidth(width);
+  const narrow = width < 520;
+  const max = Math.max(thresholds.significant * 1.2, ...rows.map((r) => r.psi));
+  // Greys of rising darkness: a warning's strength, not a colour with another meaning.
+  const fill = { stable: "#CCCCCC", moderate: "#8C8C8C", significant: "#3F3F3F" };
+  return plot({
+    ...options,
+    width,
+    height: rows.length * 24 + 80,
+    marginLeft: narrow ? 130 : 200,
+    marginRight: 48,
+    x: { domain: [0, max * 1.05], label: "PSI (0 = same distribution) →", grid: true, ticks: 5 },
+    y: { domain: rows.map((r) => r.label), label: null, tickSize: 0 },
+    color: {
+      domain: ["stable", "moderate", "significant"],
+      range: [fill.stable, fill.moderate, fill.significant],
+      legend: true,
+      tickFormat: (l) =>
+        l === "stable"
+          ? `stable (< ${thresholds.moderate})`
+          : l === "moderate"
+          ? `moderate shift (${thresholds.moderate}–${thresholds.significant})`
+          : `significant shift (≥ ${thresholds.significant})`,
+    },
+    marks: [
+      Plot.barX(rows, { y: "label", x: "psi", fill: "level" }),
+      Plot.text(rows, {
+        y: "label",
+        x: "psi",
+        text: (r) => fmtFixed(r.psi, 2),
+        dx: 4,
+        textAnchor: "start",
+        fontSize: 11,
+      }),
+      Plot.ruleX([thresholds.moderate, thresholds.significant], {
+        stroke: meaning.emphasis,
+        strokeDasharray: "4 3",
+      }),
+      Plot.ruleX([0]),
+    ],
+  });
+}

@@ -29,6 +29,7 @@ import {
   fromModelScale,
   horizonPhrase,
   niceRawTicks,
+  outlookAction,
   outOfRange,
   plainMessagesByField,
   segmentForFigures,
@@ -736,7 +737,7 @@ function pickNoteText(fields, state, m) {
  * segment in the customer table; null when the model's fields do not give recency, frequency
  * and net revenue.
  */
-function actionFor(state, m, values) {
+function actionFor(state, m, values, r) {
   const c = state.picked;
   const edited = m.features.some((f) => {
     const ex = state.exact[f];
@@ -745,14 +746,24 @@ function actionFor(state, m, values) {
   if (c?.rfm_segment && !edited && m.rules.has(c.rfm_segment)) {
     return { segment: m.rules.get(c.rfm_segment), from: "table" };
   }
-  if (!m.rfm) return null;
-  const s = segmentForFigures(values, m.rfm);
-  return s ? { segment: s.segment, from: "figures" } : null;
+  const s = m.rfm ? segmentForFigures(values, m.rfm) : null;
+  if (s) return { segment: s.segment, from: "figures" };
+  // No segment from these figures: the action for the predicted outlook.
+  const o = r?.ok ? outlookAction(r.level, m.levels) : null;
+  return o ? { outlook: o, from: "outlook" } : null;
 }
 
 /** The action box: what to do with this customer, and why (the segment). */
 function actionNote(a) {
   if (!a) return "";
+  if (a.outlook) {
+    return html`
+      <p
+        class="sw-action"><b>Recommended action:</b> ${a.outlook
+          .action}. <span class="muted">(For a customer predicted “${a.outlook
+          .level}”; pick a customer to see the action of their RFM segment.)</span></p>
+    `;
+  }
   return html`
     <p
       class="sw-action"><b>Recommended action:</b> ${a.segment
@@ -790,7 +801,7 @@ function showResult(ui, state, m, r, raw) {
   state.query = m.features.map((f) => toModelScale(m.model.scaler, f, values[f]));
   r.neighbourRows = r.neighbours.map((n) => ({ ...n, index: m.rowOfId.get(n.customer_id) }));
   ui.result.headline.replaceChildren(headlineOk(r, m));
-  ui.result.action.replaceChildren(actionNote(actionFor(state, m, values)));
+  ui.result.action.replaceChildren(actionNote(actionFor(state, m, values, r)));
   ui.result.votes.textContent = votesSentence(r, m);
   ui.result.warning.replaceChildren(rangeNote(outOfRange(m.model.scaler, values)));
 }

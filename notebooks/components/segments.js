@@ -195,10 +195,12 @@ export function crosstabHeatmap(crosstab, { segmentOrder, width = 640, ...option
     width: w,
     height: segments.length * 30 + 70,
     marginLeft: narrow ? 112 : 150,
-    marginTop: 36,
+    // Cluster names are phrases ("Fairly recent one-time buyers, middling spend"): wrapped to
+    // their column (lineWidth, in ems) under a taller top margin, never printed over each other.
+    marginTop: 84,
     marginBottom: 10,
     padding: 0.05,
-    x: { domain: clusters, axis: "top", label: "K-Means cluster", tickSize: 0 },
+    x: { domain: clusters, axis: null },
     y: { domain: segments, label: null, tickSize: 0 },
     color: {
       type: "linear",
@@ -210,6 +212,14 @@ export function crosstabHeatmap(crosstab, { segmentOrder, width = 640, ...option
       width: Math.min(320, w),
     },
     marks: [
+      Plot.axisX({
+        anchor: "top",
+        label: "K-Means cluster",
+        labelAnchor: "center",
+        tickSize: 0,
+        lineWidth: narrow ? 7 : 10,
+        fontSize: 11,
+      }),
       Plot.cell(cells, {
         x: "cluster",
         y: "segment",

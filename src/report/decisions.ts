@@ -3,9 +3,8 @@
  * (`src/site/browser.ts` bundles this module): the planning horizon in words, a customer's RFM
  * segment (and so its recommended action) from its figures, how far to trust the loyalty model
  * (the verdicts of `verdicts.ts` applied to the evaluation, whatever keys it has), the score
- * widget's messages in the words a person sees, K-Means clusters named by behaviour, and the
- * reason codes of `score/reasons.ts` and the spreadsheet-safe download of `download.ts`,
- * re-exported for the pages. Pure: no Deno, Node, file or network access.
+ * widget's messages in the words a person sees, and K-Means clusters named by behaviour. Pure: no
+ * Deno, Node, file or network access.
  *
  * @module
  */
@@ -28,17 +27,6 @@ import {
   rankingVerdict,
   summarySentence,
 } from "./verdicts.ts";
-
-export {
-  explainScore,
-  modelScore,
-  type Reason,
-  reasonPhrase,
-  reasonsLine,
-  typicalValues,
-} from "../score/reasons.ts";
-export { type CsvColumn, spreadsheetCsv } from "./download.ts";
-export { unpackJson } from "./packed.ts";
 
 // ---------------------------------------------------------------------------------------------
 // The planning horizon
@@ -405,6 +393,46 @@ export function plainMessagesByField(
   const out: Record<string, string[]> = {};
   for (const e of errors) (out[e.field] ??= []).push(plainFieldMessage(e));
   return out;
+}
+
+/** The action recommended for a predicted outlook, when the customer's RFM segment is unknown. */
+export interface OutlookAction {
+  /** The predicted level the action is for. */
+  level: string;
+  /** What to do, in a manager's words. */
+  action: string;
+}
+
+/**
+ * The action the score widget recommends from the predicted level alone, for figures that do not
+ * give an RFM segment (the model's look-back features are not the full-history recency,
+ * frequency and net revenue the segment rules read): the lowest level (about to lapse) gets a
+ * win-back action, the top level a keep-and-grow action, any level between a nudge towards the
+ * next order. Null for a level the list does not hold.
+ *
+ * @example
+ * ```ts
+ * import { outlookAction } from "./decisions.ts";
+ * import { equal } from "node:assert/strict";
+ * const levels = ["lapsed", "occasional", "loyal"];
+ * equal(outlookAction("lapsed", levels)?.action.startsWith("Win back"), true);
+ * equal(outlookAction("loyal", levels)?.action.startsWith("Keep"), true);
+ * equal(outlookAction("occasional", levels)?.action.startsWith("Nudge"), true);
+ * equal(outlookAction("gold", levels), null);
+ * ```
+ *
+ * @param level the predicted level
+ * @param levels the model's levels, lowest first
+ */
+export function outlookAction(level: string, levels: readonly string[]): OutlookAction | null {
+  const i = levels.indexOf(level);
+  if (i < 0) return null;
+  const action = i === 0
+    ? "Win back before they are gone: a personal reactivation offer or a reminder of what they bought"
+    : i === levels.length - 1
+    ? "Keep and grow: loyalty perks, early access, and related products"
+    : "Nudge the next order: a timely recommendation or a limited-time offer";
+  return { level, action };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -12,3 +12,6 @@ export * from "../config/features.ts";
 export * from "../lib/time.ts";
 export * from "../report/verdicts.ts";
 export * from "../report/decisions.ts";
+export * from "../score/reasons.ts";
+export * from "../report/download.ts";
+export * from "../report/packed.ts";
