@@ -3,6 +3,11 @@
  * output all-or-nothing. The command-line entry points (`build`, `verify`) call {@link runAnalysis};
  * it prints each stage's time through a {@link Progress}.
  *
+ * With {@link AnalysisOptions.until} `"rfm"` the run stops after the customer table; when the
+ * data supports RFM but not the models (the model stage throws {@link ModelStageSkipped}), it
+ * publishes the same RFM-only outputs and says why. Either way `results.json` and `manifest.json`
+ * record it (`models.skipped`, `modelStage`), and no site is built (the site needs the models).
+ *
  * The run holds its output folders' lock from start to end (a second build of the same outputs
  * stops at once, naming this one), writes everything into a private set of the output store
  * (`src/lib/store.ts`), lets the caller add to it (the site, {@link AnalysisOptions.beforePublish})
@@ -26,14 +31,18 @@ import {
 import { gitState, readLockedVersions } from "../lib/provenance.ts";
 import { buildManifest } from "../report/manifest.ts";
 import { buildResults } from "../report/results.ts";
-import { modelStage } from "./model_stage.ts";
+import { ModelStageSkipped } from "../model/skip.ts";
+import { type ModelStage, modelStage } from "./model_stage.ts";
 import { OutputSet } from "./outputs.ts";
 import { Progress } from "./progress.ts";
 import {
+  cleanIngested,
+  type CleanStage,
   CUSTOMER_COLUMNS,
   customerOutputTable,
   forwardData,
-  ingestAndClean,
+  ingestSources,
+  type IngestStage,
   preflight,
   rfmStage,
   stageCoreOutputs,
@@ -59,6 +68,31 @@ export interface AnalysisOptions {
   beforePublish?: (set: OutputSetDirs) => Promise<void>;
   /** Whether `beforePublish` adds a site (checked for foreign files before any work). */
   withSite?: boolean;
+  /**
+   * The last stage to run: `"rfm"` stops after the customer table (clean lines, quarantine,
+   * cleaning report, RFM table, results and manifest; no models, no site). Default: every stage.
+   */
+  until?: Until;
+  /** Where the run's notes go, such as why the model stage was skipped (default: stderr). */
+  log?: (line: string) => void;
+  /**
+   * The model stage to run (default {@link modelStage}). Only tests replace it, to plant a fault.
+   * @internal
+   */
+  modelStageImpl?: typeof modelStage;
+}
+
+/** The stages a run can stop after (`build --until`). */
+export const UNTIL = ["rfm"] as const;
+/** A stage a run can stop after. */
+export type Until = typeof UNTIL[number];
+
+/** Why the model stage did not run (recorded in results.json and manifest.json). */
+export interface ModelStageStatus {
+  /** `"done"`, or `"skipped"` with the reason. */
+  status: "done" | "skipped";
+  /** Why it was skipped, in words a user can act on; absent when done. */
+  reason?: string;
 }
 
 /** The output folders of a dataset, absolute, and the rules they must follow. */
@@ -88,6 +122,10 @@ export interface AnalysisResult {
   results: Record<string, unknown>;
   written: string[];
   progress: Progress;
+  /** Whether the model stage ran, and if not why. */
+  modelStage: ModelStageStatus;
+  /** Whether `beforePublish` ran (it does not when the model stage was skipped). */
+  sitePublished: boolean;
 }
 
 /** Runs the analysis for a dataset and publishes its outputs (with what `beforePublish` adds). */
@@ -119,7 +157,10 @@ export async function runAnalysis(
   // locked, and cleaned of what an interrupted run left.
   const names = {
     ...ANALYSIS_OUTPUTS,
-    reports: [...ANALYSIS_OUTPUTS.reports, ...(options.withSite ? ["site"] : [])],
+    reports: [
+      ...ANALYSIS_OUTPUTS.reports,
+      ...(options.withSite && options.until !== "rfm" ? ["site"] : []),
+    ],
   };
   const store = await OutputStore.open(folders, { datasetId: ds.id, names });
   try {
@@ -140,51 +181,59 @@ async function analyse(
   options: AnalysisOptions,
 ): Promise<AnalysisResult> {
   checkpoint("ingest");
-  const cleaned = ingestAndClean(ds, sources, progress);
+  const log = options.log ?? ((line: string) => console.error(line));
+  // Between stages the native frames a stage dropped are released at once (see releaseNative).
+  let ingested: IngestStage | null = ingestSources(ds, sources, progress);
+  await releaseNative();
+  const cleaned = cleanIngested(ds, ingested, progress);
+  ingested = null; // the line table as read: the clean lines and the quarantine replace it
+  await releaseNative();
   const rfm = rfmStage(ds, cleaned.kept, progress, cleaned.quarantine);
+  await releaseNative();
 
   const packages = await readLockedVersions(ROOT);
-  const current = toArrays(rfm.customers, rfm.scores.rfm_segment);
-  const forward = forwardData(ds, cleaned);
-  progress.done(
-    "features at cutoff",
-    `${forward.features.customer_id.length} customers before ${forward.cutoff}`,
-  );
-  const models = modelStage(ds, current, forward, {
-    "ml-kmeans": packages["ml-kmeans"],
-    "ml-knn": packages["ml-knn"],
-    "ml-logistic-regression": packages["ml-logistic-regression"],
-  }, (stage, detail) => progress.done(stage, detail));
-  checkpoint("model");
+  let models: ModelStage | null = null;
+  let status: ModelStageStatus = { status: "done" };
+  if (options.until === "rfm") {
+    status = {
+      status: "skipped",
+      reason: "the build stopped after the customer table (--until rfm)",
+    };
+  } else {
+    try {
+      models = runModels(
+        ds,
+        cleaned,
+        rfm,
+        packages,
+        progress,
+        options.modelStageImpl ?? modelStage,
+      );
+    } catch (e) {
+      if (!(e instanceof ModelStageSkipped)) throw e;
+      status = { status: "skipped", reason: e.message };
+      log(`model stage skipped: ${e.message}`);
+      progress.done("model stage skipped", "RFM outputs only");
+    }
+    checkpoint("model");
+  }
 
-  const levels = models.loyalty.model.levels;
-  const withModels = rfm.customers.withColumns(
-    pl.Series("cluster", models.columns.cluster, pl.Utf8),
-    pl.Series("loyalty_level", models.columns.loyalty_level, pl.Utf8),
-    ...levels.map((l) => pl.Series(`p_${l}`, models.columns.probabilities[l], pl.Float64)),
-    pl.Series("score", models.columns.score, pl.Int32),
-    pl.Series("band", models.columns.band, pl.Utf8),
-  );
-  // The model's own inputs travel with the table, so the report and the batch scorer can show
-  // and re-score exactly what the model saw.
-  const modelInputs = models.loyalty.model.features.filter((f) =>
-    withModels.columns.includes(f) && !(CUSTOMER_COLUMNS as readonly string[]).includes(f)
-  );
-  const table = customerOutputTable(withModels, [
-    ...modelInputs,
-    "cluster",
-    "loyalty_level",
-    ...levels.map((l) => `p_${l}`),
-    "score",
-    "band",
-  ]);
+  const table = models
+    ? customerOutputTable(...withModelColumns(rfm.customers, models))
+    : customerOutputTable(rfm.customers);
 
   const out = new OutputSet(outRoot);
   stageCoreOutputs(out, ds, cleaned, rfm, table);
   const R = ds.outputs.reports;
-  out.addJson(`${R}/metrics.json`, models.metrics);
-  out.addJson(`${R}/model.json`, models.model);
-  const results = buildResults(cleaned.report, rfm.summary, models.metrics);
+  if (models) {
+    out.addJson(`${R}/metrics.json`, models.metrics);
+    out.addJson(`${R}/model.json`, models.model);
+  }
+  const results = buildResults(
+    cleaned.report,
+    rfm.summary,
+    models ? models.metrics : { skipped: status.reason },
+  );
   out.addJson(`${R}/results.json`, results);
   progress.done("assemble outputs", `${out.paths().length} files`);
   const manifest = buildManifest({
@@ -199,7 +248,7 @@ async function analyse(
     git: await gitState(ROOT),
     stages: progress.stages,
   });
-  out.addJson(`${R}/manifest.json`, manifest);
+  out.addJson(`${R}/manifest.json`, { ...manifest, modelStage: status });
   const set = await store.stage();
   try {
     await out.writeInto((target) => {
@@ -210,7 +259,8 @@ async function analyse(
     });
     progress.done("write outputs", `${out.paths().length} files, in ${display(set.dir)}`);
     checkpoint("write");
-    if (options.beforePublish) await options.beforePublish(set);
+    // The site shows the models: without them there is none (the caller says so).
+    if (options.beforePublish && models) await options.beforePublish(set);
     await store.publish(set);
   } catch (e) {
     await store.discard(set);
@@ -221,5 +271,83 @@ async function analyse(
     "publish",
     `${written.length} files in ${display(folders.reports)} and ${display(folders.processed)}`,
   );
-  return { ds, results, written, progress };
+  return {
+    ds,
+    results,
+    written,
+    progress,
+    modelStage: status,
+    sitePublished: !!(options.beforePublish && models),
+  };
+}
+
+/**
+ * Asks V8 for a full collection when the process runs with `--v8-flags=--expose-gc` (the build
+ * and verify tasks do), and lets the finalizers run: polars frames hold native memory that V8
+ * does not see, so a frame a stage dropped otherwise stays allocated until V8 happens to
+ * collect, and the stages' leftovers add up. Without the flag it does nothing.
+ */
+async function releaseNative(): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return;
+  gc();
+  // The native memory of collected frames is freed by finalizers, on a later turn.
+  await new Promise((done) => setTimeout(done, 0));
+  gc();
+}
+
+/** Forward data and the model stage; throws {@link ModelStageSkipped} when the data cannot fit them. */
+function runModels(
+  ds: DatasetConfig,
+  cleaned: CleanStage,
+  rfm: ReturnType<typeof rfmStage>,
+  packages: Record<string, string>,
+  progress: Progress,
+  stage: typeof modelStage,
+): ModelStage {
+  const current = toArrays(rfm.customers, rfm.scores.rfm_segment);
+  const forward = forwardData(ds, cleaned);
+  progress.done(
+    "features at cutoff",
+    `${forward.features.customer_id.length} customers before ${forward.cutoff}`,
+  );
+  return stage(ds, current, forward, {
+    "ml-kmeans": packages["ml-kmeans"],
+    "ml-knn": packages["ml-knn"],
+    "ml-logistic-regression": packages["ml-logistic-regression"],
+  }, (name, detail) => progress.done(name, detail));
+}
+
+/**
+ * The customer table with the model columns (cluster, level, probabilities, score, band and, when
+ * the model gives them, reasons) and the names of the columns to write after the RFM ones.
+ */
+function withModelColumns(
+  customers: pl.DataFrame,
+  models: ModelStage,
+): [pl.DataFrame, string[]] {
+  const cols = models.columns;
+  const levels = models.loyalty.model.levels;
+  const withModels = customers.withColumns(
+    pl.Series("cluster", cols.cluster, pl.Utf8),
+    pl.Series("loyalty_level", cols.loyalty_level, pl.Utf8),
+    ...levels.map((l) => pl.Series(`p_${l}`, cols.probabilities[l], pl.Float64)),
+    pl.Series("score", cols.score, pl.Int32),
+    pl.Series("band", cols.band, pl.Utf8),
+    ...(cols.reasons ? [pl.Series("reasons", cols.reasons, pl.Utf8)] : []),
+  );
+  // The model's own inputs travel with the table, so the report and the batch scorer can show
+  // and re-score exactly what the model saw.
+  const modelInputs = models.loyalty.model.features.filter((f) =>
+    withModels.columns.includes(f) && !(CUSTOMER_COLUMNS as readonly string[]).includes(f)
+  );
+  return [withModels, [
+    ...modelInputs,
+    "cluster",
+    "loyalty_level",
+    ...levels.map((l) => `p_${l}`),
+    "score",
+    "band",
+    ...(cols.reasons ? ["reasons"] : []),
+  ]];
 }

@@ -1,0 +1,119 @@
+/**
+ * The model stage beside scikit-learn (`deno task bench`): times our model stage (k-means sweep
+ * with restarts and exact silhouettes, segment classifier, loyalty KNN tuning, scoring) on the
+ * default dataset, writes the same features to CSV and runs `sklearn_models.py` (k-means
+ * k = kMin..kMax with n_init = restarts and exact silhouettes; a KNN grid search with
+ * cross-validation over the loyalty model's k grid × weightings on the same training rows),
+ * and prints the ratio beside its target (≤ 1×). Skips sklearn with a note when it is absent.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { DatasetConfig } from "../../src/config/dataset.ts";
+import type { SourceFile } from "../../src/pipeline/stages.ts";
+import { forwardData, ingestAndClean, rfmStage, toArrays } from "../../src/pipeline/stages.ts";
+import { modelStage } from "../../src/pipeline/model_stage.ts";
+import { Progress } from "../../src/pipeline/progress.ts";
+import { againstRatio, measureChild, pythonWith } from "./child.ts";
+
+/** Rows as CSV (numbers only, header first). */
+function csv(header: string[], rows: number[][]): string {
+  return [header.join(","), ...rows.map((r) => r.join(","))].join("\n") + "\n";
+}
+
+/** Runs our model stage and the scikit-learn sweep on the same features, and prints both. */
+export async function modelComparison(
+  ds: DatasetConfig,
+  sources: SourceFile[],
+  root: string,
+  log: (line: string) => void,
+): Promise<void> {
+  const quiet = new Progress(() => {});
+  const c = ingestAndClean(ds, sources, quiet);
+  const r = rfmStage(ds, c.kept, quiet, c.quarantine);
+  const current = toArrays(r.customers, r.scores.rfm_segment);
+  const forward = forwardData(ds, c);
+  const stages: { stage: string; ms: number }[] = [];
+  let last = performance.now();
+  const t0 = last;
+  modelStage(ds, current, forward, {}, (stage) => {
+    const now = performance.now();
+    stages.push({ stage, ms: now - last });
+    last = now;
+  });
+  const ours = (performance.now() - t0) / 1000;
+  const sum = (re: RegExp) =>
+    stages.filter((s) => re.test(s.stage)).reduce((a, s) => a + s.ms, 0) / 1000;
+  const oursKmeans = sum(/^k-means$/);
+  const oursLoyalty = sum(/^loyalty/);
+  log(
+    `bench: model stage on ${ds.id} (${current.customer_id.length} customers now, ${forward.features.customer_id.length} at the cutoff)`,
+  );
+  log(`  ours            ${ours.toFixed(2)} s in all`);
+  for (const s of stages) log(`    ${s.stage.padEnd(44)} ${(s.ms / 1000).toFixed(3)} s`);
+
+  const python = await pythonWith(["sklearn", "pandas"]);
+  if (!python) {
+    log("  scikit-learn: skipped (no python3 with sklearn; `apt-get install python3-sklearn`)");
+    return;
+  }
+  const m = ds.model;
+  const dir = await Deno.makeTempDir({ prefix: "bench-sklearn-" });
+  try {
+    const segCols = m.features.filter((f) => current.columns[f]);
+    const logged = new Set(m.logFeatures);
+    const segRows = current.customer_id.map((_, i) =>
+      segCols.map((f) => {
+        const v = current.columns[f][i];
+        return logged.has(f) ? Math.log1p(Math.max(0, v)) : v;
+      })
+    );
+    await Deno.writeTextFile(join(dir, "seg.csv"), csv(segCols, segRows));
+    // The loyalty model's training rows: every snapshot's customers, its candidate features.
+    const knnCols = m.loyalty.features.filter((f) => forward.snapshots[0].features.columns[f]);
+    const knnRows: number[][] = [];
+    for (const s of forward.snapshots) {
+      s.features.customer_id.forEach((_, i) =>
+        knnRows.push([...knnCols.map((f) => s.features.columns[f][i]), s.labels[i]])
+      );
+    }
+    await Deno.writeTextFile(join(dir, "knn.csv"), csv([...knnCols, "label"], knnRows));
+    const foldRows = Math.floor(knnRows.length * (m.knn.folds - 1) / m.knn.folds);
+    const spec = {
+      segmentation: join(dir, "seg.csv"),
+      kMin: m.kmeans.kMin,
+      kMax: m.kmeans.kMax,
+      restarts: m.kmeans.restarts,
+      maxIterations: m.kmeans.maxIterations,
+      knn: join(dir, "knn.csv"),
+      kGrid: m.loyalty.kGrid.filter((k) => k < foldRows),
+      weights: m.knn.weights,
+      folds: m.knn.folds,
+      seed: m.seed,
+    };
+    await Deno.writeTextFile(join(dir, "spec.json"), JSON.stringify(spec));
+    const run = await measureChild(python, [
+      join(root, "tests/bench/sklearn_models.py"),
+      join(dir, "spec.json"),
+    ]);
+    if (run.code !== 0) throw new Error(`sklearn_models.py failed:\n${run.stderr.slice(-3000)}`);
+    const sk = JSON.parse(run.stdout.trim().split("\n").pop()!);
+    log(
+      `  scikit-learn    ${sk.total_s.toFixed(2)} s (k-means ${
+        sk.kmeans_s.toFixed(2)
+      } s: k ${spec.kMin}..${spec.kMax}, n_init ${spec.restarts}, exact silhouettes, best k ${sk.best_k}; ` +
+        `KNN CV ${
+          sk.knn_s.toFixed(2)
+        } s: ${spec.kGrid.length} k × ${spec.weights.length} weightings, ${spec.folds} folds, ${sk.knn_rows} rows); process wall ${
+          run.wall.toFixed(2)
+        } s, peak ${run.peakMiB.toFixed(0)} MiB`,
+    );
+    log(`  model stage / scikit-learn sweep: ${againstRatio(ours, sk.total_s, 1)}`);
+    log(`  k-means sweep / scikit-learn k-means: ${againstRatio(oursKmeans, sk.kmeans_s, 1)}`);
+    log(
+      `  loyalty (KNN tuning …) / scikit-learn KNN CV: ${againstRatio(oursLoyalty, sk.knn_s, 1)}`,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}

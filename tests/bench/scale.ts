@@ -1,0 +1,236 @@
+/**
+ * The data stage at N× the default dataset, side by side with pandas (`deno task bench --scale
+ * N`): writes N replicas of the default dataset as CSV (each replica with its own customer ids
+ * and invoice numbers), then runs, alternately, the public `build --until rfm --out TMP` (all
+ * cleaning rules, and only the plain ones) and the plain pandas script (`pandas_rfm.py`), each in
+ * a fresh process, measuring wall time and peak resident memory. Prints each figure beside its
+ * target (wall ≤ 0.5× pandas, peak memory ≤ 0.5× pandas). The replicas are deleted after.
+ *
+ * @module
+ */
+import pl from "nodejs-polars";
+import { join } from "node:path";
+import type { DatasetConfig } from "../../src/config/dataset.ts";
+import { againstRatio, type ChildRun, measureChild, median, pythonWith } from "./child.ts";
+
+/** The timestamp format the replicas are written in. */
+const TS_FORMAT = "%Y-%m-%d %H:%M:%S";
+/** Customer ids of replica r are shifted by r × this (ids of the dataset are below it). */
+const ID_STEP = 1_000_000;
+/** Invoice numbers of replica r are shifted by r × this (numbers are six digits). */
+const INVOICE_STEP = 10_000_000;
+
+/** One group of replica files (one per source file) and its column names. */
+export interface ReplicaGroup {
+  glob: string;
+  columns: Record<string, string>;
+  timestampFormat: string;
+}
+
+/**
+ * Writes `n` replicas of each source file as CSV into `dir` (`r001-0.csv`, `r001-1.csv`, …):
+ * replica r adds r × {@link ID_STEP} to customer ids and r × {@link INVOICE_STEP} to the number of
+ * each invoice (its letter prefix kept, so cancellations stay cancellations).
+ *
+ * @returns the file groups (glob relative to `dir`, column names) and lines and bytes written
+ */
+export async function writeReplicas(
+  ds: DatasetConfig,
+  paths: string[],
+  dir: string,
+  n: number,
+): Promise<{ groups: ReplicaGroup[]; lines: number; bytes: number }> {
+  const groups: ReplicaGroup[] = [];
+  let lines = 0;
+  let bytes = 0;
+  for (const [i, file] of ds.files.entries()) {
+    const c = file.columns as Record<string, string>;
+    let df = file.format === "parquet"
+      ? pl.readParquet(paths[i])
+      : pl.readCSV(await Deno.readTextFile(paths[i]), { inferSchemaLength: 0 });
+    const ts = df.getColumn(c.timestamp).dtype;
+    df = df.withColumns(
+      (ts.variant === "Datetime"
+        ? pl.col(c.timestamp).dt.strftime(TS_FORMAT)
+        : pl.col(c.timestamp).cast(pl.Utf8)).alias(c.timestamp),
+      pl.col(c.customer_id).cast(pl.Float64).cast(pl.Int64).alias(c.customer_id),
+      pl.col(c.invoice).cast(pl.Utf8).str.extract("^([^0-9]*)", 1).alias("__prefix"),
+      pl.col(c.invoice).cast(pl.Utf8).str.extract("([0-9]+)$", 1).cast(pl.Int64).alias("__num"),
+    );
+    const order = df.columns.filter((x) => !x.startsWith("__"));
+    for (let r = 0; r < n; r++) {
+      const rep = df.withColumns(
+        // (a JavaScript number is a float literal to polars: cast back to integers)
+        pl.col(c.customer_id).add(r * ID_STEP).cast(pl.Int64).alias(c.customer_id),
+        pl.concatString([
+          pl.col("__prefix").fillNull(""),
+          pl.col("__num").add(r * INVOICE_STEP).cast(pl.Int64).cast(pl.Utf8),
+        ], "").alias(c.invoice),
+      ).select(...order);
+      const path = join(dir, `r${String(r).padStart(3, "0")}-${i}.csv`);
+      rep.writeCSV(path);
+      lines += rep.height;
+      bytes += (await Deno.stat(path)).size;
+    }
+    groups.push({ glob: `r*-${i}.csv`, columns: c, timestampFormat: TS_FORMAT });
+  }
+  return { groups, lines, bytes };
+}
+
+/** A dataset configuration for the replicas: all rules of `ds`, or only the plain ones. */
+function replicaConfig(ds: DatasetConfig, groups: ReplicaGroup[], plain: boolean) {
+  const c = ds.cleaning;
+  return {
+    id: `bench-replicas${plain ? "-plain" : ""}`,
+    title: `Bench replicas of ${ds.id}${plain ? " (plain rules)" : ""}`,
+    timezone: ds.timezone,
+    currency: ds.currency,
+    outputs: { reports: "reports", processed: "processed" },
+    files: groups.map((g) => ({
+      path: g.glob,
+      format: "csv",
+      columns: g.columns,
+      timestampFormat: g.timestampFormat,
+    })),
+    // Required by the configuration; the model stage does not run (--until rfm).
+    model: {
+      forward: { cutoff: ds.model.forward.cutoff, windowEnd: ds.model.forward.windowEnd },
+    },
+    cleaning: plain
+      ? {
+        nonProductCodes: [],
+        nonProductPatterns: [],
+        outliers: { matchCancelledOrders: false, logValueMadMultiplier: null },
+        timestamps: { bulkMargin: null },
+      }
+      : {
+        nonProductCodes: c.nonProductCodes,
+        nonProductPatterns: c.nonProductPatterns,
+        outliers: c.outliers,
+      },
+  };
+}
+
+/** Options of {@link scaleComparison}. */
+export interface ScaleOptions {
+  /** Replicas. */
+  scale: number;
+  /** Runs of each command (alternating). */
+  runs: number;
+  /** The workspace root (where `src/cli/build.ts` is). */
+  root: string;
+  /** Print a line. */
+  log: (line: string) => void;
+}
+
+/** Runs the side-by-side data-stage comparison at `scale`× and prints it. */
+export async function scaleComparison(
+  ds: DatasetConfig,
+  paths: string[],
+  o: ScaleOptions,
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: `bench-scale-${o.scale}x-` });
+  try {
+    const t0 = performance.now();
+    const { groups, lines, bytes } = await writeReplicas(ds, paths, dir, o.scale);
+    o.log(
+      `bench --scale ${o.scale}: ${o.scale} replica(s) of ${ds.id} as CSV, ${
+        lines.toLocaleString("en-GB")
+      } lines, ${(bytes / 2 ** 20).toFixed(0)} MiB (written in ${
+        ((performance.now() - t0) / 1000).toFixed(1)
+      } s, in ${dir}, deleted after)`,
+    );
+    const cfgAll = join(dir, "all.json");
+    const cfgPlain = join(dir, "plain.json");
+    await Deno.writeTextFile(cfgAll, JSON.stringify(replicaConfig(ds, groups, false)));
+    await Deno.writeTextFile(cfgPlain, JSON.stringify(replicaConfig(ds, groups, true)));
+    const python = await pythonWith(["pandas"]);
+    const pandasSpec = join(dir, "pandas.json");
+    await Deno.writeTextFile(
+      pandasSpec,
+      JSON.stringify({
+        files: groups.map((g) => ({ ...g, glob: join(dir, g.glob) })),
+        out: join(dir, "pandas-customers.csv"),
+      }),
+    );
+    const build = (cfg: string, tag: string, r: number) =>
+      measureChild(Deno.execPath(), [
+        "run",
+        "-A",
+        "--v8-flags=--expose-gc", // as `deno task build`
+        join(o.root, "src/cli/build.ts"),
+        "--dataset",
+        cfg,
+        "--until",
+        "rfm",
+        "--out",
+        join(dir, `out-${tag}-${r}`),
+      ], { cwd: o.root });
+    const runs: Record<string, ChildRun[]> = { all: [], plain: [], pandas: [] };
+    for (let r = 0; r < o.runs; r++) {
+      for (const tag of ["all", "plain", "pandas"] as const) {
+        let run: ChildRun;
+        if (tag === "pandas") {
+          if (!python) continue;
+          run = await measureChild(python, [join(o.root, "tests/bench/pandas_rfm.py"), pandasSpec]);
+        } else {
+          run = await build(tag === "all" ? cfgAll : cfgPlain, tag, r);
+          await Deno.remove(join(dir, `out-${tag}-${r}`), { recursive: true }).catch(() => {});
+        }
+        if (run.code !== 0) {
+          throw new Error(`${tag} run failed (status ${run.code}):\n${run.stderr.slice(-3000)}`);
+        }
+        runs[tag].push(run);
+        o.log(
+          `  run ${r + 1} ${tag.padEnd(6)} wall ${run.wall.toFixed(2)} s, peak ${
+            run.peakMiB.toFixed(0)
+          } MiB`,
+        );
+      }
+    }
+    const customersOf = (run: ChildRun) =>
+      /\] rfm\s+[\d.]+ s\s+([\d,]+) customers/.exec(run.stderr)?.[1];
+    const summary = (tag: string) => {
+      const rs = runs[tag];
+      return { wall: median(rs.map((r) => r.wall)), peak: median(rs.map((r) => r.peakMiB)) };
+    };
+    const all = summary("all");
+    const plain = summary("plain");
+    o.log(
+      `bench --scale ${o.scale}: ingest + clean + RFM, ${o.runs} alternating run(s) each, median`,
+    );
+    o.log(
+      `  workspace, all rules    wall ${all.wall.toFixed(2)} s   peak ${
+        all.peak.toFixed(0)
+      } MiB   (${customersOf(runs.all[0]) ?? "?"} customers)`,
+    );
+    o.log(
+      `  workspace, plain rules  wall ${plain.wall.toFixed(2)} s   peak ${
+        plain.peak.toFixed(0)
+      } MiB   (${customersOf(runs.plain[0]) ?? "?"} customers)`,
+    );
+    const stages = runs.all[0].stderr.split("\n").filter((l) => /^\[\s*[\d.]+ s\]/.test(l));
+    o.log("  stages of the first all-rules build (from its progress lines):");
+    for (const l of stages) o.log(`    ${l.length > 150 ? `${l.slice(0, 150)}…` : l}`);
+    if (!python) {
+      o.log(
+        "  pandas: skipped (no python3 with pandas; `apt-get install python3-pandas`) — " +
+          "targets not checked",
+      );
+      return;
+    }
+    const pd = summary("pandas");
+    const counts = JSON.parse(runs.pandas[0].stdout.trim().split("\n").pop() ?? "{}");
+    o.log(
+      `  pandas, plain rules     wall ${pd.wall.toFixed(2)} s   peak ${pd.peak.toFixed(0)} MiB   (${
+        counts.customers ?? "?"
+      } customers, ${counts.rows_kept ?? "?"} lines kept)`,
+    );
+    o.log(`  all rules   / pandas: wall ${againstRatio(all.wall, pd.wall, 0.5)}`);
+    o.log(`                        peak ${againstRatio(all.peak, pd.peak, 0.5)}`);
+    o.log(`  plain rules / pandas: wall ${againstRatio(plain.wall, pd.wall, 0.5)}`);
+    o.log(`                        peak ${againstRatio(plain.peak, pd.peak, 0.5)}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
