@@ -333,7 +333,8 @@ export const FileSchema = z.strictObject({
     .describe(
       'File format. "customers": a Parquet table with one row per customer, as the warehouse ' +
         "SQL export writes it; a dataset's files are either all customer tables or all " +
-        "transaction files, and column mapping does not apply to a customer table.",
+        "transaction files, and column mapping does not apply to a customer table. The build " +
+        "does not read customer tables yet (it refuses them before any work).",
     ),
   header: z.boolean().optional().describe(
     'Whether a text file has a header line (default true; false for "whitespace").',
@@ -670,7 +671,10 @@ export const DatasetSchema = z.strictObject({
     "Where the data come from, for the report's footer and Methods page (default: none shown).",
   ),
   engine: oneOf(ENGINES, (got) => `unknown engine ${got} (allowed: ${ENGINES.join(", ")})`)
-    .default("polars").describe("The engine that runs ingest, cleaning and RFM."),
+    .default("polars").describe(
+      'The engine that runs ingest, cleaning and RFM. "duckdb" is reserved: `deno task sql` ' +
+        "prints that stage as SQL and the tests run it on DuckDB, but the build refuses it yet.",
+    ),
   timezone: z.string({
     error: (iss) => `expected a non-empty string, got ${shown(iss.input)}`,
   }).transform((tz, ctx) => {

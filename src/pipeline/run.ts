@@ -128,6 +128,44 @@ export interface AnalysisResult {
   sitePublished: boolean;
 }
 
+/**
+ * Refuses, before any work, the configuration keys the schema describes but the build does not run
+ * yet: `engine: "duckdb"` (the DuckDB data stage of `src/engine/` is run by `deno task sql`, its
+ * tests and `tests/bench/engine.ts`, not by the build) and `format: "customers"` files (a
+ * warehouse customer table; `src/engine/customers.ts` reads and checks one). Saying so is better
+ * than running polars on a dataset that asked for DuckDB, or reading a customer table as lines.
+ *
+ * @example
+ * ```ts
+ * import { refuseUnwired } from "./run.ts";
+ * import { throws } from "node:assert/strict";
+ * throws(
+ *   () => refuseUnwired({ id: "shop", engine: "duckdb", files: [] }),
+ *   /shop: engine "duckdb" is not run by the build yet/,
+ * );
+ * refuseUnwired({ id: "shop", engine: "polars", files: [{ name: "a.csv", format: "csv" }] });
+ * ```
+ */
+export function refuseUnwired(
+  ds: Pick<DatasetConfig, "id" | "engine"> & { files: readonly { name: string; format: string }[] },
+): void {
+  if (ds.engine === "duckdb") {
+    throw new Error(
+      `${ds.id}: engine "duckdb" is not run by the build yet: set "engine" to "polars" (the ` +
+        "default); `deno task sql --dataset " + ds.id + "` prints the same stage as SQL to run " +
+        "on DuckDB or a warehouse",
+    );
+  }
+  const i = ds.files.findIndex((f) => f.format === "customers");
+  if (i >= 0) {
+    throw new Error(
+      `${ds.id}: files[${i}] (${ds.files[i].name}) is a customer table (format "customers"), ` +
+        "which the build does not read yet: it builds from transaction files (parquet, csv, tsv, " +
+        "whitespace)",
+    );
+  }
+}
+
 /** Runs the analysis for a dataset and publishes its outputs (with what `beforePublish` adds). */
 export async function runAnalysis(
   dataset: DatasetConfig,
@@ -144,6 +182,7 @@ export async function runAnalysis(
       processed: reroot(dataset.outputs.processed),
     },
   };
+  refuseUnwired(ds);
   const progress = options.progress ?? new Progress();
   const folders = outputFolders(ds, options);
   const sources = await resolveDataset(ds, { root: ROOT, log: (m) => console.error(m) });
