@@ -13,23 +13,19 @@
 import { z } from "zod";
 import { FEATURE_NAMES, FEATURES } from "./features.ts";
 import { quotedList, shown } from "./issues.ts";
-import { COLUMN_DOCS } from "./schema.ts";
+import { CANONICAL_COLUMNS, COLUMN_DOCS } from "./schema.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Enumerations
 
-/** Canonical transaction columns that a source file may map. */
-export const MAPPABLE_COLUMNS = [
-  "invoice",
-  "stock_code",
-  "description",
-  "quantity",
-  "timestamp",
-  "unit_price",
-  "line_value",
-  "customer_id",
-  "country",
-] as const;
+/**
+ * Canonical transaction columns that a source file may map: every canonical column but the two
+ * the workspace adds itself (`source_file`, `source_row`).
+ */
+export const MAPPABLE_COLUMNS = CANONICAL_COLUMNS.filter(
+  (c): c is Exclude<typeof c, "source_file" | "source_row"> =>
+    c !== "source_file" && c !== "source_row",
+);
 
 /**
  * Supported input file formats: transaction files (`parquet`, `csv`, `tsv`, `whitespace`) or a

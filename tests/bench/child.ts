@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { exists } from "../../src/lib/files.ts";
 
 /** What one measured child run gave. */
 export interface ChildRun {
@@ -21,15 +22,6 @@ export interface ChildRun {
 }
 
 const TIME = "/usr/bin/time";
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Peak RSS (VmHWM) of a live process in KiB, or 0. */
 function vmHwm(pid: number): number {

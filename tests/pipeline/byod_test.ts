@@ -6,20 +6,9 @@
 import { ROOT } from "../../src/lib/paths.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { rng } from "./shop_fixture.ts";
 
 const DENO = Deno.execPath();
-
-/** A small seeded generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const pad = (n: number) => String(n).padStart(2, "0");
 

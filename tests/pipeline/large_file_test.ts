@@ -17,6 +17,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ROOT } from "../../src/lib/paths.ts";
+import { exists } from "../../src/lib/files.ts";
 
 /** Bytes the CSV must exceed. */
 const MIN_BYTES = 600 * 1024 * 1024;
@@ -195,15 +196,6 @@ Deno.test({
     }
   },
 });
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The one file called `name` below `dir`. */
 async function findFile(dir: string, name: string): Promise<string> {

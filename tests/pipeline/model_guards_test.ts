@@ -19,6 +19,7 @@ import {
   rfmStage,
   toArrays,
 } from "../../src/pipeline/stages.ts";
+import { rng } from "./shop_fixture.ts";
 
 /** A line: [customer, invoice, ISO time, quantity, unit price]. */
 type Line = [string, string, string, number, number];
@@ -66,18 +67,6 @@ function cleaned(ds: ReturnType<typeof config>, lines: Line[]): CleanStage {
     "shop.csv": new Set<MappableColumn>(MAPPABLE_COLUMNS.filter((c) => c !== "stock_code")),
   };
   return cleanIngested(ds, { tx, provided, rowsRead: { "shop.csv": lines.length } }, quiet);
-}
-
-/** A seeded generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

@@ -13,7 +13,7 @@ export const DENO = Deno.execPath();
 export const src = (p: string) => new URL(`../../src/${p}`, import.meta.url).href;
 
 /** A small seeded generator (mulberry32). */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -23,15 +23,7 @@ import {
   writeConfig,
   writeShop,
 } from "./shop_fixture.ts";
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { exists } from "../../src/lib/files.ts";
 
 /** Every file below a folder (following links; none when it does not exist). */
 async function filesBelow(dir: string): Promise<string[]> {

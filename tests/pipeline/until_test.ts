@@ -8,16 +8,7 @@ import { dirname, join } from "node:path";
 import pl from "nodejs-polars";
 import { CUSTOMER_COLUMNS } from "../../src/pipeline/stages.ts";
 import { buildArgs, run, writeConfig, writeShop } from "./shop_fixture.ts";
-
-/** Whether a path exists (following links). */
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { exists } from "../../src/lib/files.ts";
 
 /** The one public path (not inside the store's `.builds`) of a file named `name` below `dir`. */
 async function findPublic(dir: string, name: string): Promise<string> {

@@ -6,16 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { buildArgs, run, writeConfig, writeShop } from "./shop_fixture.ts";
-
-/** Whether a path exists. */
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { exists } from "../../src/lib/files.ts";
 
 /** Rewrites the fixture's configuration with `edit` applied. */
 async function editConfig(cfg: string, edit: (o: Record<string, unknown>) => void): Promise<void> {
