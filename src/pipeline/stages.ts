@@ -151,9 +151,29 @@ export function cleanIngested(
     "clean",
     `${fmt(result.report.total.rows_in)} in, ${fmt(result.report.total.rows_kept)} kept, ${
       fmt(result.report.total.rows_dropped)
-    } dropped`,
+    } dropped${droppedByReason(result.report.total.dropped)}`,
   );
   return { ...result, rowsIn: ingested.rowsRead, ingest: ingested.ingest };
+}
+
+/**
+ * The non-zero drop counts of a cleaning report, largest first, for the build log
+ * (`" (missing_customer 12, future_timestamp 3)"`), or "" when nothing was dropped.
+ *
+ * @example
+ * ```ts
+ * import { droppedByReason } from "./stages.ts";
+ * import { equal } from "node:assert/strict";
+ * equal(droppedByReason({ duplicate: 2, future_timestamp: 3, cancellation: 0 }),
+ *   " (future_timestamp 3, duplicate 2)");
+ * equal(droppedByReason({ duplicate: 0 }), "");
+ * ```
+ */
+export function droppedByReason(dropped: Readonly<Record<string, number>>): string {
+  const parts = Object.entries(dropped).filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .map(([reason, n]) => `${reason} ${n.toLocaleString("en")}`);
+  return parts.length ? ` (${parts.join(", ")})` : "";
 }
 
 /**
