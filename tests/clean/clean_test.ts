@@ -824,9 +824,11 @@ Deno.test("clean: a far-past outlier is implausible_timestamp; the rule and its 
   const lim = timestampLimits(tx, c, Date.parse("2026-01-01T00:00:00Z"));
   const day = 86_400_000_000;
   assert.equal(lim.future, Date.parse("2026-01-02T00:00:00Z") * 1000);
-  const us = (iso: string) => Date.parse(`${iso}T00:00:00Z`) * 1000;
-  assert.ok(lim.p01! > us("1997-01-01") && lim.p01! < us("1997-01-08"), `p01 ${lim.p01}`);
-  assert.ok(lim.p99! > us("1997-12-20") && lim.p99! < us("1998-01-01"), `p99 ${lim.p99}`);
+  // The 368 timestamps sorted: 1917-05-01, the 365 days of 1997 (10:00), 1998-06-30, 2015-05-01.
+  // Nearest rank, position round(q × (n − 1)): p01 at 4 (1997-01-04), p99 at 363 (1997-12-29).
+  const us = (iso: string) => Date.parse(`${iso}Z`) * 1000;
+  assert.equal(lim.p01, us("1997-01-04T10:00:00"));
+  assert.equal(lim.p99, us("1997-12-29T10:00:00"));
   assert.equal(lim.low, lim.p01! - 365 * day);
   assert.equal(lim.high, lim.p99! + 365 * day);
 
