@@ -30,6 +30,7 @@ import { fixedOffsetMinutes, prepareFormat } from "../ingest/timestamps.ts";
 import { providedColumns } from "../ingest/ingest.ts";
 import { DAY_US, isoDay } from "../lib/time.ts";
 import { type Dialect, dialect as dialectOf, type DialectName, literal } from "./dialect.ts";
+import { CUSTOMER_METRIC_COLUMNS } from "../rfm/rfm.ts";
 
 /** Unicode white space, as polars (Rust `char::is_whitespace`) trims it. */
 const WHITE_SPACE =
@@ -559,18 +560,8 @@ function linesSql(
   }, reason FROM ${last}`;
 }
 
-/** The columns of `rfm_customers`, in order (the polars customer table before scoring). */
-export const CUSTOMER_TABLE_COLUMNS = [
-  "customer_id",
-  "recency_days",
-  "frequency",
-  "monetary",
-  "tenure_days",
-  "avg_order_value",
-  "first_day",
-  "last_day",
-  "country",
-] as const;
+/** The columns of `rfm_customers`, in order: those of the polars customer table before scoring. */
+export const CUSTOMER_TABLE_COLUMNS = CUSTOMER_METRIC_COLUMNS;
 
 /**
  * The `rfm_customers` query over `rfm_lines`: `customerMetrics` of `rfm/rfm.ts` (analysis date:

@@ -52,6 +52,22 @@ export function defaultAnalysisDate(tx: pl.DataFrame): string {
 }
 
 /**
+ * The columns of {@link customerMetrics}' table, in order: one row per customer before scoring.
+ * The SQL engine (`src/engine/sql.ts`) writes the same table.
+ */
+export const CUSTOMER_METRIC_COLUMNS = [
+  "customer_id",
+  "recency_days",
+  "frequency",
+  "monetary",
+  "tenure_days",
+  "avg_order_value",
+  "first_day",
+  "last_day",
+  "country",
+] as const;
+
+/**
  * Per-customer metrics from canonical transactions strictly before `asOf`.
  *
  * @param tx clean canonical transactions

@@ -23,7 +23,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   clean: ["ingest", "config", "lib"],
   rfm: ["config", "lib"],
   features: ["config", "lib"],
-  engine: ["clean", "ingest", "config", "lib"],
+  engine: ["clean", "ingest", "rfm", "config", "lib"],
   score: ["config", "lib"],
   model: ["score", "rfm", "config", "lib"],
   report: ["clean", "rfm", "model", "score", "config", "lib"],

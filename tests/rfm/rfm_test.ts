@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import pl from "nodejs-polars";
 import {
   binOf,
+  CUSTOMER_METRIC_COLUMNS,
   customerMetrics,
   defaultAnalysisDate,
   quantileCuts,
@@ -68,6 +69,7 @@ Deno.test("rfm: customerMetrics by hand (asOf exclusive, latest line's country)"
     "last_day",
     "country",
   ]);
+  assert.deepEqual(m.columns, [...CUSTOMER_METRIC_COLUMNS]);
   const d = (s: string) => isoDay(s);
   assert.deepEqual(records(m), [
     {
