@@ -32,6 +32,7 @@ import { parseModelFile } from "../../src/score/model_file.ts";
 import { scoreCustomer } from "../../src/score/score.ts";
 import { inverseTransformRow } from "../../src/score/scaler.ts";
 import { readCsv, rng, syntheticModel } from "../serve/service.ts";
+import { shopFile } from "./shop_fixture.ts";
 
 const DENO = Deno.execPath();
 const quiet = () => new Progress(() => {});
@@ -79,20 +80,7 @@ function shopConfig(out: string, glob: string, features?: string[]): Record<stri
     timezone: "Europe/Berlin",
     currency: "EUR",
     outputs: { reports: join(out, "reports"), processed: join(out, "processed") },
-    files: [{
-      path: glob,
-      format: "csv",
-      columns: {
-        invoice: "Order Ref",
-        stock_code: "Article",
-        quantity: "Pieces",
-        timestamp: "Ordered At",
-        unit_price: "Each EUR",
-        customer_id: "Client No",
-        country: "Market",
-      },
-      timestampFormat: "%d/%m/%Y %H:%M",
-    }],
+    files: [shopFile(glob)],
     model: {
       ...(features ? { features, logFeatures: features } : {}),
       kmeans: { kMin: 2, kMax: 3, restarts: 2 },

@@ -6,7 +6,7 @@
 import { ROOT } from "../../src/lib/paths.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { rng } from "./shop_fixture.ts";
+import { rng, shopFile } from "./shop_fixture.ts";
 
 const DENO = Deno.execPath();
 
@@ -55,20 +55,7 @@ function shopConfig(out: string): Record<string, unknown> {
     timezone: "Europe/Berlin",
     currency: "EUR",
     outputs: { reports: join(out, "reports"), processed: join(out, "processed") },
-    files: [{
-      path: "shop-*.csv",
-      format: "csv",
-      columns: {
-        invoice: "Order Ref",
-        stock_code: "Article",
-        quantity: "Pieces",
-        timestamp: "Ordered At",
-        unit_price: "Each EUR",
-        customer_id: "Client No",
-        country: "Market",
-      },
-      timestampFormat: "%d/%m/%Y %H:%M",
-    }],
+    files: [shopFile("shop-*.csv")],
     model: {
       kmeans: { kMin: 2, kMax: 4, restarts: 3 },
       forward: { cutoff: "2023-01-01", windowEnd: "2024-01-01", loyalMinInvoices: 3 },

@@ -2,7 +2,9 @@
  * A small synthetic shop for the crash and fault tests of the build (seeded, a few hundred
  * customers, builds in seconds), and helpers to run the build as a child process.
  */
+import assert from "node:assert/strict";
 import { join } from "node:path";
+import { exists } from "../../src/lib/files.ts";
 import { ROOT } from "../../src/lib/paths.ts";
 import { siteBusy } from "../../src/site/framework.ts";
 
@@ -46,6 +48,24 @@ export async function writeShop(dir: string, variant: number): Promise<void> {
   await Deno.writeTextFile(join(dir, "shop.csv"), lines.join("\n") + "\n");
 }
 
+/** How the shop's export at `path` is read: a fresh file description (callers may change it). */
+export function shopFile(path: string): Record<string, unknown> {
+  return {
+    path,
+    format: "csv",
+    columns: {
+      invoice: "Order Ref",
+      stock_code: "Article",
+      quantity: "Pieces",
+      timestamp: "Ordered At",
+      unit_price: "Each EUR",
+      customer_id: "Client No",
+      country: "Market",
+    },
+    timestampFormat: "%d/%m/%Y %H:%M",
+  };
+}
+
 /** The shop's dataset description; its outputs go below `dir/out` unless given. */
 export async function writeConfig(
   dir: string,
@@ -60,20 +80,7 @@ export async function writeConfig(
       timezone: "UTC",
       currency: "EUR",
       outputs,
-      files: [{
-        path: "shop.csv",
-        format: "csv",
-        columns: {
-          invoice: "Order Ref",
-          stock_code: "Article",
-          quantity: "Pieces",
-          timestamp: "Ordered At",
-          unit_price: "Each EUR",
-          customer_id: "Client No",
-          country: "Market",
-        },
-        timestampFormat: "%d/%m/%Y %H:%M",
-      }],
+      files: [shopFile("shop.csv")],
       model: {
         kmeans: { kMin: 2, kMax: 3, restarts: 2 },
         forward: { cutoff: "2023-01-01", windowEnd: "2024-01-01", loyalMinInvoices: 3 },
@@ -118,5 +125,21 @@ export const buildArgs = (cfg: string, ...extra: string[]) => [
 export async function notebooksFree(): Promise<void> {
   for (let i = 0; i < 600 && (await siteBusy()); i++) {
     await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/**
+ * Asserts that the reports folder `R` and the processed folder `P` hold the RFM-only outputs of a
+ * build (`--until rfm`, or a skipped model stage): the data-stage files, and no model or site.
+ */
+export async function assertRfmOnly(R: string, P: string): Promise<void> {
+  for (const f of ["cleaning.json", "rfm.json", "customers.csv", "results.json", "manifest.json"]) {
+    assert.ok(await exists(join(R, f)), `${f} is published`);
+  }
+  for (const f of ["transactions.parquet", "quarantine.parquet", "customers.parquet"]) {
+    assert.ok(await exists(join(P, f)), `${f} is published`);
+  }
+  for (const f of ["metrics.json", "model.json", "site"]) {
+    assert.equal(await exists(join(R, f)), false, `${f} is not published`);
   }
 }

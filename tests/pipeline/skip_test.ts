@@ -15,6 +15,7 @@ import { Progress } from "../../src/pipeline/progress.ts";
 import { runAnalysis } from "../../src/pipeline/run.ts";
 import { CUSTOMER_COLUMNS } from "../../src/pipeline/stages.ts";
 import {
+  assertRfmOnly,
   buildArgs,
   notebooksFree,
   processedOf,
@@ -69,17 +70,7 @@ Deno.test({
 
       const R = reportsOf(dir);
       const P = processedOf(dir);
-      for (
-        const f of ["cleaning.json", "rfm.json", "customers.csv", "results.json", "manifest.json"]
-      ) {
-        assert.ok(await exists(join(R, f)), `${f} is published`);
-      }
-      for (const f of ["transactions.parquet", "quarantine.parquet", "customers.parquet"]) {
-        assert.ok(await exists(join(P, f)), `${f} is published`);
-      }
-      for (const f of ["metrics.json", "model.json", "site"]) {
-        assert.equal(await exists(join(R, f)), false, `${f} is not published`);
-      }
+      await assertRfmOnly(R, P);
       const customers = pl.readParquet(join(P, "customers.parquet"));
       assert.deepEqual(customers.columns, [...CUSTOMER_COLUMNS]);
       assert.equal(customers.height, 200);

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import pl from "nodejs-polars";
 import { CUSTOMER_COLUMNS } from "../../src/pipeline/stages.ts";
-import { buildArgs, run, writeConfig, writeShop } from "./shop_fixture.ts";
+import { assertRfmOnly, buildArgs, run, writeConfig, writeShop } from "./shop_fixture.ts";
 import { exists } from "../../src/lib/files.ts";
 
 /** The one public path (not inside the store's `.builds`) of a file named `name` below `dir`. */
@@ -45,17 +45,7 @@ Deno.test({
       // The public output folders, wherever the configuration's folders are re-rooted below --out.
       const R = dirname(await findPublic(out, "cleaning.json"));
       const P = dirname(await findPublic(out, "customers.parquet"));
-      for (
-        const f of ["cleaning.json", "rfm.json", "customers.csv", "results.json", "manifest.json"]
-      ) {
-        assert.ok(await exists(join(R, f)), `${f} is published`);
-      }
-      for (const f of ["transactions.parquet", "quarantine.parquet", "customers.parquet"]) {
-        assert.ok(await exists(join(P, f)), `${f} is published`);
-      }
-      for (const f of ["metrics.json", "model.json", "site"]) {
-        assert.equal(await exists(join(R, f)), false, `${f} is not published`);
-      }
+      await assertRfmOnly(R, P);
 
       // The customer table: the RFM columns only, one row per customer of the shop.
       const customers = pl.readCSV(await Deno.readTextFile(join(R, "customers.csv")));
