@@ -6,9 +6,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { parseDataset } from "../../src/config/dataset.ts";
 import { duckdbDataStage } from "../../src/engine/duckdb.ts";
 import { readCustomerTable } from "../../src/engine/customers.ts";
+import { txDataset } from "./fixture.ts";
 
 function dataset(dir: string) {
   const lines = ["inv,qty,ts,price,cust,country"];
@@ -21,30 +21,19 @@ function dataset(dir: string) {
   }
   lines.push("C200,-1,2011-06-20 10:00:00,1.5,a,UK");
   Deno.writeTextFileSync(join(dir, "tx.csv"), lines.join("\n") + "\n");
-  const ds = parseDataset(
-    {
-      id: "shop",
-      title: "Shop",
-      currency: "EUR",
-      timezone: "UTC",
-      model: { forward: { cutoff: "2011-04-01", windowEnd: "2011-07-01" } },
-      files: [{
-        name: "tx.csv",
-        path: "tx.csv",
-        format: "csv",
-        columns: {
-          invoice: "inv",
-          quantity: "qty",
-          timestamp: "ts",
-          unit_price: "price",
-          customer_id: "cust",
-          country: "country",
-        },
-      }],
+  const ds = txDataset({
+    timezone: "UTC",
+    columns: {
+      invoice: "inv",
+      quantity: "qty",
+      timestamp: "ts",
+      unit_price: "price",
+      customer_id: "cust",
+      country: "country",
     },
-    "",
-    dir,
-  );
+    cleaning: {},
+    root: dir,
+  });
   return { ds, sources: [{ file: ds.files[0], path: join(dir, "tx.csv") }] };
 }
 

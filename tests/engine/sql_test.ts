@@ -3,38 +3,13 @@
  * input the SQL cannot express is refused by name, and the rule order follows `RULES`.
  */
 import assert from "node:assert/strict";
-import { parseDataset } from "../../src/config/dataset.ts";
 import { DIALECTS } from "../../src/engine/dialect.ts";
 import { dataStageSql } from "../../src/engine/sql.ts";
 import { RULES } from "../../src/clean/rules.ts";
+import { txDataset } from "./fixture.ts";
 
 function dataset(extra: Record<string, unknown> = {}) {
-  return parseDataset(
-    {
-      id: "shop",
-      title: "Shop",
-      currency: "EUR",
-      timezone: "Europe/Paris",
-      model: { forward: { cutoff: "2011-04-01", windowEnd: "2011-07-01" } },
-      files: [{
-        name: "tx.csv",
-        path: "tx.csv",
-        format: "csv",
-        columns: {
-          invoice: "inv",
-          stock_code: "sku",
-          quantity: "qty",
-          timestamp: "ts",
-          unit_price: "price",
-          customer_id: "cust",
-        },
-        ...extra,
-      }],
-      cleaning: { nonProductCodes: ["POST"], nonProductPatterns: ["^gift_"] },
-    },
-    "",
-    "/tmp",
-  );
+  return txDataset({ file: extra });
 }
 
 Deno.test("each dialect writes its own constructs", () => {
@@ -69,33 +44,10 @@ Deno.test("each dialect writes its own constructs", () => {
 Deno.test("a rule turned off in the configuration is left out of the SQL", () => {
   const on = dataStageSql(dataset(), [{ file: dataset().files[0], path: "x" }], { now: 0 });
   assert.match(on.script, /'cancelled_order'/);
-  const ds = parseDataset(
-    {
-      ...JSON.parse(JSON.stringify({
-        id: "shop",
-        title: "Shop",
-        currency: "EUR",
-        timezone: "UTC",
-        model: { forward: { cutoff: "2011-04-01", windowEnd: "2011-07-01" } },
-        files: [{
-          name: "tx.csv",
-          path: "tx.csv",
-          format: "csv",
-          columns: {
-            invoice: "inv",
-            stock_code: "sku",
-            quantity: "qty",
-            timestamp: "ts",
-            unit_price: "price",
-            customer_id: "cust",
-          },
-        }],
-      })),
-      cleaning: { outliers: { matchCancelledOrders: false }, dropExactDuplicates: false },
-    },
-    "",
-    "/tmp",
-  );
+  const ds = txDataset({
+    timezone: "UTC",
+    cleaning: { outliers: { matchCancelledOrders: false }, dropExactDuplicates: false },
+  });
   const off = dataStageSql(ds, [{ file: ds.files[0], path: "x" }], { now: 0 });
   assert.doesNotMatch(off.script, /'cancelled_order'|'duplicate'/);
   assert.match(off.script, /'cancellation'/);
