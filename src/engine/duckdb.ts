@@ -22,8 +22,14 @@ import { SCIENTIFIC } from "../ingest/ids.ts";
 import { OFFSET_SUFFIX, prepareFormat } from "../ingest/timestamps.ts";
 import { excerpt } from "../lib/text.ts";
 import { dayIso } from "../lib/time.ts";
-import { CUSTOMER_TABLE_COLUMNS, type DataStageSql, dataStageSql, type SqlSource } from "./sql.ts";
-import { literal } from "./dialect.ts";
+import {
+  CUSTOMER_TABLE_COLUMNS,
+  type DataStageSql,
+  dataStageSql,
+  sourceRelation,
+  type SqlSource,
+} from "./sql.ts";
+import { dialect, literal } from "./dialect.ts";
 
 /** A source file to read: its configuration and path (as `pipeline/stages.ts` `SourceFile`). */
 export interface EngineSource {
@@ -192,21 +198,9 @@ async function checkInputs(
   }
 }
 
-/** The reader of a source for the input checks (as the SQL reads it). */
+/** The reader of a source for the input checks: the relation the generated SQL reads. */
 function reader(s: SqlSource): string {
-  const f = s.file;
-  if (f.format === "parquet") return `read_parquet(${literal(s.path)})`;
-  const opts = [
-    "all_varchar = true",
-    `header = ${f.header}`,
-    `delim = ${literal(f.format === "tsv" ? "\t" : ",")}`,
-    "quote = '\"'",
-    "escape = '\"'",
-    "strict_mode = true",
-    "null_padding = false",
-  ];
-  if (f.fields) opts.push(`names = [${f.fields.map((n) => literal(n)).join(", ")}]`);
-  return `read_csv(${literal(s.path)}, ${opts.join(", ")})`;
+  return sourceRelation(s, dialect("duckdb")).from;
 }
 
 /** A DuckDB result column as a polars Series of the customer table. */

@@ -112,8 +112,20 @@ function isFloatType(t: string | undefined): boolean {
   return t !== undefined && /^(DOUBLE|FLOAT|REAL|DECIMAL|NUMERIC)/i.test(t);
 }
 
-/** The relation a file is read from, and its 1-based row number expression. */
-function relation(s: SqlSource, d: Dialect): { from: string; row: string } {
+/**
+ * The relation a file is read from (in DuckDB, the file itself; elsewhere its table), and its
+ * 1-based row number expression. The generated SQL and DuckDB's input checks both read through it.
+ *
+ * @example
+ * ```ts
+ * import { sourceRelation } from "./sql.ts";
+ * import { dialect } from "./dialect.ts";
+ * import { match } from "node:assert/strict";
+ * const file = { name: "a.parquet", format: "parquet" } as Parameters<typeof sourceRelation>[0]["file"];
+ * match(sourceRelation({ file, path: "/d/a.parquet" }, dialect("duckdb")).from, /^read_parquet\('\/d\/a\.parquet'/);
+ * ```
+ */
+export function sourceRelation(s: SqlSource, d: Dialect): { from: string; row: string } {
   const f = s.file;
   if (f.format === "whitespace") {
     throw new Error(
@@ -182,7 +194,7 @@ function sourceSelect(
   const f = s.file;
   const c = f.columns;
   const t = (col: string) => s.types?.[col];
-  const { from, row } = relation(s, d);
+  const { from, row } = sourceRelation(s, d);
   // Layer 1: raw → trimmed text (or typed, for typed columns).
   const l1: string[] = [
     `${index} AS file_idx`,

@@ -25,6 +25,7 @@ import {
   type Weighting,
 } from "../score/neighbours.ts";
 import { accuracy, macroF1, rocAuc } from "./metrics.ts";
+import { mean, sampleSd } from "../lib/stats.ts";
 
 /** One (k, weighting) configuration. */
 export interface KnnConfig {
@@ -255,16 +256,6 @@ export interface CvScore {
   meanAccuracy: number;
   /** Macro F1 per fold. */
   foldMacroF1: number[];
-}
-
-function mean(a: readonly number[]): number {
-  return a.reduce((s, x) => s + x, 0) / a.length;
-}
-
-function sampleSd(a: readonly number[]): number {
-  if (a.length < 2) return 0;
-  const m = mean(a);
-  return Math.sqrt(a.reduce((s, x) => s + (x - m) * (x - m), 0) / (a.length - 1));
 }
 
 /**

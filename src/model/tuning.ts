@@ -11,6 +11,7 @@ import { argmax, NeighbourIndex, vote, type Weighting } from "../score/neighbour
 import { accuracy, macroF1 } from "./metrics.ts";
 import { deriveSeed } from "./random.ts";
 import { stratifiedKFold } from "./split.ts";
+import { mean, sampleSd } from "../lib/stats.ts";
 
 /** One point of the cross-validation curve. */
 export interface CvPoint {
@@ -115,17 +116,6 @@ function foldPredictions(
     });
   });
   return preds;
-}
-
-function mean(a: readonly number[]): number {
-  return a.reduce((s, x) => s + x, 0) / a.length;
-}
-
-/** Sample standard deviation (n − 1; 0 for fewer than two values). */
-function sampleSd(a: readonly number[]): number {
-  if (a.length < 2) return 0;
-  const m = mean(a);
-  return Math.sqrt(a.reduce((s, x) => s + (x - m) * (x - m), 0) / (a.length - 1));
 }
 
 /** The best point of the curve by {@link KNN_RULE}. */
