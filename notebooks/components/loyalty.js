@@ -2,7 +2,7 @@
 // `{width, ...}` and returns a Plot figure; the options it does not use itself (title, subtitle …)
 // go to Plot.plot.
 import * as Plot from "@observablehq/plot";
-import { groupedBarMarks, labelledBarsX } from "./marks.js";
+import { diagonalMark, groupedBarMarks, labelledBarsX } from "./marks.js";
 import { chartWidth, fmtDate, fmtFixed, fmtInt, fmtNum, fmtPct } from "./format.js";
 import { bandColors, levelColors, meaning, modelColors, sequentialScheme } from "./palette.js";
 import { plot } from "./plot.js";
@@ -548,12 +548,7 @@ export function gainsChart(
       grid: true,
     },
     marks: [
-      Plot.line([{ x: 0, y: 0 }, { x: 1, y: 1 }], {
-        x: "x",
-        y: "y",
-        stroke: "#8C8C8C",
-        strokeDasharray: "5,4",
-      }),
+      diagonalMark(),
       Plot.text([{ x: 0.62, y: 0.62 }], {
         x: "x",
         y: "y",
@@ -641,12 +636,7 @@ export function reliabilityChart(
     },
     r: { range: [2, 9] },
     marks: [
-      Plot.line([{ x: 0, y: 0 }, { x: 1, y: 1 }], {
-        x: "x",
-        y: "y",
-        stroke: "#8C8C8C",
-        strokeDasharray: "5,4",
-      }),
+      diagonalMark(),
       Plot.line(data, { x: "meanPredicted", y: "observedRate", stroke: color, strokeWidth: 2 }),
       Plot.dot(data, {
         x: "meanPredicted",

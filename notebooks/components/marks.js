@@ -48,3 +48,16 @@ export function groupedBarMarks(data, { y, fy, format }) {
     fontSize: 10,
   });
 }
+
+/**
+ * The y = x reference line of a chart on [0, 1] × [0, 1]: what a random order gains, or where
+ * perfectly calibrated probabilities lie. Grey and dashed: context, not data.
+ */
+export function diagonalMark() {
+  return Plot.line([{ x: 0, y: 0 }, { x: 1, y: 1 }], {
+    x: "x",
+    y: "y",
+    stroke: "#8C8C8C",
+    strokeDasharray: "5,4",
+  });
+}

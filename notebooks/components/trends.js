@@ -5,6 +5,7 @@
 import * as Plot from "@observablehq/plot";
 import { chartWidth, fmtInt, fmtMoney, fmtMoneyShort, fmtPct } from "./format.js";
 import { meaning, sequentialScheme } from "./palette.js";
+import { diagonalMark } from "./marks.js";
 import { plot } from "./plot.js";
 
 /** Cohorts of fewer customers than this are greyed out in the retention heatmap. */
@@ -253,12 +254,7 @@ export function concentrationChart(
     x: { domain: [0, 1], label: xLabel, tickFormat: (x) => `${Math.round(x * 100)}`, grid: true },
     y: { domain: [0, 1], label: yLabel, tickFormat: (x) => `${Math.round(x * 100)}`, grid: true },
     marks: [
-      Plot.line([{ x: 0, y: 0 }, { x: 1, y: 1 }], {
-        x: "x",
-        y: "y",
-        stroke: "#8C8C8C",
-        strokeDasharray: "5,4",
-      }),
+      diagonalMark(),
       Plot.areaY(curve, { x: "share", y: "captured", fill: color, fillOpacity: 0.15 }),
       Plot.line(curve, { x: "share", y: "captured", stroke: color, strokeWidth: 2.5 }),
       ...(at
