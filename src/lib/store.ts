@@ -357,6 +357,38 @@ export async function ensureWritableFolder(folder: string, key: string): Promise
 // ---------------------------------------------------------------------------------------------
 // The store.
 
+/**
+ * Takes the exclusive lock of a reports folder: the one a build holds while it writes the
+ * folder's outputs, so that anything else that writes there (such as `verify --update` writing
+ * `results.json`) waits for no one and is refused at once, naming the holder, while a build runs.
+ * Creates the store folder (ignored by git) when missing. Release the lock when done.
+ *
+ * @example
+ * ```ts
+ * import { lockOutputFolder } from "./store.ts";
+ * import { rejects } from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * const lock = await lockOutputFolder(dir);
+ * await rejects(lockOutputFolder(dir), /is in use by process/);
+ * lock.release();
+ * (await lockOutputFolder(dir)).release();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ *
+ * @param reports the reports folder (it must exist)
+ * @returns the held lock
+ * @throws {LockedError} when another process holds it
+ */
+export async function lockOutputFolder(reports: string): Promise<Lock> {
+  const abs = resolve(reports);
+  const dir = join(abs, STORE_DIR);
+  await Deno.mkdir(dir, { recursive: true });
+  // The store is ignored by git even where a parent .gitignore re-includes results.json.
+  const gitignore = join(dir, ".gitignore");
+  if (!(await exists(gitignore))) await writeFileAtomic(gitignore, "*\n");
+  return await acquireLock(join(dir, LOCK_FILE), `output folder ${display(abs)}`);
+}
+
 /** A dataset's output store, opened under its lock (see the module documentation). */
 export class OutputStore {
   /** The store folder, `<reports>/.builds`. */
@@ -395,12 +427,7 @@ export class OutputStore {
     const abs = { reports: resolve(folders.reports), processed: resolve(folders.processed) };
     await ensureWritableFolder(abs.reports, "reports");
     await ensureWritableFolder(abs.processed, "processed");
-    const dir = join(abs.reports, STORE_DIR);
-    await Deno.mkdir(dir, { recursive: true });
-    // The store is ignored by git even where a parent .gitignore re-includes results.json.
-    const gitignore = join(dir, ".gitignore");
-    if (!(await exists(gitignore))) await writeFileAtomic(gitignore, "*\n");
-    const lock = await acquireLock(join(dir, LOCK_FILE), `output folder ${display(abs.reports)}`);
+    const lock = await lockOutputFolder(abs.reports);
     const store = new OutputStore(
       abs,
       lock,

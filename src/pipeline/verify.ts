@@ -2,14 +2,17 @@
  * Verification of committed results: rebuild a dataset's analysis from the raw files in a fresh
  * temporary folder and compare its `results.json` with the committed one (integers exactly, other
  * numbers within a relative tolerance, text exactly). With `update`, the rebuilt results replace
- * the committed file instead, so a legitimate change shows up as a reviewable diff.
+ * the committed file instead, so a legitimate change shows up as a reviewable diff; it holds the
+ * reports folder's lock from the start (a build writing that folder refuses to start, and an
+ * update is refused at once while a build runs).
  *
  * @module
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { DatasetConfig } from "../config/dataset.ts";
 import { readJson, writeJsonAtomic } from "../lib/files.ts";
 import { display, fromRoot } from "../lib/paths.ts";
+import { lockOutputFolder } from "../lib/store.ts";
 import { compareResults, formatDifferences } from "../report/compare.ts";
 import { Progress } from "./progress.ts";
 import { runAnalysis } from "./run.ts";
@@ -33,6 +36,7 @@ export async function verifyDataset(ds: DatasetConfig, options: VerifyOptions): 
   const log = options.log ?? ((l: string) => console.log(l));
   const committedPath = join(fromRoot(ds.outputs.reports), "results.json");
   const shown = display(committedPath);
+  const lock = options.update ? await lockOutputFolder(dirname(committedPath)) : null;
   const tmp = await Deno.makeTempDir({ prefix: `verify-${ds.id}-` });
   try {
     console.error(`verify ${ds.id}: rebuilding from the raw files in ${tmp}`);
@@ -65,6 +69,7 @@ export async function verifyDataset(ds: DatasetConfig, options: VerifyOptions): 
     log(`\nIf the change is intended, run: npx deno task verify --dataset ${ds.id} --update`);
     return false;
   } finally {
+    lock?.release();
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
   }
 }
