@@ -117,6 +117,7 @@ export const ANALYSIS_OUTPUTS: OutputNames = {
     "rfm.json",
     "customers.csv",
     "metrics.json",
+    "heldout.csv",
     "model.json",
     "results.json",
     "manifest.json",

@@ -199,7 +199,6 @@ export function modelStage(
         asOfCleaning: forward.snapshots[i].asOfCleaning,
       })),
       todayVsTraining: today,
-      heldOutPredictions: loyalty.heldOut,
     },
     // RFM segments × predicted levels, with the cells where the two contradict each other.
     segmentLevels: segmentLevelConflicts(current.rfm_segment, columns.loyalty_level, undefined, {

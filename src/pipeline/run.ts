@@ -32,6 +32,7 @@ import { gitState, readLockedVersions } from "../lib/provenance.ts";
 import { buildManifest } from "../report/manifest.ts";
 import { buildResults } from "../report/results.ts";
 import { ModelStageSkipped } from "../model/skip.ts";
+import { heldOutCsv } from "../report/heldout.ts";
 import { type ModelStage, modelStage } from "./model_stage.ts";
 import { OutputSet } from "./outputs.ts";
 import { Progress } from "./progress.ts";
@@ -266,6 +267,7 @@ async function analyse(
   const R = ds.outputs.reports;
   if (models) {
     out.addJson(`${R}/metrics.json`, models.metrics);
+    out.add(`${R}/heldout.csv`, heldOutCsv(models.loyalty.heldOut, models.loyalty.model.levels));
     out.addJson(`${R}/model.json`, models.model);
   }
   const results = buildResults(

@@ -32,12 +32,6 @@ const PROSE = new Set([
 ]);
 
 /**
- * Per-customer outputs left out of results.json: they describe individual customers of the
- * data (never committed), and every figure computed from them is in results.json already.
- */
-const PER_CUSTOMER = new Set(["heldOutPredictions"]);
-
-/**
  * Builds the results from the stage outputs.
  *
  * @param cleaning the cleaning report
@@ -62,5 +56,5 @@ export function buildResults(
     },
     rfm: rfmFigures,
     models: metrics,
-  }, new Set([...PROSE, ...PER_CUSTOMER])) as Record<string, unknown>;
+  }, PROSE) as Record<string, unknown>;
 }

@@ -113,6 +113,25 @@ Deno.test("bring your own data: a user's CSV files build into their own output f
       await Deno.stat(join(out, "reports", f));
     }
     await Deno.stat(join(out, "processed", "transactions.parquet"));
+    // The held-out predictions are a CSV of their own (not inside metrics.json), from which the
+    // held-out AUC(loyal) recomputes by counting pairs (independently of the metrics module).
+    const metrics = JSON.parse(await Deno.readTextFile(join(out, "reports", "metrics.json")));
+    assert.equal("heldOutPredictions" in metrics.loyalty, false);
+    const [head, ...held] = (await Deno.readTextFile(join(out, "reports", "heldout.csv")))
+      .trim().split("\n").map((l) => l.split(","));
+    assert.equal(held.length, metrics.loyalty.split.test);
+    const actual = head.indexOf("actual_level");
+    const pLoyal = head.indexOf("knn_p_loyal");
+    assert.ok(actual >= 0 && pLoyal >= 0, head.join(","));
+    const pos = held.filter((r) => r[actual] === "loyal").map((r) => Number(r[pLoyal]));
+    const neg = held.filter((r) => r[actual] !== "loyal").map((r) => Number(r[pLoyal]));
+    let wins = 0;
+    for (const p of pos) for (const q of neg) wins += p > q ? 1 : p === q ? 0.5 : 0;
+    assert.ok(pos.length > 0 && neg.length > 0);
+    assert.ok(
+      Math.abs(wins / (pos.length * neg.length) - metrics.loyalty.test.aucTop) < 1e-3,
+      `AUC from heldout.csv ${wins / (pos.length * neg.length)} vs ${metrics.loyalty.test.aucTop}`,
+    );
     // Nothing was written into the workspace's own default outputs by this dataset.
     const model = JSON.parse(await Deno.readTextFile(join(out, "reports", "model.json")));
     assert.equal(model.dataset, "my-shop");
