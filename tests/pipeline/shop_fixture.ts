@@ -139,7 +139,7 @@ export async function assertRfmOnly(R: string, P: string): Promise<void> {
   for (const f of ["transactions.parquet", "quarantine.parquet", "customers.parquet"]) {
     assert.ok(await exists(join(P, f)), `${f} is published`);
   }
-  for (const f of ["metrics.json", "model.json", "site"]) {
+  for (const f of ["metrics.json", "heldout.csv", "model.json", "site"]) {
     assert.equal(await exists(join(R, f)), false, `${f} is not published`);
   }
 }
