@@ -18,7 +18,7 @@
  * @module
  */
 import { loadDataset } from "../config/registry.ts";
-import { parseOptions } from "../lib/args.ts";
+import { parseOptions, runMain } from "../lib/args.ts";
 import { display } from "../lib/paths.ts";
 import { Progress } from "../pipeline/progress.ts";
 import { runAnalysis, UNTIL, type Until } from "../pipeline/run.ts";
@@ -82,11 +82,4 @@ async function main(args: string[]): Promise<void> {
   console.error(`build finished in ${((performance.now() - start) / 1000).toFixed(1)} s`);
 }
 
-if (import.meta.main) {
-  try {
-    await main(Deno.args);
-  } catch (e) {
-    console.error(`build failed: ${(e as Error).message}`);
-    Deno.exit(1);
-  }
-}
+if (import.meta.main) await runMain("build", main);

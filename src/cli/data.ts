@@ -9,7 +9,7 @@
 import { shortHash } from "../acquire/checksum.ts";
 import { resolveDataset } from "../acquire/resolve.ts";
 import { loadDataset } from "../config/registry.ts";
-import { parseOptions } from "../lib/args.ts";
+import { parseOptions, runMain } from "../lib/args.ts";
 import { display, ROOT } from "../lib/paths.ts";
 
 const USAGE = "deno task data [--dataset <id | path/to/dataset.json>]";
@@ -49,11 +49,4 @@ async function main(args: string[]): Promise<void> {
   console.log(`${files.length} file(s) ready in ${elapsed}`);
 }
 
-if (import.meta.main) {
-  try {
-    await main(Deno.args);
-  } catch (e) {
-    console.error(`data failed: ${(e as Error).message}`);
-    Deno.exit(1);
-  }
-}
+if (import.meta.main) await runMain("data", main);

@@ -15,7 +15,7 @@
  * @module
  */
 import { loadDataset } from "../config/registry.ts";
-import { parseOptions, UsageError } from "../lib/args.ts";
+import { parseOptions, runMain, UsageError } from "../lib/args.ts";
 import { display, fromRoot } from "../lib/paths.ts";
 import {
   batchOutputPaths,
@@ -60,11 +60,4 @@ async function main(args: string[]): Promise<number> {
   return values["fail-on-drift"] && scores.drift.level === "significant" ? 3 : 0;
 }
 
-if (import.meta.main) {
-  try {
-    Deno.exit(await main(Deno.args));
-  } catch (e) {
-    console.error(`score failed: ${(e as Error).message}`);
-    Deno.exit(e instanceof UsageError ? 2 : 1);
-  }
-}
+if (import.meta.main) await runMain("score", main);

@@ -11,7 +11,7 @@
  * @module
  */
 import { loadDataset } from "../config/registry.ts";
-import { parseOptions, UsageError } from "../lib/args.ts";
+import { parseOptions, runMain, UsageError } from "../lib/args.ts";
 import { fromRoot } from "../lib/paths.ts";
 import { readTokenFile } from "../serve/auth.ts";
 import { isLoopback, startService } from "../serve/server.ts";
@@ -89,11 +89,4 @@ async function main(args: string[]): Promise<void> {
   clearTimeout(forced);
 }
 
-if (import.meta.main) {
-  try {
-    await main(Deno.args);
-  } catch (e) {
-    console.error(`serve failed: ${(e as Error).message}`);
-    Deno.exit(1);
-  }
-}
+if (import.meta.main) await runMain("serve", main);

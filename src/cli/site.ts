@@ -8,7 +8,7 @@
  * @module
  */
 import { loadDataset } from "../config/registry.ts";
-import { intOption, parseOptions } from "../lib/args.ts";
+import { intOption, parseOptions, runMain } from "../lib/args.ts";
 import { display } from "../lib/paths.ts";
 import { buildSite, previewSite } from "../site/framework.ts";
 
@@ -47,11 +47,4 @@ async function main(args: string[]): Promise<void> {
   }
 }
 
-if (import.meta.main) {
-  try {
-    await main(Deno.args);
-  } catch (e) {
-    console.error(`site: ${(e as Error).message}`);
-    Deno.exit(1);
-  }
-}
+if (import.meta.main) await runMain("site", main);

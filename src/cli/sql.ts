@@ -15,7 +15,7 @@ import { loadDataset } from "../config/registry.ts";
 import { type DialectName, DIALECTS } from "../engine/dialect.ts";
 import { dataStageSql, type SqlSource } from "../engine/sql.ts";
 import { parquetTypes } from "../engine/duckdb.ts";
-import { parseOptions, UsageError } from "../lib/args.ts";
+import { parseOptions, runMain, UsageError } from "../lib/args.ts";
 import { ROOT } from "../lib/paths.ts";
 
 const USAGE = `deno task sql [--dataset <id | path/to/dataset.json>] [--dialect ${
@@ -46,11 +46,4 @@ async function main(args: string[]): Promise<void> {
   console.log(dataStageSql(ds, sources, { dialect }).script);
 }
 
-if (import.meta.main) {
-  try {
-    await main(Deno.args);
-  } catch (e) {
-    console.error(e instanceof Error ? e.message : String(e));
-    Deno.exit(1);
-  }
-}
+if (import.meta.main) await runMain("sql", main);

@@ -9,7 +9,7 @@
  * @module
  */
 import { loadDataset, loadRegistry } from "../config/registry.ts";
-import { parseOptions } from "../lib/args.ts";
+import { parseOptions, runMain } from "../lib/args.ts";
 import { DEFAULT_TOLERANCE } from "../report/compare.ts";
 import { verifyDataset } from "../pipeline/verify.ts";
 
@@ -38,11 +38,4 @@ async function main(args: string[]): Promise<number> {
   return ok ? 0 : 1;
 }
 
-if (import.meta.main) {
-  try {
-    Deno.exit(await main(Deno.args));
-  } catch (e) {
-    console.error(`verify failed: ${(e as Error).message}`);
-    Deno.exit(2);
-  }
-}
+if (import.meta.main) await runMain("verify", main, 2);

@@ -66,3 +66,35 @@ export function intOption(
   }
   return n;
 }
+
+/**
+ * Runs a command's `main` as the entry point: on an error, prints `<name> failed: <message>` on
+ * standard error and exits with 2 for a usage mistake ({@link UsageError}) or `errorCode`
+ * otherwise; a number returned by `main` is the exit status (nothing returned: the process ends
+ * by itself once its work is done). One place for every command's exit rules.
+ *
+ * @example
+ * ```ts
+ * import { runMain } from "./args.ts";
+ * // in src/cli/example.ts:
+ * if (import.meta.main) await runMain("example", async (_args) => 0);
+ * ```
+ *
+ * @param name the command's name, as the user typed it after `deno task`
+ * @param main the command, given `Deno.args`
+ * @param errorCode exit status of a failure other than a usage mistake (default 1)
+ */
+export async function runMain(
+  name: string,
+  main: (args: string[]) => Promise<number | void>,
+  errorCode = 1,
+): Promise<void> {
+  let code: number | void;
+  try {
+    code = await main(Deno.args);
+  } catch (e) {
+    console.error(`${name} failed: ${e instanceof Error ? e.message : String(e)}`);
+    code = e instanceof UsageError ? 2 : errorCode;
+  }
+  if (typeof code === "number") Deno.exit(code);
+}

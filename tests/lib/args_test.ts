@@ -37,7 +37,7 @@ Deno.test("intOption: positive integers only", () => {
   }
 });
 
-for (const cli of ["build", "data", "verify", "site"]) {
+for (const cli of ["build", "data", "verify", "site", "score", "serve", "sql"]) {
   Deno.test(`deno task ${cli}: an unknown option is refused before any work, naming it`, async () => {
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", join(ROOT, "src/cli", `${cli}.ts`), "--no-such-option"],
@@ -46,8 +46,8 @@ for (const cli of ["build", "data", "verify", "site"]) {
       stderr: "piped",
     }).output();
     const stderr = new TextDecoder().decode(out.stderr);
-    assert.equal(out.success, false);
-    assert.match(stderr, /unknown option '--no-such-option'/);
+    assert.equal(out.code, 2, "a usage mistake exits with 2 (runMain)");
+    assert.match(stderr, new RegExp(`^${cli} failed: unknown option '--no-such-option'`));
     assert.match(stderr, /usage: /);
   });
 }
