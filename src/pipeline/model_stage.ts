@@ -19,6 +19,11 @@ import { PSI_MODERATE, PSI_SIGNIFICANT } from "../score/drift.ts";
 import { sha256 } from "../lib/files.ts";
 import { checkCustomerCount, checkLevelNames, checkLevels } from "../model/guards.ts";
 import { segmentLevelConflicts } from "../report/conflicts.ts";
+import { migrationMatrix } from "../report/activity.ts";
+import { SEGMENT_RULES } from "../rfm/segments.ts";
+
+/** The segment-migration row of customers who had not bought yet at the cutoff. */
+export const NOT_YET_A_CUSTOMER = "Not yet a customer";
 
 /** What the original project reported, shown for reference next to our segment classifier. */
 export const ORIGINAL_PROJECT = {
@@ -204,6 +209,17 @@ export function modelStage(
     segmentLevels: segmentLevelConflicts(current.rfm_segment, columns.loyalty_level, undefined, {
       levels,
     }),
+    // How customers moved between RFM segments from the cutoff (segments from the lines kept by
+    // the cleaning as of the cutoff, with the same bins and guards) to the analysis date.
+    segmentMigration: {
+      fromDate: forward.cutoff,
+      ...migrationMatrix(
+        { ids: forward.features.customer_id, segments: forward.features.rfm_segment },
+        { ids: current.customer_id, segments: current.rfm_segment },
+        SEGMENT_RULES.map((r) => r.name),
+        NOT_YET_A_CUSTOMER,
+      ),
+    },
     currentScores: {
       customers: current.customer_id.length,
       bands: bandCounts,

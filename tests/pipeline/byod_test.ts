@@ -132,6 +132,14 @@ Deno.test("bring your own data: a user's CSV files build into their own output f
       Math.abs(wins / (pos.length * neg.length) - metrics.loyalty.test.aucTop) < 1e-3,
       `AUC from heldout.csv ${wins / (pos.length * neg.length)} vs ${metrics.loyalty.test.aucTop}`,
     );
+    // The segment migration (cutoff → analysis date) accounts for every customer of the table,
+    // and its rows before "Not yet a customer" for every customer at the cutoff.
+    const mig = metrics.segmentMigration;
+    const sum = (rows: number[][]) => rows.flat().reduce((a, b) => a + b, 0);
+    assert.equal(sum(mig.counts), csv.length - 1);
+    assert.equal(mig.from.at(-1), "Not yet a customer");
+    assert.equal(sum(mig.counts.slice(0, -1)) + mig.gone, metrics.loyalty.customersAtCutoff);
+    assert.equal(mig.fromDate, "2023-01-01");
     // Nothing was written into the workspace's own default outputs by this dataset.
     const model = JSON.parse(await Deno.readTextFile(join(out, "reports", "model.json")));
     assert.equal(model.dataset, "my-shop");
