@@ -21,6 +21,9 @@
  *   that much overall and no fall exceeds `bandMaxDip`; otherwise "does not rise".
  * - **Ranking** ({@link rankingVerdict}): "ranks usefully" only when the top-decile lift is at least
  *   `usefulLift` **and** the AUC verdict is "better" or "strong".
+ * - **Today outside the training range** ({@link rangeVerdict}): the feature with the largest share
+ *   of today's customers outside its training range is named when that share is at least
+ *   `extrapolationShare`.
  *
  * @module
  */
@@ -43,6 +46,11 @@ export const VERDICT_THRESHOLDS = {
   bandMaxDip: 0.05,
   /** Top-decile lift needed for "ranks customers usefully". */
   usefulLift: 1.5,
+  /**
+   * Share of today's customers outside a feature's training range from which their scores are
+   * called extrapolations (the model can only liken them to the nearest training customers).
+   */
+  extrapolationShare: 0.05,
 } as const;
 
 /** A bootstrap interval (the evaluation's `Interval`; nulls when it could not be computed). */
@@ -536,4 +544,98 @@ export function summarySentence(
   }
   if (known.length === 0) return `${head} with no baseline to compare with.`;
   return `${head} but only level with the best of its baselines.`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Today outside the training range
+
+/** One feature's range check (`metrics.json` → `loyalty.todayVsTraining.features[]`). */
+export interface FeatureRange {
+  feature: string;
+  trainingMin: number;
+  trainingMax: number;
+  belowRange: number;
+  aboveRange: number;
+  outsideRange: number;
+}
+
+/** Result of {@link rangeVerdict}. */
+export interface RangeJudgement {
+  /** Whether some feature puts at least `extrapolationShare` of today's customers outside. */
+  extrapolates: boolean;
+  /** The feature with the largest share outside (null when no feature is given). */
+  worst: FeatureRange | null;
+}
+
+/**
+ * Whether today's scores extrapolate: the feature with the largest share of today's customers
+ * outside its training range, and whether that share reaches `extrapolationShare`.
+ *
+ * @example
+ * ```ts
+ * import { rangeVerdict } from "./verdicts.ts";
+ * import { equal } from "node:assert/strict";
+ * const f = (feature: string, below: number, above: number) => ({
+ *   feature, trainingMin: 1, trainingMax: 9, belowRange: below, aboveRange: above,
+ *   outsideRange: below + above,
+ * });
+ * const j = rangeVerdict([f("a", 0, 0.01), f("b", 0.7, 0)]);
+ * equal(j.extrapolates, true);
+ * equal(j.worst?.feature, "b");
+ * equal(rangeVerdict([f("a", 0.02, 0.02)]).extrapolates, false); // 4 % < 5 %
+ * ```
+ *
+ * @param features per model feature, today's shares below and above the training range
+ */
+export function rangeVerdict(features: readonly FeatureRange[]): RangeJudgement {
+  let worst: FeatureRange | null = null;
+  for (const f of features) {
+    if (isNum(f.outsideRange) && (worst === null || f.outsideRange > worst.outsideRange)) worst = f;
+  }
+  return {
+    extrapolates: worst !== null &&
+      worst.outsideRange >= VERDICT_THRESHOLDS.extrapolationShare - EPS,
+    worst,
+  };
+}
+
+/**
+ * The range verdict as a sentence ("" when nothing extrapolates).
+ *
+ * @example
+ * ```ts
+ * import { rangeSentence, rangeVerdict } from "./verdicts.ts";
+ * import { equal } from "node:assert/strict";
+ * const j = rangeVerdict([{
+ *   feature: "invoices_lookback", trainingMin: 1, trainingMax: 59, belowRange: 0.7,
+ *   aboveRange: 0, outsideRange: 0.7,
+ * }]);
+ * equal(
+ *   rangeSentence(j, "invoices in the look-back"),
+ *   "For 70 % of today's customers the feature “invoices in the look-back” is below every " +
+ *     "training customer's value (1 to 59): the model can only liken them to the nearest " +
+ *     "training customers, so their scores are extrapolations; trust them less than the " +
+ *     "held-out figures suggest.",
+ * );
+ * equal(rangeSentence(rangeVerdict([]), "x"), "");
+ * ```
+ *
+ * @param j from {@link rangeVerdict}
+ * @param label the worst feature's display label (lower case)
+ */
+export function rangeSentence(j: RangeJudgement, label: string): string {
+  if (!j.extrapolates || j.worst === null) return "";
+  const w = j.worst;
+  const side = w.belowRange > 0 && w.aboveRange > 0
+    ? "outside"
+    : w.belowRange > 0
+    ? "below"
+    : "above";
+  const range = `${fixed(w.trainingMin, 2).replace(/\.?0+$/, "")} to ${
+    fixed(w.trainingMax, 2).replace(/\.?0+$/, "")
+  }`;
+  return `For ${Math.round(w.outsideRange * 100)} % of today's customers the feature “${label}” ` +
+    `is ${side} every training customer's value (${range}): the model can only liken them to the nearest ` +
+    "training customers, so their scores are extrapolations; trust them less than the " +
+    "held-out figures suggest.";
 }

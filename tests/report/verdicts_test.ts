@@ -12,6 +12,8 @@ import {
   bandVerdict,
   baselineSentence,
   compareWithBaseline,
+  rangeSentence,
+  rangeVerdict,
   rankingSentence,
   rankingVerdict,
   summarySentence,
@@ -115,6 +117,7 @@ Deno.test("the thresholds are stated (a change here is a deliberate change of th
     bandMinRise: 0.1,
     bandMaxDip: 0.05,
     usefulLift: 1.5,
+    extrapolationShare: 0.05,
   });
 });
 
@@ -311,4 +314,24 @@ Deno.test("the browser bundle's modules (and reasons.ts) export no name twice", 
   for (const name of ["aucVerdict", "bandVerdict", "rankingVerdict", "standing"]) {
     assert.equal(typeof (bundle as Record<string, unknown>)[name], "function", name);
   }
+});
+
+Deno.test("rangeVerdict: names the feature with the most customers outside, from 5 % on", () => {
+  const f = (feature: string, below: number, above: number) => ({
+    feature,
+    trainingMin: 0,
+    trainingMax: 10,
+    belowRange: below,
+    aboveRange: above,
+    outsideRange: below + above,
+  });
+  assert.equal(VERDICT_THRESHOLDS.extrapolationShare, 0.05);
+  assert.equal(rangeVerdict([f("a", 0.05, 0)]).extrapolates, true, "exactly at the threshold");
+  assert.equal(rangeVerdict([f("a", 0.049, 0)]).extrapolates, false, "just below it");
+  const j = rangeVerdict([f("a", 0.2, 0), f("b", 0.1, 0.15), f("c", 0, 0.01)]);
+  assert.equal(j.worst?.feature, "b");
+  assert.match(rangeSentence(j, "b"), /^For 25 % of today's customers the feature “b” is outside /);
+  assert.match(rangeSentence(rangeVerdict([f("a", 0, 0.3)]), "a"), / is above every training/);
+  assert.equal(rangeSentence(rangeVerdict([f("a", 0.01, 0)]), "a"), "", "no sentence below 5 %");
+  assert.deepEqual(rangeVerdict([]), { extrapolates: false, worst: null });
 });
