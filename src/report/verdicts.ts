@@ -29,6 +29,7 @@
  */
 
 import { type BandTrend, bandTrend } from "../model/bands.ts";
+import type { FeatureShift } from "../model/evaluation.ts";
 
 /** The thresholds of every verdict. */
 export const VERDICT_THRESHOLDS = {
@@ -550,14 +551,10 @@ export function summarySentence(
 // Today outside the training range
 
 /** One feature's range check (`metrics.json` → `loyalty.todayVsTraining.features[]`). */
-export interface FeatureRange {
-  feature: string;
-  trainingMin: number;
-  trainingMax: number;
-  belowRange: number;
-  aboveRange: number;
-  outsideRange: number;
-}
+export type FeatureRange = Pick<
+  FeatureShift,
+  "feature" | "trainingMin" | "trainingMax" | "belowRange" | "aboveRange" | "outsideRange"
+>;
 
 /** Result of {@link rangeVerdict}. */
 export interface RangeJudgement {
