@@ -137,8 +137,23 @@ export async function scoreExport(
   if (options.asOf !== undefined && options.asOf !== null && !ISO_DATE.test(options.asOf)) {
     throw new Error(`the analysis date must be an ISO date (YYYY-MM-DD), got "${options.asOf}"`);
   }
-  const ds: DatasetConfig = options.asOf ? { ...dataset, analysisDate: options.asOf } : dataset;
+  const dated: DatasetConfig = options.asOf ? { ...dataset, analysisDate: options.asOf } : dataset;
   const progress = options.progress ?? new Progress();
+  // The look-back features are computed over the model's look-back, whatever the export's
+  // description says: the model learned its features over that window.
+  const lookback = model.version === 2 ? model.lookbackDays : undefined;
+  const ds: DatasetConfig = lookback !== undefined && lookback !== dated.model.loyalty.lookbackDays
+    ? {
+      ...dated,
+      model: { ...dated.model, loyalty: { ...dated.model.loyalty, lookbackDays: lookback } },
+    }
+    : dated;
+  if (ds !== dated) {
+    console.error(
+      `note: features over the model's look-back of ${lookback} days (the description of ` +
+        `"${dataset.id}" says ${dated.model.loyalty.lookbackDays})`,
+    );
+  }
   const sources = await resolveDataset(ds, {
     root: options.root ?? ROOT,
     log: (m) => console.error(m),

@@ -159,6 +159,21 @@ Deno.test("batch: a built shop's own export gives back its customer scores exact
       Object.keys(csv[0]).slice(-scoredColumns(model.levels).length),
       scoredColumns(model.levels),
     );
+    // A description with another look-back: the features are still computed over the model's.
+    const other = JSON.parse(await Deno.readTextFile(cfg));
+    other.model.loyalty = { ...other.model.loyalty, lookbackDays: model.lookbackDays! + 61 };
+    const otherCfg = join(dir, "other-lookback.json");
+    await Deno.writeTextFile(otherCfg, JSON.stringify(other));
+    const otherDir = join(dir, "scored-other");
+    const otherRun = await score("--model", modelPath, "--dataset", otherCfg, "--out", otherDir);
+    assert.equal(otherRun.code, 0, otherRun.stderr);
+    assertSameScores(
+      built,
+      readCsv(await Deno.readTextFile(join(otherDir, "scored-customers.csv"))),
+      model.levels,
+      true,
+    );
+    assert.match(otherRun.stderr, /features over the model's look-back of \d+ days/);
     const actions = new Map(SEGMENT_RULES.map((r) => [r.name, r.action]));
     for (const row of csv) {
       assert.equal(row.action, actions.get(row.rfm_segment));
