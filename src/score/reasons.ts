@@ -23,9 +23,14 @@
  * (a recency above the tenure), since only the model's response matters.
  *
  * **Cost.** One customer takes one prediction plus one per feature that differs from its typical
- * value. {@link createExplainer} explains many customers with one model and shares the
- * predictions of equal (capped, scaled) profiles between them — customers with equal values and
- * the many counterfactuals that coincide — which is how the build explains every customer.
+ * value. The customer's neighbour search is prepared once (`NeighbourIndex.prepare`: its distance
+ * to every training point), and each counterfactual, which differs from it in one scaled value,
+ * is searched on it in one pass over the points — with exactly the search's neighbours, ties and
+ * distances (see `PreparedQuery` in `neighbours.ts`). {@link createExplainer} explains many
+ * customers with one model and shares the predictions of equal (capped, scaled) profiles between
+ * them — customers with equal values and the many counterfactuals that coincide — which is how
+ * the build explains every customer; {@link createScoreExplainer} also gives each customer's
+ * scoring result from the same prediction (the scoring service).
  *
  * **Wording.** Features have phrase templates here ({@link PHRASES}); a registry feature
  * (`config/features.ts`) without one is worded from its entry — a windowed count as "3 invoices
@@ -39,14 +44,17 @@
 
 import { feature, type FeatureInfo } from "../config/features.ts";
 import { inverseTransformValue } from "./scaler.ts";
-import type { SearchOptions } from "./neighbours.ts";
+import { indexFor, type PreparedQuery } from "./neighbours.ts";
 import {
   type LoyaltyModel,
+  predictionResult,
   predictScaled,
   predictValues,
   scaledValues,
   scoreFromProbabilities,
+  type ScoreResult,
   validateInput,
+  type ValuePrediction,
 } from "./score.ts";
 
 /** One reason for a customer's score. */
@@ -126,41 +134,59 @@ export function modelScore(model: LoyaltyModel, values: readonly number[]): numb
 }
 
 /**
- * A scorer of one customer and its counterfactuals: {@link modelScore}, with the predictions of
- * equal scaled points shared (one map per scorer), and each counterfactual's neighbour search
- * hinted with the customer's own voting points (a counterfactual differs in one value, so its
- * neighbours are mostly the customer's: the search is bounded from the start; same result).
+ * A scorer of one customer and its counterfactuals: {@link modelScore}, with the scores of equal
+ * scaled points shared (one map per scorer). The customer's neighbour search is prepared
+ * (`NeighbourIndex.prepare`: its distance to every training point, computed once), and each
+ * counterfactual — the customer's scaled point with one coordinate changed — is searched on it:
+ * one pass over the points instead of a tree walk, with exactly the search's result.
  */
 interface Scorer {
-  /** The customer's score (and the hint for its counterfactuals). */
+  /** The customer's prediction (the scoring path), made the customer whose counterfactuals follow. */
+  predict: (values: readonly number[]) => ValuePrediction;
+  /** The customer's score, made the customer whose counterfactuals follow. */
   actual: (values: readonly number[]) => number;
-  /** A counterfactual's score, after `actual` of its customer. */
+  /** A counterfactual's score, after `actual` (or `predict`) of its customer. */
   counterfactual: (values: readonly number[]) => number;
+}
+
+/** A {@link Scorer} with the caller's own score function (the model's path for predictions). */
+function ownScorer(model: LoyaltyModel, own: (values: readonly number[]) => number): Scorer {
+  return { predict: (values) => predictValues(model, values), actual: own, counterfactual: own };
 }
 
 /** A {@link Scorer} on the model's own path (see above). */
 function modelScorer(model: LoyaltyModel): Scorer {
   const memo = new Map<string, number>();
-  const hints = new Map<string, Int32Array>();
   const bits = new Float64Array(model.features.length);
   const words = new Uint16Array(bits.buffer);
-  let hint: Int32Array | undefined;
   const keyOf = (z: readonly number[]) => {
     bits.set(z);
     return String.fromCharCode(...words);
   };
-  const exact = (z: readonly number[], search?: SearchOptions) =>
-    scoreFromProbabilities(model.score, predictScaled(model, z, search).probabilities).exact;
+  /** The customer being explained: its scaled point and prepared search (made when needed). */
+  let current: { key: string; z: number[]; prepared: PreparedQuery | null } | null = null;
+  const enter = (values: readonly number[]) => {
+    const z = scaledValues(model, values);
+    const key = keyOf(z);
+    if (current?.key !== key) current = { key, z, prepared: null };
+    return current;
+  };
+  const search = () =>
+    current ? { prepared: current.prepared ??= indexFor(model.knn).prepare(current.z) } : {};
+  const exact = (p: ValuePrediction) => scoreFromProbabilities(model.score, p.probabilities).exact;
   return {
+    predict: (values) => {
+      const c = enter(values);
+      const p = predictScaled(model, c.z, search());
+      memo.set(c.key, exact(p));
+      return p;
+    },
     actual: (values) => {
-      const z = scaledValues(model, values);
-      const key = keyOf(z);
-      let s = memo.get(key);
-      hint = hints.get(key);
-      if (s === undefined || hint === undefined) {
-        s = exact(z, { onFound: (f) => (hint = f.index.slice(0, f.length)) });
-        memo.set(key, s);
-        hints.set(key, hint!);
+      const c = enter(values);
+      let s = memo.get(c.key);
+      if (s === undefined) {
+        s = exact(predictScaled(model, c.z, search()));
+        memo.set(c.key, s);
       }
       return s;
     },
@@ -169,7 +195,7 @@ function modelScorer(model: LoyaltyModel): Scorer {
       const key = keyOf(z);
       let s = memo.get(key);
       if (s === undefined) {
-        s = exact(z, { hint });
+        s = exact(predictScaled(model, z, search()));
         memo.set(key, s);
       }
       return s;
@@ -297,7 +323,7 @@ export function explainScore(
   const valid = validateInput(model, input ?? {});
   if (!valid.ok) return [];
   const own = options.score;
-  const scorer: Scorer = own ? { actual: own, counterfactual: own } : modelScorer(model);
+  const scorer = own ? ownScorer(model, own) : modelScorer(model);
   return explainValues(model, valid.values, scorer, options);
 }
 
@@ -335,10 +361,66 @@ export function createExplainer(
   options: ExplainOptions = {},
 ): (input: Readonly<Record<string, unknown>>) => Reason[] {
   const own = options.score;
-  const scorer: Scorer = own ? { actual: own, counterfactual: own } : modelScorer(model);
+  const scorer = own ? ownScorer(model, own) : modelScorer(model);
   return (input) => {
     const valid = validateInput(model, input ?? {});
     return valid.ok ? explainValues(model, valid.values, scorer, options) : [];
+  };
+}
+
+/** A customer's scoring result and its reasons (see {@link createScoreExplainer}). */
+export interface Explained {
+  /** Exactly `scoreCustomer(model, input)`. */
+  result: ScoreResult;
+  /** Exactly `explainScore(model, input, options)` (empty for an invalid input). */
+  reasons: Reason[];
+}
+
+/**
+ * A scorer and explainer for many customers of one model: for each input, the scoring result of
+ * `scoreCustomer` and the reasons of {@link explainScore} (with the same options) — computed
+ * together, so that the input is checked once and the customer's own prediction serves both the
+ * result and the reasons, and with equal (capped, scaled) profiles shared as in
+ * {@link createExplainer}. The scoring service answers with it.
+ *
+ * @example
+ * ```ts
+ * import { fitKnn } from "./neighbours.ts";
+ * import { DEFAULT_LIMITS, type LoyaltyModel, makeScoreScale, scoreCustomer } from "./score.ts";
+ * import { createScoreExplainer, explainScore } from "./reasons.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * const recency = [2, 5, 9, 14, 20, 30, 90, 150, 200, 260, 320];
+ * const model: LoyaltyModel = {
+ *   kind: "rfm-loyalty-knn", version: 1, features: ["recency_days", "frequency"],
+ *   scaler: { names: ["recency_days", "frequency"], log: [false, false], means: [0, 0], stds: [1, 1] },
+ *   knn: fitKnn(recency.map((r) => [r, 2]), recency.map((r) => (r <= 30 ? 2 : 0)), { k: 3, nClasses: 3 }),
+ *   customerIds: recency.map((_, i) => `C${i}`), levels: ["lapsed", "occasional", "loyal"],
+ *   cutoff: "2011-06-01", windowEnd: "2011-12-01", score: makeScoreScale(), limits: DEFAULT_LIMITS,
+ * };
+ * const explain = createScoreExplainer(model);
+ * for (const input of [{ recency_days: 250, frequency: 5 }, { recency_days: -1, frequency: 2 }]) {
+ *   deepEqual(explain(input), {
+ *     result: scoreCustomer(model, input),
+ *     reasons: explainScore(model, input),
+ *   });
+ * }
+ * ```
+ *
+ * @param model fitted loyalty model
+ * @param options as for {@link explainScore}
+ * @returns a function from one customer's raw field values to its result and reasons
+ */
+export function createScoreExplainer(
+  model: LoyaltyModel,
+  options: ExplainOptions = {},
+): (input: Readonly<Record<string, unknown>>) => Explained {
+  const own = options.score;
+  const scorer = own ? ownScorer(model, own) : modelScorer(model);
+  return (input) => {
+    const valid = validateInput(model, input ?? {});
+    if (!valid.ok) return { result: { ok: false, errors: valid.errors }, reasons: [] };
+    const result = predictionResult(model, scorer.predict(valid.values));
+    return { result, reasons: explainValues(model, valid.values, scorer, options) };
   };
 }
 

@@ -606,7 +606,7 @@ export function scoreCustomer(
 ): ScoreResult {
   const valid = validateInput(model, input ?? {});
   if (!valid.ok) return { ok: false, errors: valid.errors };
-  return resultOf(model, predictValues(model, valid.values));
+  return predictionResult(model, predictValues(model, valid.values));
 }
 
 /** A model's prediction for one customer's valid raw values. */
@@ -734,8 +734,31 @@ export function predictScaled(
   };
 }
 
-/** The successful result of a prediction. */
-function resultOf(model: LoyaltyModel, pred: ValuePrediction): ScoreOk {
+/**
+ * The successful result of a prediction: what {@link scoreCustomer} answers for valid values
+ * whose prediction ({@link predictValues}) is `pred`.
+ *
+ * @example
+ * ```ts
+ * import { fitKnn } from "./neighbours.ts";
+ * import {
+ *   DEFAULT_LIMITS, type LoyaltyModel, makeScoreScale, predictionResult, predictValues, scoreCustomer,
+ * } from "./score.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * const model: LoyaltyModel = {
+ *   kind: "rfm-loyalty-knn", version: 1, features: ["recency_days"],
+ *   scaler: { names: ["recency_days"], log: [false], means: [0], stds: [1] },
+ *   knn: fitKnn([[1], [9]], [2, 0], { k: 1, nClasses: 3 }), customerIds: ["A", "B"],
+ *   levels: ["lapsed", "occasional", "loyal"], cutoff: "2011-06-01", windowEnd: "2011-12-01",
+ *   score: makeScoreScale(), limits: DEFAULT_LIMITS,
+ * };
+ * deepEqual(predictionResult(model, predictValues(model, [2])), scoreCustomer(model, { recency_days: 2 }));
+ * ```
+ *
+ * @param model fitted loyalty model
+ * @param pred the prediction of valid values
+ */
+export function predictionResult(model: LoyaltyModel, pred: ValuePrediction): ScoreOk {
   const probabilities: Record<string, number> = {};
   model.levels.forEach((name, c) => (probabilities[name] = pred.probabilities[c]));
   const { score, band } = scoreFromProbabilities(model.score, pred.probabilities);
@@ -809,6 +832,6 @@ export function scoreMany(
       pred = predictScaled(model, z);
       memo.set(key, pred);
     }
-    return resultOf(model, pred);
+    return predictionResult(model, pred);
   });
 }

@@ -15,7 +15,7 @@
  */
 import type { z } from "zod";
 import { scoreCustomer, type ScoreResult } from "../score/score.ts";
-import { createExplainer, explainScore, type Reason } from "../score/reasons.ts";
+import { createScoreExplainer, type Explained, type Reason } from "../score/reasons.ts";
 import { bearerChecker } from "./auth.ts";
 import { BodyError, readJsonObject } from "./body.ts";
 import { type LogFn, logPath } from "./log.ts";
@@ -131,20 +131,26 @@ type Scored = ScoreResult | (ScoreResult & { ok: true; reasons: Reason[] });
  * Scores one customer object. Feature values are judged by the scoring module (its messages are
  * the widget's); the schema's feature issues only add what the scorer accepts but the schema
  * does not (an over-long numeric string), so the answer is exactly `scoreCustomer`'s otherwise,
- * with `explain`'s reasons (the same as `explainScore`'s) added to a scored customer.
+ * with the reasons of `explainScore` added to a scored customer. `explain` (from
+ * `createScoreExplainer`) gives both at once: the input checked once, one prediction for the
+ * result and the reasons.
  */
 function scoreOne(
   model: LoadedModel,
   raw: Record<string, unknown>,
   featureIssues: readonly z.core.$ZodIssue[],
-  explain: (input: Record<string, unknown>) => Reason[],
+  explain: (input: Record<string, unknown>) => Explained,
 ): Scored {
+  if (featureIssues.length === 0) {
+    const { result, reasons } = explain(raw);
+    return result.ok ? { ...result, reasons } : result;
+  }
   const r = scoreCustomer(model.model, raw);
   const flagged = new Set(r.ok ? [] : r.errors.map((e) => e.field));
   const extra = featureIssues.filter((i) => !flagged.has(String(i.path[0]))).map((i) =>
     issueError(i)
   );
-  if (extra.length === 0) return r.ok ? { ...r, reasons: explain(raw) } : r;
+  if (extra.length === 0) return r.ok ? { ...r, reasons: explain(raw).reasons } : r;
   return { ok: false, errors: [...(r.ok ? [] : r.errors), ...extra] };
 }
 
@@ -179,7 +185,7 @@ function score(model: LoadedModel, body: Record<string, unknown>): Answer {
     }
     const items = body.customers as Record<string, unknown>[];
     // one explainer per batch: customers and counterfactuals with equal values share a search
-    const explain = createExplainer(model.model);
+    const explain = createScoreExplainer(model.model);
     const results = items.map((raw, i) =>
       withId(scoreOne(model, raw, perItem.get(i) ?? [], explain), raw)
     );
@@ -199,12 +205,7 @@ function score(model: LoadedModel, body: Record<string, unknown>): Answer {
       model,
     });
   }
-  const r = scoreOne(
-    model,
-    body,
-    issues.filter(isFeatureIssue),
-    (raw) => explainScore(model.model, raw),
-  );
+  const r = scoreOne(model, body, issues.filter(isFeatureIssue), createScoreExplainer(model.model));
   if (!r.ok) {
     const n = r.errors.length;
     return {

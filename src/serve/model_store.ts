@@ -19,6 +19,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { FEATURES } from "../config/features.ts";
 import { sha256 } from "../lib/files.ts";
 import { parseModelFile } from "../score/model_file.ts";
+import { indexFor } from "../score/neighbours.ts";
 import { type LoyaltyModel, scoreMany } from "../score/score.ts";
 import type { LogFn } from "./log.ts";
 import { MAX_BATCH, MAX_BODY_BYTES } from "./schemas.ts";
@@ -109,6 +110,7 @@ export async function loadModel(path: string): Promise<LoadedModel> {
   }
   const { model, info } = parseModelFile(json, abs);
   scoreMany(model, []); // builds the neighbour index now, not on the first request
+  indexFor(model.knn).prepare(model.knn.points[0]); // and the arrays of reason-code searches
   let metrics: z.infer<typeof MetricsSummary> | null = null;
   try {
     metrics = metricsSummary(

@@ -233,3 +233,75 @@ Deno.test("a search hint never changes the result (ties, counts, weights, useles
   }
   assert.equal(hinted, 1500);
 });
+
+Deno.test("a prepared query equals the search at points one coordinate away (ties, counts, weights)", () => {
+  const rng = createRng(23);
+  // Weights whose square roots are irrational: the weighted coordinates are rounded, so that the
+  // shortcut d² − old + new and the search's own sum differ in the last bits, and grid
+  // coordinates make many distances tie (or nearly tie) at the k-th customer.
+  const w = [0.3, 1.7, 0, 2.2, 1];
+  let compared = 0;
+  for (const grid of [true, false]) {
+    const points = randomPoints(500, 5, grid ? 31 : 32, grid);
+    const mass = points.map(() => 1 + (rng.int(5) === 0 ? rng.int(4) : 0));
+    const index = new NeighbourIndex(points, { weights: w, mass });
+    for (let t = 0; t < 60; t++) {
+      const q = grid
+        ? Array.from({ length: 5 }, () => rng.int(4) + (rng.int(3) === 0 ? 0.5 : 0))
+        : randomPoints(1, 5, 1000 + t)[0];
+      // the pass (what this test is about), the tree and the automatic choice
+      const prepared = (["pass", "tree", "auto"] as const).map((m) => index.prepare(q, m));
+      const same = (p: number[], k: number) => {
+        const b = index.nearestArrays(p, k);
+        for (const around of prepared) {
+          const a = around.nearestArrays(p, k);
+          assert.deepEqual(
+            [[...a.index], [...a.distance], [...a.take]],
+            [[...b.index], [...b.distance], [...b.take]],
+            `grid=${grid} query ${q} → ${p}, k=${k}`,
+          );
+        }
+        compared++;
+      };
+      for (const k of [1, 7, 40, 41.5, 5000]) {
+        same(q, k);
+        for (let j = 0; j < 5; j++) {
+          // one coordinate changed (j = 2 has weight 0: the same weighted point), to another
+          // grid value, to a far value and to the same value
+          for (const v of [rng.int(4), q[j] + 0.5, -30, 40, q[j]]) {
+            const p = q.slice();
+            p[j] = v;
+            same(p, k);
+          }
+        }
+        // two coordinates changed: searched as usual, same result
+        same([q[0] + 1, q[1] - 1, ...q.slice(2)], k);
+      }
+    }
+  }
+  assert.equal(compared, 2 * 60 * 5 * (1 + 25 + 1));
+  const index = new NeighbourIndex([[0, 0], [1, 1]]);
+  assert.throws(() => index.prepare([0]), RangeError);
+  assert.throws(() => index.prepare([0, NaN]), RangeError);
+  assert.throws(() => index.prepare([0, 0]).nearestArrays([0, Infinity], 1), RangeError);
+  assert.equal(index.prepare([0, 0]).nearestArrays([1, 0], 0).length, 0);
+});
+
+Deno.test("a prepared query of another customer or another index is still exact", () => {
+  const rng = createRng(29);
+  const points = randomPoints(300, 3, 41, true);
+  const model = fitKnn(points, points.map(() => rng.int(3)), { k: 12, nClasses: 3 });
+  const index = indexFor(model);
+  const a = index.prepare([1, 1, 1], "pass");
+  const b = index.prepare([2, 0, 3], "pass"); // shares the index's scratch space with a
+  for (const [prepared, q] of [[a, [1, 3, 1]], [b, [2, 0, 0]], [a, [0, 1, 1]]] as const) {
+    assert.deepEqual(prepared.nearestArrays(q, 12), index.nearestArrays(q, 12));
+    assert.deepEqual(predictOne(model, q, 5, { prepared }), predictOne(model, q, 5));
+  }
+  // a query of another index is ignored by predictOne
+  const other = new NeighbourIndex(points.map((p) => [p[0], p[1], -p[2]])).prepare([1, 1, 1]);
+  assert.deepEqual(
+    predictOne(model, [1, 1, 2], 5, { prepared: other }),
+    predictOne(model, [1, 1, 2], 5),
+  );
+});

@@ -12,6 +12,7 @@ import {
 } from "../../src/score/score.ts";
 import {
   createExplainer,
+  createScoreExplainer,
   DEFAULT_MAX_REASONS,
   explainScore,
   MIN_EFFECT_SHARE,
@@ -451,5 +452,49 @@ Deno.test("createExplainer: the same reasons as explainScore, sharing prediction
     const all = [...queries, ...queries]; // the second pass is served from the shared map
     assert.deepEqual(all.map((q) => explain(q)), all.map((q) => explainScore(model, q)));
     assert.deepEqual(explain({ ...queries[0], [model.features[0]]: -3 }), []);
+  }
+});
+
+Deno.test("reasons are bit-identical to the plain search: effect = modelScore(customer) − modelScore(counterfactual)", () => {
+  // explainScore searches the counterfactuals on the customer's prepared query; modelScore
+  // searches every point by itself (the tree walk): the effects must agree to the last bit.
+  const { model, rows } = v2Model();
+  const typical = typicalValues(model);
+  let compared = 0;
+  for (const q of v2Queries(rows, 150)) {
+    const values = model.features.map((f) => q[f]);
+    const actual = modelScore(model, values);
+    const expected = model.features.flatMap((f, j) => {
+      if (typical[f] === values[j]) return [];
+      const cf = values.slice();
+      cf[j] = typical[f];
+      return [{ feature: f, effect: actual - modelScore(model, cf) }];
+    });
+    const reasons = explainScore(model, q, { max: Infinity, minEffect: 0 });
+    const byFeature = new Map(reasons.map((r) => [r.feature, r.effect]));
+    for (const e of expected) {
+      if (e.effect === 0) continue; // a zero effect is never a reason
+      assert.equal(byFeature.get(e.feature), e.effect, `${JSON.stringify(q)} ${e.feature}`);
+      compared++;
+    }
+  }
+  assert.ok(compared > 150, `${compared} effects compared`);
+});
+
+Deno.test("createScoreExplainer: exactly scoreCustomer's result and explainScore's reasons", () => {
+  for (const { model, rows } of [v2Model(), { model: recencyOnlyModel("distance"), rows: [] }]) {
+    const queries = rows.length ? v2Queries(rows, 150) : [TYPICAL, { ...TYPICAL, recency_days: 9 }];
+    const invalid = { ...queries[0], [model.features[0]]: -3 };
+    const all = [...queries, invalid, ...queries]; // the second pass is served from the shared map
+    const explain = createScoreExplainer(model);
+    for (const q of all) {
+      assert.deepEqual(explain(q), {
+        result: scoreCustomer(model, q),
+        reasons: explainScore(model, q),
+      });
+    }
+    const own = createScoreExplainer(model, { score: () => 0 }); // a scorer of one's own
+    assert.deepEqual(own(queries[0]).result, scoreCustomer(model, queries[0]));
+    assert.deepEqual(own(queries[0]).reasons, []);
   }
 });

@@ -348,10 +348,10 @@ async function runServe(args: string[]): Promise<{ code: number; stderr: string 
 Deno.test("service: command-line checks stop it before it listens", async () => {
   await withModelDir(async (modelPath, dir) => {
     const remote = await runServe(["--model", modelPath, "--host", "0.0.0.0", "--port", "0"]);
-    assert.equal(remote.code, 1);
+    assert.equal(remote.code, 2); // a usage mistake (runMain of src/lib/args.ts)
     assert.match(remote.stderr, /not a loopback address: add --allow-remote/);
     const unknown = await runServe(["--model", modelPath, "--prot", "1"]);
-    assert.equal(unknown.code, 1);
+    assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /unknown option '--prot'/);
     const both = await runServe(["--model", modelPath, "--dataset", "cdnow"]);
     assert.match(both.stderr, /--dataset and --model exclude each other/);
