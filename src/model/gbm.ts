@@ -73,10 +73,14 @@ function binOf(edges: readonly number[], v: number): number {
   return lo;
 }
 
-/** Rows × features bin indices. */
-function binRows(X: readonly (readonly number[])[], edges: readonly number[][]): Uint8Array[] {
+/** Bin indices, row-major (n × d): each row's bins lie together, as a histogram pass reads them. */
+function binRows(X: readonly (readonly number[])[], edges: readonly number[][]): Uint8Array {
   const d = edges.length;
-  return Array.from({ length: d }, (_, j) => Uint8Array.from(X, (r) => binOf(edges[j], r[j])));
+  const out = new Uint8Array(X.length * d);
+  X.forEach((r, i) => {
+    for (let j = 0; j < d; j++) out[i * d + j] = binOf(edges[j], r[j]);
+  });
+  return out;
 }
 
 function softmax(scores: readonly number[]): number[] {
@@ -86,12 +90,23 @@ function softmax(scores: readonly number[]): number[] {
   return e.map((x) => x / t);
 }
 
+/** What every tree of a fit shares: histogram layout, the root's rows and its bin counts. */
+interface Root {
+  offset: Int32Array;
+  width: number;
+  rows: Int32Array;
+  counts: Int32Array;
+  /** Scratch space for splitting a node's rows. */
+  left: Int32Array;
+  right: Int32Array;
+}
+
 /** A node being grown: its rows and its histograms (features one after another). */
 interface Growing {
   id: number;
   rows: Int32Array;
-  G: Float64Array;
-  H: Float64Array;
+  /** Gradient and hessian sums per bin, interleaved: G at 2b, H at 2b + 1. */
+  GH: Float64Array;
   N: Int32Array;
   sumG: number;
   sumH: number;
@@ -103,47 +118,50 @@ interface Growing {
  * subtraction from the parent for the larger one.
  */
 function growTree(
-  binned: Uint8Array[],
+  binned: Uint8Array,
   nBins: number[],
   g: Float64Array,
   h: Float64Array,
   opts: GbmOptions,
   scale: number,
+  root: Root,
 ): { tree: GbmTree; leafOf: Int32Array } {
   const n = g.length;
-  const d = binned.length;
-  const offset = new Int32Array(d + 1);
-  for (let j = 0; j < d; j++) offset[j + 1] = offset[j] + nBins[j];
-  const width = offset[d];
+  const d = nBins.length;
+  const { offset, width } = root;
   const tree: GbmTree = { feature: [-1], bin: [0], left: [-1], right: [-1], value: [0] };
-  const histogram = (id: number, rows: Int32Array): Growing => {
-    const G = new Float64Array(width);
-    const H = new Float64Array(width);
-    const N = new Int32Array(width);
+  // The same sums in the same order as one pass per node over its rows (in row order).
+  const histogram = (id: number, rows: Int32Array, counts: Int32Array | null): Growing => {
+    const GH = new Float64Array(2 * width);
+    const N = counts ?? new Int32Array(width);
     let sumG = 0;
     let sumH = 0;
+    const count = counts === null;
     for (let t = 0; t < rows.length; t++) {
       const i = rows[t];
       const gi = g[i];
       const hi = h[i];
       sumG += gi;
       sumH += hi;
+      const base = i * d;
       for (let j = 0; j < d; j++) {
-        const b = offset[j] + binned[j][i];
-        G[b] += gi;
-        H[b] += hi;
-        N[b]++;
+        const bin = offset[j] + binned[base + j];
+        const b = 2 * bin;
+        GH[b] += gi;
+        GH[b + 1] += hi;
+        if (count) N[bin]++;
       }
     }
-    return { id, rows, G, H, N, sumG, sumH };
+    return { id, rows, GH, N, sumG, sumH };
   };
   const leafOf = new Int32Array(n);
   const leaves: Growing[] = [];
-  let frontier: Growing[] = [histogram(0, Int32Array.from({ length: n }, (_, i) => i))];
+  // The root's rows and bin counts do not depend on the gradients: made once per fit.
+  let frontier: Growing[] = [histogram(0, root.rows, root.counts)];
   for (let level = 0; level < opts.depth && frontier.length > 0; level++) {
     const next: Growing[] = [];
     for (const node of frontier) {
-      const { G, H, N, sumG, sumH } = node;
+      const { GH, N, sumG, sumH } = node;
       const total = node.rows.length;
       const parent = (sumG * sumG) / (sumH + LAMBDA);
       let bestGain = 1e-12;
@@ -155,8 +173,8 @@ function growTree(
         let nl = 0;
         const base = offset[j];
         for (let b = 0; b < nBins[j] - 1; b++) {
-          gl += G[base + b];
-          hl += H[base + b];
+          gl += GH[2 * (base + b)];
+          hl += GH[2 * (base + b) + 1];
           nl += N[base + b];
           const nr = total - nl;
           if (nl < opts.minLeaf) continue;
@@ -175,18 +193,18 @@ function growTree(
         leaves.push(node);
         continue;
       }
-      const col = binned[bestJ];
-      let nLeft = 0;
-      for (let t = 0; t < total; t++) if (col[node.rows[t]] <= bestB) nLeft++;
-      const leftRows = new Int32Array(nLeft);
-      const rightRows = new Int32Array(total - nLeft);
+      // One pass into two scratch buffers (rows stay in ascending order on both sides).
+      const rows = node.rows;
       let a = 0;
       let c = 0;
       for (let t = 0; t < total; t++) {
-        const i = node.rows[t];
-        if (col[i] <= bestB) leftRows[a++] = i;
-        else rightRows[c++] = i;
+        const i = rows[t];
+        if (binned[i * d + bestJ] <= bestB) root.left[a++] = i;
+        else root.right[c++] = i;
       }
+      const nLeft = a;
+      const leftRows = root.left.slice(0, a);
+      const rightRows = root.right.slice(0, c);
       const l = tree.feature.length;
       const r = l + 1;
       for (let k = 0; k < 2; k++) {
@@ -202,20 +220,15 @@ function growTree(
       tree.right[node.id] = r;
       // The smaller child by a pass over its rows, the larger by subtraction.
       const leftSmaller = nLeft <= total - nLeft;
-      const small = histogram(leftSmaller ? l : r, leftSmaller ? leftRows : rightRows);
-      const G2 = new Float64Array(width);
-      const H2 = new Float64Array(width);
+      const small = histogram(leftSmaller ? l : r, leftSmaller ? leftRows : rightRows, null);
+      const GH2 = new Float64Array(2 * width);
       const N2 = new Int32Array(width);
-      for (let b = 0; b < width; b++) {
-        G2[b] = G[b] - small.G[b];
-        H2[b] = H[b] - small.H[b];
-        N2[b] = N[b] - small.N[b];
-      }
+      for (let b = 0; b < 2 * width; b++) GH2[b] = GH[b] - small.GH[b];
+      for (let b = 0; b < width; b++) N2[b] = N[b] - small.N[b];
       const large: Growing = {
         id: leftSmaller ? r : l,
         rows: leftSmaller ? rightRows : leftRows,
-        G: G2,
-        H: H2,
+        GH: GH2,
         N: N2,
         sumG: sumG - small.sumG,
         sumH: sumH - small.sumH,
@@ -274,6 +287,21 @@ export function fitGbm(
   );
   const binned = binRows(X, edges);
   const nBins = edges.map((e) => e.length + 1);
+  const offset = new Int32Array(d + 1);
+  for (let j = 0; j < d; j++) offset[j + 1] = offset[j] + nBins[j];
+  const width = offset[d];
+  const rootCounts = new Int32Array(width);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < d; j++) rootCounts[offset[j] + binned[i * d + j]]++;
+  }
+  const root: Root = {
+    offset,
+    width,
+    rows: Int32Array.from({ length: n }, (_, i) => i),
+    counts: rootCounts,
+    left: new Int32Array(n),
+    right: new Int32Array(n),
+  };
   const counts = new Array<number>(nClasses).fill(0);
   for (const c of y) counts[c]++;
   const init = counts.map((c) => Math.log(Math.max(c, 1) / n));
@@ -305,7 +333,7 @@ export function fitGbm(
         g[i] = p - (y[i] === c ? 1 : 0);
         h[i] = Math.max(p * (1 - p), 1e-12);
       }
-      const grown = growTree(binned, nBins, g, h, opts, scale);
+      const grown = growTree(binned, nBins, g, h, opts, scale, root);
       roundTrees.push(grown.tree);
       const leafOf = grown.leafOf;
       for (let i = 0; i < n; i++) F[i * nClasses + c] += grown.tree.value[leafOf[i]];

@@ -1,14 +1,19 @@
 /**
- * K-Means segmentation helpers: seeded best-of-restarts fits (`ml-kmeans` with k-means++),
+ * K-Means segmentation helpers: seeded best-of-restarts fits (k-means++ and Lloyd iterations),
  * silhouette, a k sweep with a documented selection rule, value-ordered cluster naming, stability
  * (adjusted Rand index across seeds), cluster profiles and cross-tabs.
  *
  * All functions are pure and deterministic for a given seed. Points are the scaled features.
  *
+ * The fits are `ml-kmeans` 7.0.1's algorithm (k-means++ with its seeded XSadd generator and
+ * 2 + ⌊ln k⌋ local trials, then Lloyd iterations until every centroid moves less than the
+ * tolerance), re-implemented on flat typed arrays with the same arithmetic in the same order, so
+ * that every label, centroid and iteration count is bit-for-bit the package's (a test checks it
+ * against the package) at a fraction of its time and memory.
+ *
  * @module
  */
 
-import { kmeans } from "ml-kmeans";
 import { median } from "../lib/stats.ts";
 import { toFlat } from "../score/scaler.ts";
 import { createRng, deriveSeed, sampleIndices } from "./random.ts";
@@ -75,19 +80,16 @@ export function fitKMeans(
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`k must be a positive integer, got ${k}`);
   if (points.length < k) throw new RangeError(`need at least k=${k} points, got ${points.length}`);
   if (!Number.isInteger(restarts) || restarts < 1) throw new RangeError("restarts must be ≥ 1");
-  const data = points as number[][];
-  const { data: flat, d } = toFlat(points);
+  const { data: flat, n, d } = toFlat(points);
   let best: KMeansFit | null = null;
   for (let r = 0; r < restarts; r++) {
     const s = deriveSeed(seed, "kmeans", k, r);
-    const res = kmeans(data, k, {
-      initialization: "kmeans++",
-      seed: s,
-      maxIterations,
-      tolerance,
-    });
-    const labels = Array.from(res.clusters);
-    const centroids = res.centroids.map((c) => Array.from(c));
+    const res = lloyd(flat, n, d, k, kMeansPlusPlus(flat, n, d, k, s), maxIterations, tolerance);
+    const labels = Array.from(res.labels);
+    const centroids = Array.from(
+      { length: k },
+      (_, c) => Array.from(res.centroids.subarray(c * d, c * d + d)),
+    );
     const sizes = new Array<number>(k).fill(0);
     let inertia = 0;
     for (let i = 0; i < labels.length; i++) {
@@ -116,6 +118,263 @@ export function fitKMeans(
     if (better) best = fit;
   }
   return best!;
+}
+
+/** ml-xsadd 3.0.1's `multiplyUint32`. */
+function multiplyUint32(n: number, m: number): number {
+  n >>>= 0;
+  m >>>= 0;
+  const nlo = n & 0xffff;
+  const nhi = n - nlo;
+  return (((nhi * m) >>> 0) + nlo * m) >>> 0;
+}
+
+/**
+ * The seeded uniform generator of `ml-random`'s `Random(seed)`: XSadd (ml-xsadd 3.0.1), floats
+ * in [0, 1) with 24 bits.
+ */
+function xsadd(seed: number): () => number {
+  if (!Number.isInteger(seed)) throw new TypeError("seed must be an integer");
+  const state = new Uint32Array(4);
+  state[0] = seed;
+  for (let i = 1; i < 8; i++) {
+    state[i & 3] ^= (i +
+      multiplyUint32(1812433253, state[(i - 1) & 3] ^ ((state[(i - 1) & 3] >>> 30) >>> 0))) >>> 0;
+  }
+  if (state[0] === 0 && state[1] === 0 && state[2] === 0 && state[3] === 0) {
+    state.set([88, 83, 65, 68]);
+  }
+  const next = () => {
+    let t = state[0];
+    t ^= t << 15;
+    t ^= t >>> 18;
+    t ^= state[3] << 11;
+    state[0] = state[1];
+    state[1] = state[2];
+    state[2] = state[3];
+    state[3] = t;
+  };
+  for (let i = 0; i < 8; i++) next();
+  return () => {
+    next();
+    return (((state[3] + state[2]) >>> 0) >>> 8) * (1 / 16777216);
+  };
+}
+
+/** Squared distance between row `a` of `x` and row `b` of `y` (ml-distance-euclidean's order). */
+function sqDist(x: Float64Array, a: number, y: Float64Array, b: number, d: number): number {
+  let s = 0;
+  const ao = a * d;
+  const bo = b * d;
+  for (let j = 0; j < d; j++) {
+    const t = x[ao + j] - y[bo + j];
+    s += t * t;
+  }
+  return s;
+}
+
+/** ml-spectra-processing's `xSum`: the first value, then the others added in order. */
+function xSum(v: Float64Array): number {
+  let s = v[0];
+  for (let i = 1; i < v.length; i++) s += v[i];
+  return s;
+}
+
+/**
+ * ml-kmeans' k-means++ start (scikit-learn's greedy variant): the first centre uniformly at
+ * random, then per centre 2 + ⌊ln k⌋ candidates drawn with probability ∝ squared distance to the
+ * nearest centre, keeping the one that lowers the potential most (first on ties).
+ *
+ * @returns the k initial centres, row-major (k × d)
+ */
+function kMeansPlusPlus(
+  data: Float64Array,
+  n: number,
+  d: number,
+  k: number,
+  seed: number,
+): Float64Array {
+  if (k <= 0 || k > n || !Number.isInteger(k)) {
+    throw new Error("K should be a positive integer smaller than the number of points");
+  }
+  const random = xsadd(seed);
+  const centers = new Float64Array(k * d);
+  const localTrials = 2 + Math.floor(Math.log(k));
+  const first = Math.floor(random() * n);
+  centers.set(data.subarray(first * d, first * d + d), 0);
+  let closest = new Float64Array(n);
+  for (let i = 0; i < n; i++) closest[i] = sqDist(data, i, centers, 0, d);
+  const probabilities = new Float64Array(n);
+  const scale = (v: Float64Array) => {
+    const inv = 1 / xSum(v);
+    for (let i = 0; i < n; i++) probabilities[i] = v[i] * inv;
+  };
+  scale(closest);
+  const cumSum = new Float64Array(n);
+  const candidates = new Int32Array(localTrials);
+  let trial = new Float64Array(n);
+  let bestDist = new Float64Array(n);
+  for (let c = 1; c < k; c++) {
+    // ml-random's choice(n, { replace: true, size, probabilities }).
+    cumSum[0] = probabilities[0];
+    for (let i = 1; i < n; i++) cumSum[i] = cumSum[i - 1] + probabilities[i];
+    if (Math.abs(1 - cumSum[n - 1]) > 0.00000001) {
+      throw new Error(`probabilities should sum to 1, but instead sums to ${cumSum[n - 1]}`);
+    }
+    for (let t = 0; t < localTrials; t++) {
+      const rand = random();
+      // The first index with !(rand > cumSum[idx]) (that predicate is monotone in idx).
+      let lo = 0;
+      let hi = n;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (rand > cumSum[mid]) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo >= n) throw new RangeError("Row index out of range");
+      candidates[t] = lo;
+    }
+    let bestCandidate = -1;
+    let bestPot = Infinity;
+    for (let t = 0; t < localTrials; t++) {
+      const cand = candidates[t];
+      let pot = 0;
+      for (let i = 0; i < n; i++) {
+        const v = Math.min(closest[i], sqDist(data, cand, data, i, d));
+        trial[i] = v;
+        pot += v;
+      }
+      if (pot < bestPot) {
+        bestCandidate = cand;
+        bestPot = pot;
+        const swap = bestDist;
+        bestDist = trial;
+        trial = swap;
+      }
+    }
+    if (bestCandidate < 0) throw new RangeError("Row index out of range");
+    centers.set(data.subarray(bestCandidate * d, bestCandidate * d + d), c * d);
+    const swap = closest;
+    closest = bestDist;
+    bestDist = swap;
+    scale(closest);
+  }
+  return centers;
+}
+
+/**
+ * ml-kmeans' Lloyd iterations from given centres: assign every point to its nearest centre (first
+ * on ties), move each centre to the mean of its points (an empty cluster keeps its centre), stop
+ * when no centre moved by more than `tolerance` (squared) or after `maxIterations` steps.
+ *
+ * @returns the labels of the last assignment, the centres after it, iterations and convergence
+ */
+function lloyd(
+  data: Float64Array,
+  n: number,
+  d: number,
+  k: number,
+  initial: Float64Array,
+  maxIterations: number,
+  tolerance: number,
+): { labels: Int32Array; centroids: Float64Array; iterations: number; converged: boolean } {
+  const cap = maxIterations === 0 ? Number.MAX_VALUE : maxIterations;
+  const labels = new Int32Array(n);
+  const sizes = new Int32Array(k);
+  // Hamerly's bounds, kept with margins far above rounding: `upper[i]` ≥ the distance of point i
+  // to its centre, `lower[i]` ≤ its distance to every other centre. When upper (with a relative
+  // margin of 1e-9) is below lower, the computed squared distances (relative error ~1e-15) rank
+  // the same centre first, so the full loop would give the same label: it is skipped.
+  const upper = new Float64Array(n);
+  const lower = new Float64Array(n);
+  const drift = new Float64Array(k);
+  const UP = 1 + 1e-12;
+  const DOWN = 1 - 1e-12;
+  let bounded = false;
+  let centers = initial;
+  let converged = false;
+  let iterations = 0;
+  // The shifts of the last step: each centre's, and the largest and second largest.
+  let far = 0;
+  let farC = -1;
+  let far2 = 0;
+  // One pass per step: shift the point's bounds, assign it, add it to its centre's sums (in
+  // point order, so the sums are those of a separate pass).
+  while (!converged && iterations < cap) {
+    iterations++;
+    const next = new Float64Array(k * d);
+    sizes.fill(0);
+    for (let i = 0; i < n; i++) {
+      let best = labels[i];
+      let skip = false;
+      if (bounded) {
+        // Move the bounds by the centres' shifts (triangle inequality), rounded outwards.
+        const u = (upper[i] + drift[best]) * UP;
+        const l = (lower[i] - (best === farC ? far2 : far)) * DOWN;
+        lower[i] = l;
+        if (u * (1 + 1e-9) + 1e-150 < l) {
+          upper[i] = u;
+          skip = true;
+        } else {
+          const t = Math.sqrt(sqDist(data, i, centers, best, d)) * UP;
+          upper[i] = t;
+          skip = t * (1 + 1e-9) + 1e-150 < l;
+        }
+      }
+      if (!skip) {
+        best = -1;
+        let min = Number.MAX_VALUE;
+        let second = Infinity;
+        for (let c = 0; c < k; c++) {
+          const dist = sqDist(data, i, centers, c, d);
+          if (dist < min) {
+            if (min < second) second = min;
+            min = dist;
+            best = c;
+          } else if (dist < second) {
+            second = dist;
+          }
+        }
+        if (best < 0) throw new RangeError(`point ${i} has no finite distance to a centre`);
+        labels[i] = best;
+        upper[i] = Math.sqrt(min) * UP;
+        lower[i] = Math.sqrt(second) * DOWN;
+      }
+      sizes[best]++;
+      const co = best * d;
+      const io = i * d;
+      for (let j = 0; j < d; j++) next[co + j] += data[io + j];
+    }
+    for (let c = 0; c < k; c++) {
+      for (let j = 0; j < d; j++) {
+        if (sizes[c]) next[c * d + j] /= sizes[c];
+        else next[c * d + j] = centers[c * d + j];
+      }
+    }
+    converged = true;
+    for (let c = 0; c < k; c++) {
+      if (sqDist(next, c, centers, c, d) > tolerance) {
+        converged = false;
+        break;
+      }
+    }
+    far = 0;
+    farC = -1;
+    far2 = 0;
+    for (let c = 0; c < k; c++) {
+      drift[c] = Math.sqrt(sqDist(next, c, centers, c, d)) * UP;
+      if (drift[c] > far) {
+        far2 = far;
+        far = drift[c];
+        farC = c;
+      } else if (drift[c] > far2) {
+        far2 = drift[c];
+      }
+    }
+    bounded = true;
+    centers = next;
+  }
+  return { labels, centroids: centers, iterations, converged };
 }
 
 /**
@@ -179,21 +438,27 @@ function clusterDistanceSums(
       base[l * n + i] = offsets[l] + i * ks[l];
     }
   }
+  // Row by row: point i's sums take its distances in ascending j, the order in which the
+  // symmetric pass (j > i, adding to both rows) would add them, so the sums are the same to the
+  // bit; (x_i − x_j)² = (x_j − x_i)² exactly. Each distance is computed twice, but every addition
+  // goes to one small row of sums read in order, which is much faster than scattering to two.
+  const dist = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const io = i * d;
-    for (let j = i + 1; j < n; j++) {
+    for (let j = 0; j < n; j++) {
       const jo = j * d;
       let s = 0;
       for (let t = 0; t < d; t++) {
         const diff = data[io + t] - data[jo + t];
         s += diff * diff;
       }
-      const dist = Math.sqrt(s);
-      for (let l = 0; l < L; l++) {
-        const ln = l * n;
-        sums[base[ln + i] + lab[ln + j]] += dist;
-        sums[base[ln + j] + lab[ln + i]] += dist;
-      }
+      dist[j] = Math.sqrt(s);
+    }
+    for (let l = 0; l < L; l++) {
+      const ln = l * n;
+      const row = base[ln + i];
+      for (let j = 0; j < i; j++) sums[row + lab[ln + j]] += dist[j];
+      for (let j = i + 1; j < n; j++) sums[row + lab[ln + j]] += dist[j];
     }
   }
   return { sums, lab, base };

@@ -9,6 +9,16 @@
  * smaller k take the first k customers of those canonical neighbours, which is exactly what a
  * search with that k returns.
  *
+ * The neighbour search here is a flat scan made for cross-validation (many queries, a few
+ * thousand points, weights that change between evaluations) and returns exactly what
+ * `NeighbourIndex.nearestArrays` returns: the same squared distances (the same products and sums
+ * in the same order), the same canonical (distance, index) prefix. A scan first bounds the k-th
+ * distance — by the neighbours the previous evaluation found for the same row (the weight search
+ * changes one weight at a time, so they are close), or by selecting the k-th smallest of all
+ * distances — then sums each point's terms only until they pass that bound. (Without such a
+ * hint and for a k below an eighth of the points, the k-d tree itself is used.) The scaler and the
+ * standardised rows of a fold do not depend on the weights and are computed once per search.
+ *
  * The selection criterion is rank-based, so calibration (fitted afterwards) cannot change it: the
  * mean over folds of ½ (AUC of the top level on P(top) + AUC of the lowest level on
  * P(lowest)) — how well the votes rank customers for the "loyal" view and for the churn view.
@@ -19,6 +29,7 @@
 import { fitScaler, transform } from "../score/scaler.ts";
 import {
   argmax,
+  type Collapsed,
   collapseDuplicates,
   type FoundArrays,
   NeighbourIndex,
@@ -176,6 +187,436 @@ function exactVotes(
   return acc.map((x) => x / total);
 }
 
+/** A fold with its rows standardised once (the scaler does not depend on the weights). */
+interface PreparedFold {
+  fold: RowFold;
+  /** Standardised candidate features of the training rows, then of the validation rows. */
+  zTrain: number[][];
+  zValidation: number[][];
+  trainLabels: number[];
+  /**
+   * Per validation row, the training rows (fold positions) of the neighbours the last evaluation
+   * found for it: they bound the next search of that row (any rows do; near ones bound tightly).
+   */
+  hints: (Int32Array | null)[];
+  /** Per validation row, the first validation row with the same standardised values. */
+  same: Int32Array;
+  /** The collapsed training points per set of active features (keyed by their indices). */
+  collapsed: Map<string, Collapsed>;
+}
+
+/** Per row, the first row with the same values (by their exact bits). */
+function sameRows(rows: number[][]): Int32Array {
+  const c = collapseDuplicates(rows, new Array<number>(rows.length).fill(0), 1);
+  return Int32Array.from(c.pointOf, (p) => c.firstRow[p]);
+}
+
+function prepareFolds(data: KnnCvData, folds: readonly RowFold[]): PreparedFold[] {
+  return folds.map((fold) => {
+    const scaler = fitScaler(data.columns, data.features, data.logFeatures, fold.train);
+    const zValidation = transform(scaler, data.columns, fold.validation);
+    return {
+      fold,
+      zTrain: transform(scaler, data.columns, fold.train),
+      zValidation,
+      same: sameRows(zValidation),
+      trainLabels: fold.train.map((r) => data.labels[r]),
+      hints: fold.validation.map(() => null),
+      collapsed: new Map(),
+    };
+  });
+}
+
+/**
+ * The collapsed training points of a fold for one set of weights, and the exact canonical
+ * neighbour search over them (see the module description).
+ */
+class FoldPoints {
+  readonly size: number;
+  readonly totalMass: number;
+  /** Class shares and customers per point. */
+  readonly shares: number[][];
+  /** Per training row (fold position), its point; per point, its first training row. */
+  readonly pointOf: Int32Array;
+  readonly firstRow: Int32Array;
+  /** √weight per active coordinate. */
+  readonly #scale: Float64Array;
+  /** Weighted active coordinates of the points, row-major. */
+  readonly #x: Float64Array;
+  readonly #mass: Float64Array;
+  readonly #da: number;
+  /** Scratch space. */
+  readonly #sq: Float64Array;
+  readonly #sel: Float64Array;
+  readonly #cand: Int32Array;
+  readonly #mark: Uint8Array;
+  readonly #found: FoundArrays;
+  /** Classes; class shares row-major; prefix sums of the votes. */
+  readonly #C: number;
+  readonly #share: Float64Array;
+  readonly #before: Float64Array;
+  readonly #total: Float64Array;
+  readonly #massC: Float64Array;
+  readonly #bucketStart: Int32Array;
+  readonly #tmpIdx: Int32Array;
+
+  readonly #points: number[][];
+  readonly #weights: readonly number[];
+  #index: NeighbourIndex | null = null;
+
+  constructor(
+    points: number[][],
+    counts: number[][],
+    pointOf: number[],
+    firstRow: number[],
+    weights: readonly number[],
+  ) {
+    const n = points.length;
+    this.#points = points;
+    this.#weights = weights;
+    const da = weights.length;
+    this.size = n;
+    this.#da = da;
+    // As NeighbourIndex: the coordinate times √weight.
+    this.#scale = Float64Array.from(weights, (w) => Math.sqrt(w));
+    this.#x = new Float64Array(n * da);
+    for (let p = 0; p < n; p++) {
+      for (let a = 0; a < da; a++) this.#x[p * da + a] = points[p][a] * this.#scale[a];
+    }
+    this.shares = counts.map((c) => {
+      const m = c.reduce((s, x) => s + x, 0);
+      return c.map((x) => x / m);
+    });
+    this.#mass = Float64Array.from(counts, (c) => c.reduce((s, x) => s + x, 0));
+    let total = 0;
+    for (let p = 0; p < n; p++) total += this.#mass[p];
+    this.totalMass = total;
+    this.pointOf = Int32Array.from(pointOf);
+    this.firstRow = Int32Array.from(firstRow);
+    this.#sq = new Float64Array(n);
+    this.#sel = new Float64Array(n);
+    this.#cand = new Int32Array(n);
+    this.#mark = new Uint8Array(n);
+    this.#found = {
+      length: 0,
+      index: new Int32Array(n),
+      distance: new Float64Array(n),
+      take: new Float64Array(n),
+    };
+    const C = counts[0]?.length ?? 0;
+    this.#C = C;
+    this.#share = new Float64Array(n * C);
+    this.shares.forEach((sh, p) => this.#share.set(sh, p * C));
+    this.#before = new Float64Array(n + 1);
+    this.#total = new Float64Array(n + 1);
+    this.#massC = new Float64Array((n + 1) * C);
+    this.#bucketStart = new Int32Array(n + 2);
+    this.#tmpIdx = new Int32Array(n);
+  }
+
+  /**
+   * {@link votesByK} for "uniform" (`offset` null) or "distance" with ε = `offset` > 0, with the
+   * same products and sums in the same order, on typed arrays.
+   */
+  votes(found: FoundArrays, ks: readonly number[], offset: number | null): number[][] {
+    const m = found.length;
+    const C = this.#C;
+    if (m === 0) return ks.map(() => new Array<number>(C).fill(0));
+    const share = this.#share;
+    const before = this.#before;
+    const total = this.#total;
+    const mass = this.#massC;
+    for (let p = 0; p < m; p++) {
+      const t = found.take[p];
+      const w = offset === null ? 1 : 1 / (found.distance[p] + offset);
+      const s = found.index[p] * C;
+      before[p + 1] = before[p] + t;
+      total[p + 1] = total[p] + w * t;
+      for (let c = 0; c < C; c++) mass[(p + 1) * C + c] = mass[p * C + c] + w * t * share[s + c];
+    }
+    let p = 0;
+    return ks.map((k) => {
+      while (p < m - 1 && before[p + 1] < k) p++;
+      const take = Math.min(found.take[p], k - before[p]);
+      const w = offset === null ? 1 : 1 / (found.distance[p] + offset);
+      const s = found.index[p] * C;
+      const t = total[p] + w * take;
+      const out = new Array<number>(C);
+      for (let c = 0; c < C; c++) out[c] = (mass[p * C + c] + w * take * share[s + c]) / t;
+      return out;
+    });
+  }
+
+  /** A k-d tree over the same points, weights and masses (built on first use). */
+  #tree(): NeighbourIndex {
+    this.#index ??= new NeighbourIndex(this.#points, { weights: this.#weights, mass: this.#mass });
+    return this.#index;
+  }
+
+  /** The query (active coordinates, unweighted) weighted as the points are. */
+  weigh(point: readonly number[]): Float64Array {
+    const q = new Float64Array(this.#da);
+    for (let a = 0; a < this.#da; a++) q[a] = point[a] * this.#scale[a];
+    return q;
+  }
+
+  /** Squared distance of point p to q, summed in coordinate order (NeighbourIndex's). */
+  #dist(q: Float64Array, p: number): number {
+    const da = this.#da;
+    const x = this.#x;
+    const base = p * da;
+    let sq = 0;
+    for (let a = 0; a < da; a++) {
+      const t = q[a] - x[base + a];
+      sq += t * t;
+    }
+    return sq;
+  }
+
+  /**
+   * The canonical nearest points holding `want` customers (want ≤ totalMass): what
+   * `NeighbourIndex.nearestArrays` returns for the same points, weights, masses and query. The
+   * result lives in scratch arrays (longer than its `length`) that the next search overwrites.
+   *
+   * @param point query (active coordinates, unweighted)
+   * @param want customers wanted
+   * @param hint training rows (fold positions) to bound the search with, or null
+   */
+  nearest(point: readonly number[], want: number, hint: Int32Array | null): FoundArrays {
+    const n = this.size;
+    // Without a hint and for few neighbours among many points, the k-d tree prunes far better.
+    if (hint === null && want * 8 < n) return this.#tree().nearestArrays(point, want);
+    const q = this.weigh(point);
+    const da = this.#da;
+    const x = this.#x;
+    const mass = this.#mass;
+    const sq = this.#sq;
+    const cand = this.#cand;
+    let limit = Infinity;
+    let nc = 0;
+    let nh = 0;
+    if (hint !== null) {
+      // The farthest hinted point, if the hinted points hold `want` customers (a hinted row can
+      // stand for fewer customers than before, when its point was split by a new coordinate).
+      // Their distances are kept (and they are marked) for the scan.
+      const mark = this.#mark;
+      const pointOf = this.pointOf;
+      let held = 0;
+      let far = 0;
+      for (let h = 0; h < hint.length; h++) {
+        const p = pointOf[hint[h]];
+        if (mark[p]) continue;
+        mark[p] = 1;
+        cand[nh++] = p;
+        held += mass[p];
+        const base = p * da;
+        let d = 0;
+        for (let a = 0; a < da; a++) {
+          const t = q[a] - x[base + a];
+          d += t * t;
+        }
+        sq[p] = d;
+        if (d > far) far = d;
+      }
+      if (held >= want) limit = far;
+      else for (let i = 0; i < nh; i++) mark[cand[i]] = 0;
+    }
+    if (limit === Infinity) {
+      // Every distance, then the ⌈want⌉-th smallest (each point holds ≥ 1 customer).
+      for (let p = 0; p < n; p++) sq[p] = this.#dist(q, p);
+      const kth = Math.min(n, Math.ceil(want));
+      if (kth < n) {
+        const sel = this.#sel;
+        sel.set(sq);
+        limit = select(sel, n, kth - 1);
+      }
+      for (let p = 0; p < n; p++) if (sq[p] <= limit) cand[nc++] = p;
+    } else {
+      // The hinted points are in (within the limit by construction); the others are scanned.
+      // Partial sums never decrease: a point whose partial sum passes the limit is out.
+      const mark = this.#mark;
+      nc = nh;
+      for (let p = 0; p < n; p++) {
+        if (mark[p]) {
+          mark[p] = 0;
+          continue;
+        }
+        const base = p * da;
+        let s = 0;
+        let a = 0;
+        for (; a < da; a++) {
+          const t = q[a] - x[base + a];
+          s += t * t;
+          if (s > limit) break;
+        }
+        if (a < da) continue;
+        sq[p] = s;
+        cand[nc++] = p;
+      }
+    }
+    // Canonical order (distance, index), then the shortest prefix holding `want` customers.
+    const key = this.#sel;
+    if (limit === Infinity) {
+      for (let i = 0; i < nc; i++) key[i] = sq[cand[i]];
+      sortPairs(key, cand, 0, nc);
+    } else {
+      // (the selected or hinted limit bounds every candidate)
+      bucketSort(sq, limit, cand, nc, key, this.#bucketStart, this.#tmpIdx);
+    }
+    let len = 0;
+    let held = 0;
+    while (len < nc && held < want) held += mass[cand[len++]];
+    // Scratch arrays, valid until the next search (callers copy what they keep).
+    const index = this.#found.index;
+    const distance = this.#found.distance;
+    const take = this.#found.take;
+    let cum = 0;
+    for (let i = 0; i < len; i++) {
+      const p = cand[i];
+      index[i] = p;
+      distance[i] = Math.sqrt(key[i]);
+      take[i] = Math.min(mass[p], want - cum);
+      cum += take[i];
+    }
+    this.#found.length = len;
+    return this.#found;
+  }
+}
+
+/**
+ * Sorts the pairs (key, index) at positions [from, to) by key, then index, in place: a quicksort (median of
+ * three) with insertion sort for short runs, on the typed arrays themselves.
+ */
+function sortPairs(key: Float64Array, idx: Int32Array, from: number, to: number): void {
+  const stack: number[] = [];
+  let lo = from;
+  let hi = to - 1;
+  for (;;) {
+    if (hi - lo <= 16) {
+      for (let a = lo + 1; a <= hi; a++) {
+        const k = key[a];
+        const v = idx[a];
+        let b = a - 1;
+        while (b >= lo && (key[b] > k || (key[b] === k && idx[b] > v))) {
+          key[b + 1] = key[b];
+          idx[b + 1] = idx[b];
+          b--;
+        }
+        key[b + 1] = k;
+        idx[b + 1] = v;
+      }
+      if (stack.length === 0) return;
+      hi = stack.pop()!;
+      lo = stack.pop()!;
+      continue;
+    }
+    const mid = (lo + hi) >> 1;
+    if (pairLess(key, idx, mid, lo)) swapPair(key, idx, mid, lo);
+    if (pairLess(key, idx, hi, lo)) swapPair(key, idx, hi, lo);
+    if (pairLess(key, idx, hi, mid)) swapPair(key, idx, hi, mid);
+    // Hoare partition around the median (pairs are distinct: indices differ).
+    const pk = key[mid];
+    const pi = idx[mid];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (key[i] < pk || (key[i] === pk && idx[i] < pi)) i++;
+      while (key[j] > pk || (key[j] === pk && idx[j] > pi)) j--;
+      if (i <= j) {
+        swapPair(key, idx, i, j);
+        i++;
+        j--;
+      }
+    }
+    // Keep the larger side for later, go on with the smaller one.
+    if (j - lo < hi - i) {
+      stack.push(i, hi);
+      hi = j;
+    } else {
+      stack.push(lo, j);
+      lo = i;
+    }
+  }
+}
+
+/**
+ * Sorts candidates `cand[0..nc)` (points with `sq[p] ≤ limit`, finite limit) by (sq, index) into
+ * `cand`, their keys into `key`: one bucket per candidate by sq / limit (monotone in sq), then
+ * each bucket sorted with {@link sortPairs}.
+ */
+function bucketSort(
+  sq: Float64Array,
+  limit: number,
+  cand: Int32Array,
+  nc: number,
+  key: Float64Array,
+  start: Int32Array,
+  tmp: Int32Array,
+): void {
+  if (nc === 0) return;
+  const scale = limit > 0 ? nc / limit : 0;
+  const bucketOf = (v: number) => Math.min(nc - 1, Math.floor(v * scale));
+  start.fill(0, 0, nc + 1);
+  for (let i = 0; i < nc; i++) start[bucketOf(sq[cand[i]]) + 1]++;
+  for (let b = 0; b < nc; b++) start[b + 1] += start[b];
+  // Scatter (in ascending index order, so each bucket starts sorted by index), then sort buckets.
+  for (let i = 0; i < nc; i++) {
+    const p = cand[i];
+    tmp[start[bucketOf(sq[p])]++] = p;
+  }
+  // start[b] is now the end of bucket b.
+  let lo = 0;
+  for (let b = 0; b < nc; b++) {
+    const hi = start[b];
+    for (let i = lo; i < hi; i++) {
+      const p = tmp[i];
+      cand[i] = p;
+      key[i] = sq[p];
+    }
+    if (hi - lo > 1) sortPairs(key, cand, lo, hi);
+    lo = hi;
+  }
+}
+
+function pairLess(key: Float64Array, idx: Int32Array, a: number, b: number): boolean {
+  return key[a] < key[b] || (key[a] === key[b] && idx[a] < idx[b]);
+}
+
+function swapPair(key: Float64Array, idx: Int32Array, a: number, b: number): void {
+  const k = key[a];
+  key[a] = key[b];
+  key[b] = k;
+  const v = idx[a];
+  idx[a] = idx[b];
+  idx[b] = v;
+}
+
+/** The `k`-th smallest (0-based) of the first `n` values (reorders them). */
+function select(v: Float64Array, n: number, k: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  while (hi > lo) {
+    const pivot = v[(lo + hi) >> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (v[i] < pivot) i++;
+      while (v[j] > pivot) j--;
+      if (i <= j) {
+        const t = v[i];
+        v[i] = v[j];
+        v[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return v[k];
+  }
+  return v[k];
+}
+
 /**
  * Out-of-fold probabilities of every (k, weighting) for given feature weights.
  *
@@ -188,7 +629,16 @@ export function knnOutOfFold(
   folds: readonly RowFold[],
   options: KnnCvOptions,
 ): OutOfFold {
-  const { features, logFeatures, labels, nClasses } = data;
+  return outOfFold(data, prepareFolds(data, folds), options);
+}
+
+/** {@link knnOutOfFold} on prepared folds (whose hints it updates). */
+function outOfFold(
+  data: KnnCvData,
+  prepared: readonly PreparedFold[],
+  options: KnnCvOptions,
+): OutOfFold {
+  const { features, nClasses } = data;
   const active = features.map((_, j) => j).filter((j) => options.weights[j] > 0);
   if (active.length === 0) throw new RangeError("every feature weight is 0");
   const weights = active.map((j) => options.weights[j]);
@@ -197,40 +647,51 @@ export function knnOutOfFold(
     ks.map((k) => ({ k, weighting: w }))
   );
   const out: OutOfFold = { configs, rows: [], fold: [], probs: configs.map(() => []) };
-  folds.forEach((fold, f) => {
-    const scaler = fitScaler(data.columns, features, logFeatures, fold.train);
-    const project = (rows: readonly number[]) =>
-      transform(scaler, data.columns, rows).map((z) => active.map((j) => z[j]));
-    const collapsed = collapseDuplicates(
-      project(fold.train),
-      fold.train.map((r) => labels[r]),
-      nClasses,
+  const slot = configs.map((c) => ({
+    wi: options.weightings.indexOf(c.weighting),
+    ki: ks.indexOf(c.k),
+  }));
+  prepared.forEach((prep, f) => {
+    const { fold } = prep;
+    const project = (z: number[][]) => z.map((row) => active.map((j) => row[j]));
+    // The collapsed points depend on the active features only (the weight search toggles few).
+    const activeKey = active.join(",");
+    let collapsed = prep.collapsed.get(activeKey);
+    if (!collapsed) {
+      collapsed = collapseDuplicates(project(prep.zTrain), prep.trainLabels, nClasses);
+      prep.collapsed.set(activeKey, collapsed);
+    }
+    const points = new FoldPoints(
+      collapsed.points,
+      collapsed.counts,
+      collapsed.pointOf,
+      collapsed.firstRow,
+      weights,
     );
-    const shares = collapsed.counts.map((c) => {
-      const m = c.reduce((s, x) => s + x, 0);
-      return c.map((x) => x / m);
-    });
-    const mass = collapsed.counts.map((c) => c.reduce((s, x) => s + x, 0));
-    const index = new NeighbourIndex(collapsed.points, { weights, mass });
-    const kMax = Math.min(ks[ks.length - 1], index.totalMass);
-    const memo = new Map<string, number[][][]>();
-    const Z = project(fold.validation);
+    const kMax = Math.min(ks[ks.length - 1], points.totalMass);
+    // Rows with the same values share one search (the same query gives the same result).
+    const memo: ({ votes: number[][][]; hint: Int32Array } | undefined)[] = [];
     fold.validation.forEach((r, v) => {
-      const key = Z[v].join(",");
-      let votes = memo.get(key);
-      if (!votes) {
-        const found = index.nearestArrays(Z[v], kMax);
-        votes = options.weightings.map((w) =>
-          votesByK(found, (i) => shares[i], ks, w, options.offset, nClasses)
+      let hit = memo[prep.same[v]];
+      if (!hit) {
+        const z = prep.zValidation[v];
+        const found = points.nearest(active.map((j) => z[j]), kMax, prep.hints[v]);
+        const votes = options.weightings.map((w) =>
+          w === "distance" && options.offset === 0
+            ? votesByK(found, (i) => points.shares[i], ks, w, options.offset, nClasses)
+            : points.votes(found, ks, w === "uniform" ? null : options.offset)
         );
-        memo.set(key, votes);
+        const hint = new Int32Array(found.length);
+        for (let i = 0; i < found.length; i++) hint[i] = points.firstRow[found.index[i]];
+        hit = { votes, hint };
+        memo[v] = hit;
       }
+      prep.hints[v] = hit.hint;
       out.rows.push(r);
       out.fold.push(f);
-      configs.forEach((c, ci) => {
-        const wi = options.weightings.indexOf(c.weighting);
-        out.probs[ci].push(votes![wi][ks.indexOf(c.k)]);
-      });
+      for (let ci = 0; ci < configs.length; ci++) {
+        out.probs[ci].push(hit.votes[slot[ci].wi][slot[ci].ki]);
+      }
     });
   });
   return out;
@@ -305,6 +766,68 @@ export function scoreConfigs(
       foldMacroF1: f1,
     };
   });
+}
+
+/**
+ * The best criterion over the configurations of an out-of-fold result: the largest `meanAuc` of
+ * {@link scoreConfigs}, computed the same way without the other figures.
+ */
+function bestCriterion(oof: OutOfFold, labels: ArrayLike<number>, nClasses: number): number {
+  const nFolds = Math.max(...oof.fold) + 1;
+  const byFold = Array.from({ length: nFolds }, () => [] as number[]);
+  oof.fold.forEach((f, i) => byFold[f].push(i));
+  const top = nClasses - 1;
+  const ys = byFold.map((entries) => entries.map((i) => labels[oof.rows[i]]));
+  const isTop = ys.map((y) => y.map((v) => v === top));
+  const isLow = ys.map((y) => y.map((v) => v === 0));
+  let best = -Infinity;
+  oof.configs.forEach((_, ci) => {
+    const auc = byFold.map((entries, f) => {
+      const p = entries.map((i) => oof.probs[ci][i]);
+      const at = mannWhitneyAuc(isTop[f], p.map((q) => q[top])) ?? 0.5;
+      const al = mannWhitneyAuc(isLow[f], p.map((q) => q[0])) ?? 0.5;
+      return (at + al) / 2;
+    });
+    best = Math.max(best, mean(auc));
+  });
+  return best;
+}
+
+/**
+ * `rocAuc` (metrics.ts) to the bit, faster: U / (n₊ n₋) with U = Σ over positives of the
+ * negatives scored below plus half those tied, which is exactly the rank sum minus n₊(n₊ + 1)/2
+ * (both are sums of halves, exact in doubles), divided by the same product. Null without a
+ * positive or without a negative.
+ */
+function mannWhitneyAuc(positive: readonly boolean[], scores: readonly number[]): number | null {
+  const n = scores.length;
+  let nPos = 0;
+  for (let i = 0; i < n; i++) if (positive[i]) nPos++;
+  const nNeg = n - nPos;
+  if (nPos === 0 || nNeg === 0) return null;
+  const pos = new Float64Array(nPos);
+  const neg = new Float64Array(nNeg);
+  for (let i = 0, a = 0, b = 0; i < n; i++) {
+    if (positive[i]) pos[a++] = scores[i];
+    else neg[b++] = scores[i];
+  }
+  pos.sort();
+  neg.sort();
+  let u = 0;
+  let lo = 0;
+  let hi = 0;
+  let prev = NaN;
+  for (let k = 0; k < nPos; k++) {
+    const s = pos[k];
+    if (s !== prev) {
+      while (lo < nNeg && neg[lo] < s) lo++;
+      hi = lo;
+      while (hi < nNeg && neg[hi] === s) hi++;
+      prev = s;
+    }
+    u += lo + (hi - lo) / 2;
+  }
+  return u / (nPos * nNeg);
 }
 
 /** Criterion means closer than this to the best count as ties in {@link bestConfig}. */
@@ -397,10 +920,11 @@ export function searchWeights(
   grid: readonly number[],
   passes: number,
 ): WeightSearch {
+  const prepared = prepareFolds(data, folds);
   const evaluate = (weights: readonly number[]): number => {
     if (!weights.some((w) => w > 0)) return -Infinity;
-    const oof = knnOutOfFold(data, folds, { ...options, weights });
-    return Math.max(...scoreConfigs(oof, data.labels, data.nClasses).map((c) => c.meanAuc));
+    const oof = outOfFold(data, prepared, { ...options, weights });
+    return bestCriterion(oof, data.labels, data.nClasses);
   };
   const weights = data.features.map(() => 1);
   let current = evaluate(weights);

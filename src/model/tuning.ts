@@ -7,7 +7,7 @@
 
 import type { ModelConfig } from "../config/dataset.ts";
 import { fitScaler, type Scaler, transform } from "../score/scaler.ts";
-import { argmax, NeighbourIndex, vote, type Weighting } from "../score/neighbours.ts";
+import { argmax, NeighbourIndex, type Weighting } from "../score/neighbours.ts";
 import { accuracy, macroF1 } from "./metrics.ts";
 import { deriveSeed } from "./random.ts";
 import { stratifiedKFold } from "./split.ts";
@@ -106,17 +106,49 @@ function foldPredictions(
   const maxK = Math.max(...configs.map((c) => c.k));
   const index = new NeighbourIndex(Xtr);
   const preds = configs.map(() => new Array<number>(Xva.length));
+  // Per weighting, the class weights of the first k neighbours for every k at once: the same
+  // additions in the same order as `vote` on the first k (a neighbour adds its weight to its
+  // class and 0 to the others, which changes nothing), then the same divisions and argmax.
+  const C = nClasses;
+  const uniform = new Float64Array((maxK + 1) * C);
+  const inverse = new Float64Array((maxK + 1) * C);
+  const totalU = new Float64Array(maxK + 1);
+  const totalI = new Float64Array(maxK + 1);
+  const probs = new Array<number>(C);
+  const decide = (w: Float64Array, total: Float64Array, k: number): number => {
+    for (let c = 0; c < C; c++) probs[c] = w[k * C + c] / total[k];
+    return argmax(probs);
+  };
   Xva.forEach((x, v) => {
-    const nbs = index.query(x, maxK).map((f) => ({
-      distance: f.distance,
-      label: trLabels[f.index],
-    }));
+    const found = index.query(x, maxK);
+    const m = found.length;
+    // With an exact match among the neighbours (the nearest is one), only exact matches vote.
+    const exact = m > 0 && isExact(found[0].distance);
+    for (let p = 0; p < m; p++) {
+      const d = found[p].distance;
+      const label = trLabels[found[p].index];
+      const wi = exact ? (isExact(d) ? 1 : 0) : 1 / d;
+      for (let c = 0; c < C; c++) {
+        uniform[(p + 1) * C + c] = uniform[p * C + c];
+        inverse[(p + 1) * C + c] = inverse[p * C + c];
+      }
+      uniform[(p + 1) * C + label] += 1;
+      inverse[(p + 1) * C + label] += wi;
+      totalU[p + 1] = totalU[p] + 1;
+      totalI[p + 1] = totalI[p] + wi;
+    }
     configs.forEach((c, ci) => {
-      preds[ci][v] = argmax(vote(nbs.slice(0, c.k), c.weighting, nClasses));
+      const k = Math.min(c.k, m);
+      preds[ci][v] = c.weighting === "uniform"
+        ? decide(uniform, totalU, k)
+        : decide(inverse, totalI, k);
     });
   });
   return preds;
 }
+
+/** An exact match for the 1/d weighting: d = 0, or so small that 1/d overflows (as `vote`). */
+const isExact = (d: number) => !(1 / d < Infinity);
 
 /** The best point of the curve by {@link KNN_RULE}. */
 function bestPoint(curve: readonly CvPoint[]): CvPoint {

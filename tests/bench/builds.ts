@@ -17,6 +17,15 @@ export const BUILD_TARGETS: Record<string, number> = {
   "verify --all": 60,
 };
 
+/** The 1-minute load average (Linux), to read a wall time against: other work shares the cores. */
+function loadAverage(): string {
+  try {
+    return Deno.readTextFileSync("/proc/loadavg").split(" ")[0];
+  } catch {
+    return "?";
+  }
+}
+
 /** Runs and prints the build times of `ids` and of `verify --all`. */
 export async function buildTimes(
   ids: string[],
@@ -24,7 +33,7 @@ export async function buildTimes(
   log: (line: string) => void,
 ): Promise<void> {
   log("bench --builds: one run each in a fresh process (analysis only: --out builds no site)");
-  const line = (name: string, wall: number, peak: number, code: number) => {
+  const line = (name: string, wall: number, peak: number, code: number, load: string) => {
     const target = BUILD_TARGETS[name];
     const verdict = target === undefined
       ? "(no target)"
@@ -32,11 +41,12 @@ export async function buildTimes(
     log(
       `  ${name.padEnd(20)} wall ${wall.toFixed(1).padStart(6)} s ${verdict}, peak ${
         peak.toFixed(0)
-      } MiB${code === 0 ? "" : `, FAILED with status ${code}`}`,
+      } MiB, load ${load} before${code === 0 ? "" : `, FAILED with status ${code}`}`,
     );
   };
   for (const id of ids) {
     const out = await Deno.makeTempDir({ prefix: `bench-build-${id}-` });
+    const load = loadAverage();
     try {
       const r = await measureChild(Deno.execPath(), [
         "run",
@@ -52,12 +62,13 @@ export async function buildTimes(
         log(`  ${id.padEnd(20)} skipped: ${r.stderr.trim().split("\n").pop()?.slice(0, 120)}`);
         continue;
       }
-      line(id, r.wall, r.peakMiB, r.code);
+      line(id, r.wall, r.peakMiB, r.code, load);
       if (r.code !== 0) log(r.stderr.slice(-2000));
     } finally {
       await Deno.remove(out, { recursive: true }).catch(() => {});
     }
   }
+  const load = loadAverage();
   const v = await measureChild(Deno.execPath(), [
     "run",
     "-A",
@@ -67,6 +78,6 @@ export async function buildTimes(
   ], {
     cwd: root,
   });
-  line("verify --all", v.wall, v.peakMiB, v.code);
+  line("verify --all", v.wall, v.peakMiB, v.code, load);
   if (v.code !== 0) log(v.stdout.slice(-2000) + v.stderr.slice(-2000));
 }

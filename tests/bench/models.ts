@@ -15,6 +15,13 @@ import { forwardData, ingestAndClean, rfmStage, toArrays } from "../../src/pipel
 import { modelStage } from "../../src/pipeline/model_stage.ts";
 import { Progress } from "../../src/pipeline/progress.ts";
 import { againstRatio, measureChild, pythonWith } from "./child.ts";
+import process from "node:process";
+
+/** CPU seconds (user + system) of this process so far: steadier than wall on a shared machine. */
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
 
 /** Rows as CSV (numbers only, header first). */
 function csv(header: string[], rows: number[][]): string {
@@ -33,15 +40,20 @@ export async function modelComparison(
   const r = rfmStage(ds, c.kept, quiet, c.quarantine);
   const current = toArrays(r.customers, r.scores.rfm_segment);
   const forward = forwardData(ds, c);
-  const stages: { stage: string; ms: number }[] = [];
+  const stages: { stage: string; ms: number; cpu: number }[] = [];
   let last = performance.now();
+  let lastCpu = cpuSeconds();
   const t0 = last;
+  const cpu0 = lastCpu;
   modelStage(ds, current, forward, {}, (stage) => {
     const now = performance.now();
-    stages.push({ stage, ms: now - last });
+    const cpu = cpuSeconds();
+    stages.push({ stage, ms: now - last, cpu: cpu - lastCpu });
     last = now;
+    lastCpu = cpu;
   });
   const ours = (performance.now() - t0) / 1000;
+  const oursCpu = cpuSeconds() - cpu0;
   const sum = (re: RegExp) =>
     stages.filter((s) => re.test(s.stage)).reduce((a, s) => a + s.ms, 0) / 1000;
   const oursKmeans = sum(/^k-means$/);
@@ -49,8 +61,12 @@ export async function modelComparison(
   log(
     `bench: model stage on ${ds.id} (${current.customer_id.length} customers now, ${forward.features.customer_id.length} at the cutoff)`,
   );
-  log(`  ours            ${ours.toFixed(2)} s in all`);
-  for (const s of stages) log(`    ${s.stage.padEnd(44)} ${(s.ms / 1000).toFixed(3)} s`);
+  log(`  ours            ${ours.toFixed(2)} s in all (CPU ${oursCpu.toFixed(2)} s)`);
+  for (const s of stages) {
+    log(
+      `    ${s.stage.padEnd(44)} ${(s.ms / 1000).toFixed(3)} s  (CPU ${s.cpu.toFixed(3)} s)`,
+    );
+  }
 
   const python = await pythonWith(["sklearn", "pandas"]);
   if (!python) {

@@ -131,3 +131,88 @@ Deno.test("profiles and cross-tab", () => {
   assert.deepEqual(t.columns, ["a", "b"]);
   assert.deepEqual(t.counts, [[1, 1], [2, 1]]);
 });
+
+Deno.test("fitKMeans is bit-for-bit ml-kmeans 7.0.1 (k-means++ and Lloyd), ties and duplicates included", async () => {
+  // The package is the reference: same seeds, same options; every label, centroid coordinate,
+  // iteration count and convergence flag must match exactly.
+  const { kmeans } = await import("ml-kmeans");
+  const rng = createRng(21);
+  const sets = [
+    planted(25, 4).points,
+    // integer grid with many duplicate points and tied distances
+    Array.from({ length: 150 }, () => [rng.int(4), rng.int(3), rng.int(2)]),
+    // one dense blob and a few far points (slow convergence, moving centres)
+    Array.from(
+      { length: 200 },
+      (_, i) => i < 190 ? [normal(rng), normal(rng)] : [30 + rng.next(), -20 * rng.next()],
+    ),
+  ];
+  for (const points of sets) {
+    for (const k of [1, 2, 3, 5, 8]) {
+      for (const maxIterations of [300, 2]) {
+        const fit = fitKMeans(points, k, { restarts: 3, seed: 17, maxIterations });
+        const ref = kmeans(points, k, {
+          initialization: "kmeans++",
+          seed: fit.seed,
+          maxIterations,
+          tolerance: 1e-6,
+        });
+        assert.deepEqual(fit.labels, Array.from(ref.clusters));
+        assert.deepEqual(fit.centroids, ref.centroids.map((c) => Array.from(c)));
+        assert.equal(fit.iterations, ref.iterations);
+        assert.equal(fit.converged, ref.converged);
+        // single starts of other master seeds agree too
+        for (const seed of [1, 99]) {
+          const one = fitKMeans(points, k, { restarts: 1, seed, maxIterations });
+          const o = kmeans(points, k, {
+            initialization: "kmeans++",
+            seed: one.seed,
+            maxIterations,
+          });
+          assert.deepEqual(one.labels, Array.from(o.clusters));
+          assert.deepEqual(one.centroids, o.centroids.map((c) => Array.from(c)));
+        }
+      }
+    }
+  }
+});
+
+Deno.test("silhouetteScores: the row-by-row sums equal the symmetric pass to the bit", () => {
+  const rng = createRng(5);
+  const points = Array.from({ length: 120 }, () => [rng.int(5), normal(rng), rng.next() * 3]);
+  const labelings = [2, 3, 7].map((k) => points.map(() => rng.int(k)));
+  // The former implementation: each pair once, its distance added to both points' sums.
+  const n = points.length;
+  const reference = labelings.map((lab) => {
+    const k = Math.max(...lab) + 1;
+    const sums = Array.from({ length: n }, () => new Array<number>(k).fill(0));
+    for (let i = 0; i < n; i++) {
+      for (let j = i + 1; j < n; j++) {
+        let s = 0;
+        for (let t = 0; t < points[i].length; t++) {
+          const diff = points[i][t] - points[j][t];
+          s += diff * diff;
+        }
+        const dist = Math.sqrt(s);
+        sums[i][lab[j]] += dist;
+        sums[j][lab[i]] += dist;
+      }
+    }
+    const sizes = new Array<number>(k).fill(0);
+    lab.forEach((c) => sizes[c]++);
+    let acc = 0;
+    for (let i = 0; i < n; i++) {
+      const own = lab[i];
+      if (sizes[own] <= 1) continue;
+      const a = sums[i][own] / (sizes[own] - 1);
+      let b = Infinity;
+      for (let c = 0; c < k; c++) {
+        if (c !== own && sizes[c] > 0) b = Math.min(b, sums[i][c] / sizes[c]);
+      }
+      const den = Math.max(a, b);
+      acc += den === 0 ? 0 : (b - a) / den;
+    }
+    return acc / n;
+  });
+  assert.deepEqual(silhouetteScores(points, labelings), reference);
+});

@@ -94,3 +94,40 @@ Deno.test("tuningOptions: the configuration's grid with a CV seed derived from t
   });
   assert.notEqual(o.seed, 1234);
 });
+
+Deno.test("tuneKnn's curve is bit-for-bit the one of a vote per k (exact matches included)", async () => {
+  // Digests recorded with the implementation that called `vote` on the first k neighbours for
+  // every k; the prefix sums over the neighbours must give the same F1 to the last bit. The
+  // second table has integer features only, so many validation rows match training rows exactly
+  // (the 1/d rule's exact-match case).
+  const { createHash } = await import("node:crypto");
+  const { createRng } = await import("../../src/model/random.ts");
+  const digest = (x: unknown) => createHash("sha256").update(JSON.stringify(x)).digest("hex");
+  const rng = createRng(11);
+  const n = 300;
+  const a = Array.from({ length: n }, () => rng.int(5));
+  const b = Array.from({ length: n }, () => rng.int(4) * 2.5);
+  const c = Array.from({ length: n }, () => rng.next() * 100);
+  const labels = a.map((v, i) => (v + b[i] > 7 ? 2 : c[i] > 50 ? 1 : rng.int(2)));
+  const rows = Array.from({ length: n }, (_, i) => i);
+  const kGrid = [1, 2, 3, 5, 9, 15];
+  const weights = ["uniform", "distance"] as const;
+  const t = tuneKnn({ a, b, c }, rows, labels, 3, {
+    features: ["a", "b", "c"],
+    logFeatures: ["c"],
+    kGrid,
+    weights: [...weights],
+    folds: 3,
+    seed: 5,
+  });
+  const t2 = tuneKnn({ a, b }, rows, labels, 3, {
+    features: ["a", "b"],
+    logFeatures: [],
+    kGrid,
+    weights: [...weights],
+    folds: 4,
+    seed: 6,
+  });
+  assert.equal(digest(t), "a0f1312900cc648d2cf86aa6a29242adc72eecbf9a178ed1a8865edf9e045a1e");
+  assert.equal(digest(t2), "590fbde79dcc47957b196c566f76ac6048f93ee444ef9a269c70bd723b1c2181");
+});
