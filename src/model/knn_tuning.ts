@@ -784,50 +784,13 @@ function bestCriterion(oof: OutOfFold, labels: ArrayLike<number>, nClasses: numb
   oof.configs.forEach((_, ci) => {
     const auc = byFold.map((entries, f) => {
       const p = entries.map((i) => oof.probs[ci][i]);
-      const at = mannWhitneyAuc(isTop[f], p.map((q) => q[top])) ?? 0.5;
-      const al = mannWhitneyAuc(isLow[f], p.map((q) => q[0])) ?? 0.5;
+      const at = rocAuc(isTop[f], p.map((q) => q[top])) ?? 0.5;
+      const al = rocAuc(isLow[f], p.map((q) => q[0])) ?? 0.5;
       return (at + al) / 2;
     });
     best = Math.max(best, mean(auc));
   });
   return best;
-}
-
-/**
- * `rocAuc` (metrics.ts) to the bit, faster: U / (n₊ n₋) with U = Σ over positives of the
- * negatives scored below plus half those tied, which is exactly the rank sum minus n₊(n₊ + 1)/2
- * (both are sums of halves, exact in doubles), divided by the same product. Null without a
- * positive or without a negative.
- */
-function mannWhitneyAuc(positive: readonly boolean[], scores: readonly number[]): number | null {
-  const n = scores.length;
-  let nPos = 0;
-  for (let i = 0; i < n; i++) if (positive[i]) nPos++;
-  const nNeg = n - nPos;
-  if (nPos === 0 || nNeg === 0) return null;
-  const pos = new Float64Array(nPos);
-  const neg = new Float64Array(nNeg);
-  for (let i = 0, a = 0, b = 0; i < n; i++) {
-    if (positive[i]) pos[a++] = scores[i];
-    else neg[b++] = scores[i];
-  }
-  pos.sort();
-  neg.sort();
-  let u = 0;
-  let lo = 0;
-  let hi = 0;
-  let prev = NaN;
-  for (let k = 0; k < nPos; k++) {
-    const s = pos[k];
-    if (s !== prev) {
-      while (lo < nNeg && neg[lo] < s) lo++;
-      hi = lo;
-      while (hi < nNeg && neg[hi] === s) hi++;
-      prev = s;
-    }
-    u += lo + (hi - lo) / 2;
-  }
-  return u / (nPos * nNeg);
 }
 
 /** Criterion means closer than this to the best count as ties in {@link bestConfig}. */

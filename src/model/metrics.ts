@@ -298,26 +298,37 @@ export function rocAuc(
   scores: ArrayLike<number>,
 ): number | null {
   checkScores(positive, scores);
+  // U / (n₊ n₋), U = Σ over positives of the negatives scored below plus half those tied: the
+  // rank sum minus n₊(n₊ + 1)/2 of Mann–Whitney (both sums of halves, exact in doubles), without
+  // a comparator sort.
   const n = scores.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
   let nPos = 0;
-  let rankSumPos = 0;
-  let i = 0;
-  while (i < n) {
-    let j = i;
-    while (j + 1 < n && scores[order[j + 1]] === scores[order[i]]) j++;
-    const avgRank = (i + j) / 2 + 1; // ranks are 1-based
-    for (let t = i; t <= j; t++) {
-      if (toBinary(positive, order[t])) {
-        nPos++;
-        rankSumPos += avgRank;
-      }
-    }
-    i = j + 1;
-  }
+  for (let i = 0; i < n; i++) if (toBinary(positive, i)) nPos++;
   const nNeg = n - nPos;
   if (nPos === 0 || nNeg === 0) return null;
-  return (rankSumPos - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
+  const pos = new Float64Array(nPos);
+  const neg = new Float64Array(nNeg);
+  for (let i = 0, a = 0, b = 0; i < n; i++) {
+    if (toBinary(positive, i)) pos[a++] = scores[i];
+    else neg[b++] = scores[i];
+  }
+  pos.sort();
+  neg.sort();
+  let u = 0;
+  let lo = 0;
+  let hi = 0;
+  let prev = NaN;
+  for (let k = 0; k < nPos; k++) {
+    const v = pos[k];
+    if (v !== prev) {
+      while (lo < nNeg && neg[lo] < v) lo++;
+      hi = lo;
+      while (hi < nNeg && neg[hi] === v) hi++;
+      prev = v;
+    }
+    u += lo + (hi - lo) / 2;
+  }
+  return u / (nPos * nNeg);
 }
 
 /** Row indices by score descending, ties by index ascending. */

@@ -122,3 +122,26 @@ Deno.test("classCounts: rows per class, zero for absent classes", () => {
   assert.deepEqual(classCounts([], 2), [0, 0]);
   assert.deepEqual(classCounts([1, 1], 4), [0, 2, 0, 0]);
 });
+
+Deno.test("rocAuc equals pair counting exactly on tie-heavy random data", () => {
+  let seed = 12345;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  for (let trial = 0; trial < 50; trial++) {
+    const n = 2 + Math.floor(rand() * 300);
+    const levels = 1 + Math.floor(rand() * 12); // few distinct scores: many ties
+    const y = Array.from({ length: n }, () => rand() < 0.3);
+    const s = Array.from({ length: n }, () => Math.floor(rand() * levels) / levels - 0.5);
+    let wins = 0;
+    let pos = 0;
+    let neg = 0;
+    for (let i = 0; i < n; i++) {
+      if (y[i]) pos++;
+      else neg++;
+      for (let j = 0; j < n; j++) {
+        if (y[i] && !y[j]) wins += s[i] > s[j] ? 1 : s[i] === s[j] ? 0.5 : 0;
+      }
+    }
+    const expected = pos && neg ? wins / (pos * neg) : null;
+    assert.equal(rocAuc(y, s), expected, `trial ${trial}`);
+  }
+});
