@@ -55,10 +55,12 @@ export function dropCancelledOrders(df: pl.DataFrame, matchOrders: boolean): Can
       },
     };
   }
-  // Sorted by timestamp inside matchCancellations, after narrowing to matching keys.
-  const purchases = df.select("reason", ...KEYS, "timestamp", "__i")
+  // Only purchases sharing a key with some cancellation can match: the pool is narrowed to them
+  // first (a semi join keeps the rows' order), so the kept lines are never copied whole.
+  const pool = df.select("reason", ...KEYS, "timestamp", "__i")
+    .join(cancels.select(...KEYS).unique(), { on: KEYS, how: "semi" })
     .filter(pl.col("reason").isNull()).drop("reason");
-  const match = matchCancellations(cancels, purchases, KEYS);
+  const match = matchCancellations(cancels, pool, KEYS);
   const unmatchedReturns = { lines: match.unmatchedLines, value: match.unmatchedValue };
   if (match.matched.size === 0) {
     return { df, cancelledOrders: { lines: 0, value: 0 }, unmatchedReturns };
@@ -115,7 +117,7 @@ function cancellationLines(df: pl.DataFrame): pl.DataFrame {
  *
  * @param cancels cancellation lines (key columns with positive quantity, timestamp,
  *   line_value, `__c` id), sorted by timestamp
- * @param purchases candidate purchase lines (key columns, timestamp, `__i`), any order
+ * @param purchases candidate purchase lines (key columns, timestamp, `__i`), in source order
  */
 function matchCancellations(
   cancels: pl.DataFrame,
@@ -125,10 +127,7 @@ function matchCancellations(
   const matched = new Set<number>();
   const winners: number[] = [];
   let pending = cancels;
-  // Only purchases sharing a key with some cancellation can match: keep the pool small.
-  let pool = purchases.join(cancels.select(...keys).unique(), { on: keys, how: "semi" }).sort(
-    "timestamp",
-  );
+  let pool = purchases.sort("timestamp");
   for (let round = 0; round < 100 && pending.height > 0; round++) {
     const joined = pending.joinAsof(pool, {
       on: "timestamp",

@@ -97,13 +97,16 @@ export function clean(tx: pl.DataFrame, cfg: CleaningConfig, options: CleanOptio
     warnings,
   };
   assertSomethingKept(report);
-  const withReason = tx.withColumns(df.getColumn("reason"));
+  // Dictionary columns (see ingest) are written back as plain text.
+  const columns = CANONICAL_COLUMNS.map((c) =>
+    tx.getColumn(c).dtype.variant === "Categorical" ? pl.col(c).cast(pl.Utf8) : pl.col(c)
+  );
+  // Lazy: the filtered rows are cast back to text in one plan, with no frame in between.
+  const withReason = tx.select(...CANONICAL_COLUMNS).withColumns(df.getColumn("reason")).lazy();
   return {
-    kept: withReason.filter(pl.col("reason").isNull()).select(...CANONICAL_COLUMNS),
-    quarantine: withReason.filter(pl.col("reason").isNotNull()).select(
-      ...CANONICAL_COLUMNS,
-      "reason",
-    ),
+    kept: withReason.filter(pl.col("reason").isNull()).select(...columns).collectSync(),
+    quarantine: withReason.filter(pl.col("reason").isNotNull())
+      .select(...columns, pl.col("reason").cast(pl.Utf8)).collectSync(),
     report,
   };
 }

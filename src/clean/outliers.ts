@@ -36,9 +36,10 @@ export function dropExtremeValues(
   df: pl.DataFrame,
   m: number,
 ): { df: pl.DataFrame; bounds: ExtremeValueBounds | null } {
-  const logs = df.select("reason", "line_value")
+  const logs = df.lazy().select("reason", "line_value")
     .filter(pl.col("reason").isNull().and(pl.col("line_value").gt(0)))
-    .select(pl.col("line_value").log(10).alias("v"));
+    .select(pl.col("line_value").log(10).alias("v"))
+    .collectSync();
   if (logs.height === 0) return { df, bounds: null };
   // Medians in polars (selection, not a full sort).
   const med = Number(logs.select(pl.col("v").median()).row(0)[0]);

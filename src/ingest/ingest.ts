@@ -42,6 +42,13 @@ import { fixedOffsetMinutes, OFFSET_SUFFIX, prepareFormat } from "./timestamps.t
 
 export { InputError };
 
+/**
+ * Canonical text columns that mapping writes as dictionary (categorical) strings: long or
+ * repetitive text that no cleaning rule reads as text (a few bytes a row instead of a string
+ * each). Cleaning writes them back as plain text in the clean lines and the quarantine.
+ */
+export const DICTIONARY_COLUMNS = ["description", "country", "source_file"] as const;
+
 /** Options of {@link toCanonical}. */
 export interface CanonicalOptions {
   /**
@@ -128,51 +135,62 @@ function isWord(value: pl.Expr, words: readonly string[]): pl.Expr {
   return words.length ? value.isIn([...words]) : pl.lit(false);
 }
 
-/** What a first look at the text columns found (one cheap pass, before mapping). */
+/** What the mapping pass counted in the text columns as read. */
 interface TextInfo {
   /** Per text source column: fields holding a stray byte-order mark (U+FEFF). */
   boms: Map<string, number>;
   /** Per text source column: non-null fields that are empty once trimmed. */
   blanks: Map<string, number>;
-  /** Whether some customer id holds a zero-width character. */
-  idZeroWidth: boolean;
-  /** Whether some customer id may be in scientific notation (has an `e` or `E`). */
-  idExponent: boolean;
   /** Per text source column: missing (null) fields as read. */
   nulls: Map<string, number>;
+  /** Whether some customer id holds a zero-width character. */
+  idZeroWidth: boolean;
 }
 
-/** Counts stray byte-order marks and blank fields of the mapped text columns, in one pass. */
-function inspectText(s: Source): TextInfo {
-  const file = s.file;
-  const idSrc = file.columns.customer_id!;
+/**
+ * Which text columns get their invisible characters removed: stray byte-order marks in the
+ * `boms` columns, every zero-width character in the customer ids with `idZeroWidth`. A first
+ * mapping pass assumes none (the common case: removing costs a copy of every string); when it
+ * finds some, the pass runs again with the removals ({@link mapSource}).
+ */
+interface Removals {
+  boms: ReadonlySet<string>;
+  idZeroWidth: boolean;
+}
+
+/**
+ * Per-row flags of the mapped text columns as read (a stray byte-order mark, blank, missing,
+ * and a zero-width character in an id), computed in the mapping's pass over the rows and counted
+ * after it ({@link textInfo}). Blank is empty once cleaned of spaces (and of the characters the
+ * pass removes), which is what the column holds when the pass removes nothing else.
+ */
+function textFlags(s: Source, removals: Removals): pl.Expr[] {
+  const idSrc = s.file.columns.customer_id!;
+  const exprs: pl.Expr[] = [];
+  for (const [i, src] of mappedTextSources(s).entries()) {
+    exprs.push(
+      pl.col(src).str.contains("\ufeff", true).alias(`__bom${i}`),
+      trimmedText(src, removals, src === idSrc).eq(pl.lit("")).alias(`__blank${i}`),
+      pl.col(src).isNull().alias(`__null${i}`),
+    );
+    if (src === idSrc) exprs.push(pl.col(src).str.contains(ZERO_WIDTH).alias("__zw"));
+  }
+  return exprs;
+}
+
+/** The counts of the flags of {@link textFlags} in the mapped rows, and the flags' names. */
+function textInfo(s: Source, mapped: pl.DataFrame): { info: TextInfo; flags: string[] } {
   const sources = mappedTextSources(s);
-  const idText = sources.includes(idSrc);
-  const exprs: pl.Expr[] = [pl.lit(0).alias("__none")];
-  for (const [i, src] of sources.entries()) {
-    const blank = src === idSrc ? `^[\\s${ZERO_WIDTH.slice(1, -1)}]*$` : "^[\\s\ufeff]*$";
-    exprs.push(
-      pl.col(src).str.contains("\ufeff", true).sum().alias(`bom${i}`),
-      pl.col(src).str.contains(blank).sum().alias(`blank${i}`),
-      pl.col(src).nullCount().alias(`null${i}`),
-    );
-  }
-  if (idText) {
-    exprs.push(
-      pl.col(idSrc).str.contains(ZERO_WIDTH).any().alias("zw"),
-      pl.col(idSrc).str.contains("[eE]").any().alias("exp"),
-    );
-  }
-  const row = s.lf.select(...exprs).collectSync({ engine: "streaming" }).toRecords()[0] as Record<
-    string,
-    number | bigint | boolean | null
-  >;
+  const kinds = ["bom", "blank", "null"] as const;
+  const flags = sources.flatMap((_, i) => kinds.map((k) => `__${k}${i}`));
+  if (mapped.columns.includes("__zw")) flags.push("__zw");
+  const row = flags.length ? mapped.select(...flags.map((f) => pl.col(f).sum())).row(0) : [];
+  const count = (k: number) =>
+    new Map(sources.map((src, i) => [src, Number(row[i * kinds.length + k] ?? 0)]));
+  const zw = mapped.columns.includes("__zw") && Number(row[flags.length - 1] ?? 0) > 0;
   return {
-    boms: new Map(sources.map((src, i) => [src, Number(row[`bom${i}`] ?? 0)])),
-    blanks: new Map(sources.map((src, i) => [src, Number(row[`blank${i}`] ?? 0)])),
-    nulls: new Map(sources.map((src, i) => [src, Number(row[`null${i}`] ?? 0)])),
-    idZeroWidth: idText && row.zw === true,
-    idExponent: idText && row.exp === true,
+    info: { boms: count(0), blanks: count(1), nulls: count(2), idZeroWidth: zw },
+    flags,
   };
 }
 
@@ -183,15 +201,19 @@ function mappedTextSources(s: Source): string[] {
 }
 
 /**
- * A text column as read: stray byte-order marks (or, for ids, every zero-width character)
- * removed, trimmed of Unicode spaces; empty or a null word → null. The removals only run on
- * columns that hold such characters ({@link TextInfo}).
+ * A text column as read, the {@link Removals} made (stray byte-order marks, or for ids every
+ * zero-width character), trimmed of Unicode spaces.
  */
-function cleanText(src: string, file: FileConfig, info: TextInfo, id = false): pl.Expr {
+function trimmedText(src: string, removals: Removals, id = false): pl.Expr {
   let s = pl.col(src);
-  if (id && info.idZeroWidth) s = s.str.replaceAll(ZERO_WIDTH, "");
-  else if ((info.boms.get(src) ?? 0) > 0) s = s.str.replaceAll("\ufeff", "", true);
-  s = s.str.strip();
+  if (id && removals.idZeroWidth) s = s.str.replaceAll(ZERO_WIDTH, "");
+  else if (removals.boms.has(src)) s = s.str.replaceAll("\ufeff", "", true);
+  return s.str.strip();
+}
+
+/** A text column as read, trimmed ({@link trimmedText}); empty or a null word → null. */
+function cleanText(src: string, file: FileConfig, removals: Removals, id = false): pl.Expr {
+  const s = trimmedText(src, removals, id);
   return pl.when(s.eq(pl.lit("")).or(isWord(s, file.nullWords)))
     .then(pl.lit(null).cast(pl.Utf8))
     .otherwise(s);
@@ -214,7 +236,7 @@ interface RowCheck {
  */
 function numericColumn(
   s: Source,
-  info: TextInfo,
+  removals: Removals,
   key: MappableColumn,
   src: string,
   type: "int" | "float",
@@ -244,7 +266,7 @@ function numericColumn(
       `column ${excerpt(src)} (${key}): expected numbers, found type ${dt}`,
     );
   }
-  const text = cleanText(src, file, info);
+  const text = cleanText(src, file, removals);
   const parsed = text.cast(pl.Float64, false);
   checks.push({
     bad: text.isNotNull().and(parsed.isNull().or(parsed.isNan()).or(parsed.isInfinite())),
@@ -267,30 +289,16 @@ function numericColumn(
 
 /**
  * A text column: cleaned ({@link cleanText}). Numbers are turned into text (17850.0 →
- * "17850"). Customer ids are normalised: zero-width characters removed, a zero fraction or exact
- * scientific notation written as integer text (`17850.0`, `1.785e4` → `17850`).
+ * "17850"). Customer ids are normalised: zero-width characters removed, a zero fraction written
+ * as integer text (`17850.0` → `17850`); scientific notation is rewritten after the mapping pass
+ * ({@link scientificIds}).
  */
-function textColumn(s: Source, info: TextInfo, key: MappableColumn, src: string): pl.Expr {
+function textColumn(s: Source, removals: Removals, key: MappableColumn, src: string): pl.Expr {
   const file = s.file;
   const dt = dtypeOf(s, src);
   if (isText(dt)) {
-    if (key !== "customer_id") return cleanText(src, file, info);
-    let id = cleanText(src, file, info, true).str.replace(ZERO_FRACTION, "$1");
-    if (!info.idExponent) return id;
-    // Scientific notation, exactly, once per distinct value.
-    const sci = s.lf.select(id.alias("v")).filter(pl.col("v").str.contains(SCIENTIFIC)).unique()
-      .collectSync();
-    const old: string[] = [];
-    const now: string[] = [];
-    for (const v of sci.getColumn("v").toArray() as string[]) {
-      const int = scientificToInteger(v);
-      if (int !== null) {
-        old.push(v);
-        now.push(int);
-      }
-    }
-    if (old.length) id = id.replace(old, now);
-    return id;
+    if (key !== "customer_id") return cleanText(src, file, removals);
+    return cleanText(src, file, removals, true).str.replace(ZERO_FRACTION, "$1");
   }
   if (isFloat(dt)) {
     const bad = firstBad(s.lf, notWhole(pl.col(src)), src);
@@ -309,6 +317,27 @@ function textColumn(s: Source, info: TextInfo, key: MappableColumn, src: string)
     file.name,
     `column ${excerpt(src)} (${key}): expected text, found type ${dt}`,
   );
+}
+
+/**
+ * Customer ids in exact scientific notation (`1.785e4`) among the mapped ids, once per distinct
+ * value, with their integer text (`17850`): the rewrite that mapping applies after its pass.
+ */
+function scientificIds(ids: pl.Series): { old: string[]; now: string[] } {
+  const old: string[] = [];
+  const now: string[] = [];
+  const sci = ids.toFrame().select(
+    pl.col(ids.name).filter(pl.col(ids.name).str.contains(SCIENTIFIC)),
+  )
+    .unique();
+  for (const v of sci.getColumn(ids.name).toArray() as string[]) {
+    const int = scientificToInteger(v);
+    if (int !== null) {
+      old.push(v);
+      now.push(int);
+    }
+  }
+  return { old, now };
 }
 
 /** The parsed timestamp of a column: wall-clock time as written, UTC, and whether it had its own zone. */
@@ -450,21 +479,25 @@ export function toCanonical(
   return mapToCanonical(df, file, options).canonical;
 }
 
+/** One mapping pass over the rows of a source (see {@link mapSource}). */
+interface MappingPass {
+  /** The mapped columns, the row checks' flags, `__id_changed` (text ids), in source order. */
+  mapped: pl.DataFrame;
+  checks: RowCheck[];
+  /** The customer id expression (before the scientific-notation rewrite). */
+  id: pl.Expr;
+  info: TextInfo;
+}
+
 /**
- * Maps a source (lazy) onto the canonical schema: a first pass counts what the text columns hold
- * ({@link inspectText}), the second materialises the canonical columns with the row checks, so
- * that the source's own table is never held in memory beside them.
+ * Materialises the canonical columns with the row checks and the flags of what the text columns
+ * hold ({@link textFlags}), in one pass over the rows, so that the source's own table is never
+ * held in memory beside them.
  */
-function mapSource(
-  s: Source,
-  options: CanonicalOptions,
-): { canonical: pl.DataFrame; stats: MappingStats } {
-  const file = s.file;
-  const info = inspectText(s);
+function mappingPass(s: Source, removals: Removals): MappingPass {
   const checks: RowCheck[] = [];
-  const { exprs, id } = mappedColumns(s, info, checks);
-  const flags = checks.map((_, i) => `__check${i}`);
-  const idSrc = file.columns.customer_id!;
+  const { exprs, id } = mappedColumns(s, removals, checks);
+  const idSrc = s.file.columns.customer_id!;
   const idText = isText(dtypeOf(s, idSrc));
   // Customer ids that mapping writes differently than they were read.
   const idChanged = pl.col(idSrc).isNotNull().and(id.isNotNull()).and(pl.col(idSrc).neq(id));
@@ -472,14 +505,39 @@ function mapSource(
   // The row index guards the order the rows come out in.
   let mapped = s.lf.withRowIndex("__order").select(
     ...exprs,
-    ...checks.map((c, i) => c.bad.alias(flags[i])),
+    ...checks.map((c, i) => c.bad.alias(`__check${i}`)),
     ...(idText ? [idChanged.alias("__id_changed")] : []),
+    ...textFlags(s, removals),
     pl.col("__order"),
   ).collectSync({ engine: "streaming" });
-  if (mapped.height === 0) throw new InputError(file.name, "file is empty (no data rows)");
+  if (mapped.height === 0) throw new InputError(s.file.name, "file is empty (no data rows)");
   const order = mapped.select(pl.col("__order").cast(pl.Int64).diff(1, "ignore").min()).row(0)[0];
   if (order !== null && Number(order) < 1) mapped = mapped.sort("__order");
-  mapped = mapped.drop("__order");
+  const text = textInfo(s, mapped);
+  return { mapped: mapped.drop("__order", ...text.flags), checks, id, info: text.info };
+}
+
+/**
+ * Maps a source (lazy) onto the canonical schema: one pass over the rows
+ * ({@link mappingPass}), or two when the first finds stray byte-order marks or zero-width
+ * characters in ids (the second removes them), then the row checks, the customer ids in
+ * scientific notation, and the timestamps (parsed once per distinct value).
+ */
+function mapSource(
+  s: Source,
+  options: CanonicalOptions,
+): { canonical: pl.DataFrame; stats: MappingStats } {
+  const file = s.file;
+  let pass = mappingPass(s, { boms: new Set(), idZeroWidth: false });
+  const boms = [...pass.info.boms].filter(([, n]) => n > 0).map(([src]) => src);
+  if (boms.length || pass.info.idZeroWidth) {
+    pass = mappingPass(s, { boms: new Set(boms), idZeroWidth: pass.info.idZeroWidth });
+  }
+  const { checks, id, info } = pass;
+  let mapped = pass.mapped;
+  const flags = checks.map((_, i) => `__check${i}`);
+  const idSrc = file.columns.customer_id!;
+  const idText = isText(dtypeOf(s, idSrc));
   if (flags.length) {
     const failed = mapped.select(...flags.map((f) => pl.col(f).any())).row(0);
     const i = failed.findIndex((x) => x === true);
@@ -493,9 +551,21 @@ function mapSource(
   }
   let ids = { normalised: 0, distinct: 0 };
   if (idText) {
+    let changed = pl.col(idSrc).isNotNull().and(id.isNotNull()).and(pl.col(idSrc).neq(id));
+    const sci = scientificIds(mapped.getColumn("customer_id"));
+    if (sci.old.length) {
+      // Scientific notation, exactly, once per distinct value: a rewritten id is normalised.
+      const now = pl.col("customer_id").replace(sci.old, sci.now);
+      mapped = mapped.withColumns(
+        pl.col("__id_changed").or(pl.col("customer_id").neq(now).fillNull(false)),
+        now.alias("customer_id"),
+      );
+      const final = id.replace(sci.old, sci.now);
+      changed = pl.col(idSrc).isNotNull().and(final.isNotNull()).and(pl.col(idSrc).neq(final));
+    }
     const normalised = Number(mapped.select(pl.col("__id_changed").sum()).row(0)[0] ?? 0);
     const distinct = normalised === 0 ? 0 : Number(
-      s.lf.select(pl.col(idSrc).filter(idChanged).nUnique().alias("n")).collectSync()
+      s.lf.select(pl.col(idSrc).filter(changed).nUnique().alias("n")).collectSync()
         .getColumn("n").get(0),
     );
     ids = { normalised, distinct };
@@ -509,7 +579,14 @@ function mapSource(
   const stats = mappingStats(s, info, timed, ids);
   const reason = s.schema.columns.includes(INGEST_REASON) ? ["ingest_reason"] : [];
   return {
-    canonical: withDerivedColumns(timed, file).select(...CANONICAL_COLUMNS, ...reason),
+    canonical: withDerivedColumns(timed, file).select(
+      ...CANONICAL_COLUMNS.map((c) =>
+        (DICTIONARY_COLUMNS as readonly string[]).includes(c)
+          ? pl.col(c).cast(pl.Categorical)
+          : pl.col(c)
+      ),
+      ...reason,
+    ),
     stats,
   };
 }
@@ -550,7 +627,7 @@ function checkMappedColumns(columns: string[], file: FileConfig): void {
  */
 function mappedColumns(
   s: Source,
-  info: TextInfo,
+  removals: Removals,
   checks: RowCheck[],
 ): { exprs: pl.Expr[]; id: pl.Expr } {
   const file = s.file;
@@ -558,14 +635,14 @@ function mappedColumns(
   const exprs: pl.Expr[] = [];
   const nullText = (name: string) => pl.lit(null).cast(pl.Utf8).alias(name);
   const text = (key: MappableColumn) =>
-    c[key] ? textColumn(s, info, key, c[key]!).alias(key) : nullText(key);
+    c[key] ? textColumn(s, removals, key, c[key]!).alias(key) : nullText(key);
   const number = (key: MappableColumn, type: "int" | "float") =>
-    numericColumn(s, info, key, c[key]!, type, checks).alias(key);
+    numericColumn(s, removals, key, c[key]!, type, checks).alias(key);
   exprs.push(text("stock_code"), text("description"), number("quantity", "int"));
   exprs.push(pl.col(c.timestamp!).alias("ts_key"));
   if (c.unit_price) exprs.push(number("unit_price", "float"));
   if (c.line_value) exprs.push(number("line_value", "float"));
-  const id = textColumn(s, info, "customer_id", c.customer_id!);
+  const id = textColumn(s, removals, "customer_id", c.customer_id!);
   exprs.push(id.alias("customer_id"), text("country"));
   if (c.invoice) exprs.push(text("invoice"));
   if (s.schema.columns.includes(INGEST_REASON)) {
@@ -575,8 +652,9 @@ function mappedColumns(
   const tsDtype = dtypeOf(s, c.timestamp!);
   exprs.push(
     (isText(tsDtype)
-      ? cleanText(c.timestamp!, file, info).isNotNull()
-      : pl.col(c.timestamp!).isNotNull()).alias("ts_present"),
+      ? cleanText(c.timestamp!, file, removals).isNotNull()
+      : pl.col(c.timestamp!).isNotNull())
+      .alias("ts_present"),
   );
   return { exprs, id };
 }
@@ -729,9 +807,8 @@ export function ingestFile(
     const n = problems.count;
     const empty = pl.DataFrame(
       canonical.columns.map((c) =>
-        c === "source_file"
-          ? pl.Series(c, new Array(n).fill(file.name), pl.Utf8)
-          : pl.Series(c, new Array(n).fill(null), pl.Utf8).cast(canonical.getColumn(c).dtype)
+        pl.Series(c, new Array(n).fill(c === "source_file" ? file.name : null), pl.Utf8)
+          .cast(canonical.getColumn(c).dtype)
       ),
     ).withColumns(pl.Series("ingest_reason", problemReasons(problems), pl.Utf8));
     canonical = interleaveProblems(

@@ -32,6 +32,7 @@ import { gitState, readLockedVersions } from "../lib/provenance.ts";
 import { buildManifest } from "../report/manifest.ts";
 import { buildResults } from "../report/results.ts";
 import { ModelStageSkipped } from "../model/skip.ts";
+import { trimNativeHeap } from "../lib/memory.ts";
 import { heldOutCsv } from "../report/heldout.ts";
 import { type ModelStage, modelStage } from "./model_stage.ts";
 import { OutputSet } from "./outputs.ts";
@@ -224,7 +225,7 @@ async function analyse(
   const log = options.log ?? ((line: string) => console.error(line));
   // Between stages the native frames a stage dropped are released at once (see releaseNative).
   let ingested: IngestStage | null = ingestSources(ds, sources, progress);
-  await releaseNative();
+  await releaseNative({ trim: true });
   const cleaned = cleanIngested(ds, ingested, progress);
   ingested = null; // the line table as read: the clean lines and the quarantine replace it
   await releaseNative();
@@ -326,15 +327,19 @@ async function analyse(
  * Asks V8 for a full collection when the process runs with `--v8-flags=--expose-gc` (the build
  * and verify tasks do), and lets the finalizers run: polars frames hold native memory that V8
  * does not see, so a frame a stage dropped otherwise stays allocated until V8 happens to
- * collect, and the stages' leftovers add up. Without the flag it does nothing.
+ * collect, and the stages' leftovers add up. With `trim` (after ingest, whose leftovers the
+ * cleaning peak would stack on) the freed pages then go back to the system
+ * ({@link trimNativeHeap}); trimming costs time on a large heap, so only there.
  */
-async function releaseNative(): Promise<void> {
+async function releaseNative(options: { trim?: boolean } = {}): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) return;
-  gc();
-  // The native memory of collected frames is freed by finalizers, on a later turn.
-  await new Promise((done) => setTimeout(done, 0));
-  gc();
+  if (gc) {
+    gc();
+    // The native memory of collected frames is freed by finalizers, on a later turn.
+    await new Promise((done) => setTimeout(done, 0));
+    gc();
+  }
+  if (options.trim) trimNativeHeap();
 }
 
 /** Forward data and the model stage; throws {@link ModelStageSkipped} when the data cannot fit them. */

@@ -129,6 +129,30 @@ Deno.test("values: customer ids are normalised — scientific and float text, Un
   });
 });
 
+Deno.test("values: scientific ids are normalised and counted without invisible characters too (the one-pass mapping)", async () => {
+  await withTempDir((dir) => {
+    // No byte-order mark or zero-width character anywhere: mapping reads the file once, and the
+    // scientific-notation ids are rewritten after that pass (and still counted).
+    const ids = ["12345", "1.2345e4", "1.2345e4", "1.2345E+04", "  ", "NULL", "777.0", "1.5e0"];
+    const path = write(dir, "sci.csv", "c,t,q,p\n" + ids.map((c) => `${c},${T},1,1.0`).join("\n"));
+    const got = ingestFile(path, fileConfig({ name: "sci.csv" }));
+    assert.deepEqual(col(got.canonical, "customer_id"), [
+      "12345",
+      "12345",
+      "12345",
+      "12345",
+      null,
+      null,
+      "777",
+      "1.5e0", // 1.5: not a whole number, left as written
+    ]);
+    assert.deepEqual(got.summary.customerIds, { normalised: 4, distinct: 3 });
+    // The blank id is missing as read, the null word is counted as one.
+    assert.equal(got.summary.nullWords.customer_id, 1);
+    assert.equal(got.summary.strayBoms, 0);
+  });
+});
+
 Deno.test("values: a stray byte-order mark inside a field is removed and counted; one at the start of the file is the file's", async () => {
   await withTempDir((dir) => {
     const path = write(
