@@ -120,7 +120,9 @@ export function metricHistogram(
       }.`,
     width,
     height: Math.min(320, Math.max(220, width * 0.42)),
-    marginTop: 36,
+    // Room for the y label ("↑ Customers", at the top of the chart) above the two label lines,
+    // so a score label at the left end (R 5, F 1) never runs into it.
+    marginTop: 50,
     marginLeft,
     marginRight,
     x: {
