@@ -190,10 +190,12 @@ export function classBalanceChart(levels, counts, { width = 640, ...options } = 
 }
 
 /**
- * The cross-validation curve: mean macro F1 over the folds (± one standard deviation as a band)
- * by k, one line per vote weighting, the chosen configuration circled.
+ * The cross-validation curve: the selection criterion, ½ (AUC of the top level + AUC of the
+ * lowest), as a mean over the folds (± one standard deviation as a band) by k, one line per vote
+ * weighting, the chosen configuration circled (the criterion the rule picks by, so the circle
+ * sits at the top of the curve or within its tie tolerance).
  *
- * @param {{k: number, weighting: string, meanMacroF1: number, sdMacroF1: number}[]} curve
+ * @param {{k: number, weighting: string, meanAuc: number, sdAuc: number, meanMacroF1: number}[]} curve
  * @param {{chosen: {k: number, weighting: string}, folds?: number, width?: number, title?: string, subtitle?: string}} options
  */
 export function tuningCurve(curve, { chosen, folds, width = 640, ...options } = {}) {
@@ -202,8 +204,8 @@ export function tuningCurve(curve, { chosen, folds, width = 640, ...options } = 
   const colors = [meaning.model, "#8C8C8C", "#C4C4C4"];
   const data = curve.map((d) => ({
     ...d,
-    lo: d.meanMacroF1 - d.sdMacroF1,
-    hi: d.meanMacroF1 + d.sdMacroF1,
+    lo: d.meanAuc - d.sdAuc,
+    hi: d.meanAuc + d.sdAuc,
   }));
   const best = data.filter((d) => d.k === chosen.k && d.weighting === chosen.weighting);
   const ks = [...new Set(curve.map((d) => d.k))].sort((a, b) => a - b);
@@ -221,7 +223,9 @@ export function tuningCurve(curve, { chosen, folds, width = 640, ...options } = 
       tickFormat: "d",
     },
     y: {
-      label: `↑ Macro F1 (mean of ${folds ?? "the"} folds ± 1 sd; axis not from 0)`,
+      label: narrow
+        ? "↑ Criterion (mean ± 1 sd)"
+        : `↑ ½ (AUC loyal + AUC lapsed), mean of ${folds ?? "the"} folds ± 1 sd (axis not from 0)`,
       grid: true,
       tickFormat: (x) => fmtNum(x, 2),
     },
@@ -240,28 +244,28 @@ export function tuningCurve(curve, { chosen, folds, width = 640, ...options } = 
         fillOpacity: 0.15,
         curve: "linear",
       }),
-      Plot.line(data, { x: "k", y: "meanMacroF1", stroke: "weighting", strokeWidth: 2 }),
+      Plot.line(data, { x: "k", y: "meanAuc", stroke: "weighting", strokeWidth: 2 }),
       Plot.dot(data, {
         x: "k",
-        y: "meanMacroF1",
+        y: "meanAuc",
         fill: "weighting",
         r: 3,
         tip: true,
         title: (d) =>
-          `k = ${d.k}, ${d.weighting}\nmacro F1 ${fmtNum(d.meanMacroF1, 3)} ± ${
-            fmtNum(d.sdMacroF1, 3)
-          }`,
+          `k = ${d.k}, ${d.weighting}\ncriterion ${fmtNum(d.meanAuc, 3)} ± ${
+            fmtNum(d.sdAuc, 3)
+          }\nmacro F1 ${fmtNum(d.meanMacroF1, 3)}`,
       }),
       Plot.dot(best, {
         x: "k",
-        y: "meanMacroF1",
+        y: "meanAuc",
         r: 9,
         stroke: "currentColor",
         strokeWidth: 2.5,
       }),
       Plot.text(best, {
         x: "k",
-        y: "meanMacroF1",
+        y: "meanAuc",
         text: (d) => `chosen: k = ${d.k}, ${d.weighting}`,
         dy: -18,
         textAnchor: "end",
@@ -720,8 +724,9 @@ export function psiChart(rows, { thresholds, width = 640, ...options } = {}) {
   return plot({
     ...options,
     width,
-    height: rows.length * 24 + 80,
-    marginLeft: narrow ? 130 : 200,
+    // On a phone long feature names wrap onto two lines (never clipped at the left edge).
+    height: rows.length * (narrow ? 32 : 24) + 80,
+    marginLeft: narrow ? 120 : 200,
     marginRight: 48,
     x: { domain: [0, max * 1.05], label: "PSI (0 = same distribution) →", grid: true, ticks: 5 },
     y: { domain: rows.map((r) => r.label), label: null, tickSize: 0 },
@@ -737,6 +742,7 @@ export function psiChart(rows, { thresholds, width = 640, ...options } = {}) {
           : `significant shift (≥ ${thresholds.significant})`,
     },
     marks: [
+      Plot.axisY({ label: null, tickSize: 0, lineWidth: narrow ? 9 : 30, fontSize: 11 }),
       Plot.barX(rows, { y: "label", x: "psi", fill: "level" }),
       Plot.text(rows, {
         y: "label",

@@ -619,8 +619,13 @@ export function rangeVerdict(features: readonly FeatureRange[]): RangeJudgement 
  *
  * @param j from {@link rangeVerdict}
  * @param label the worst feature's display label (lower case)
+ * @param format how a value of that feature is written (default: up to 2 decimals)
  */
-export function rangeSentence(j: RangeJudgement, label: string): string {
+export function rangeSentence(
+  j: RangeJudgement,
+  label: string,
+  format: (v: number) => string = (v) => fixed(v, 2).replace(/\.?0+$/, ""),
+): string {
   if (!j.extrapolates || j.worst === null) return "";
   const w = j.worst;
   const side = w.belowRange > 0 && w.aboveRange > 0
@@ -628,9 +633,7 @@ export function rangeSentence(j: RangeJudgement, label: string): string {
     : w.belowRange > 0
     ? "below"
     : "above";
-  const range = `${fixed(w.trainingMin, 2).replace(/\.?0+$/, "")} to ${
-    fixed(w.trainingMax, 2).replace(/\.?0+$/, "")
-  }`;
+  const range = `${format(w.trainingMin)} to ${format(w.trainingMax)}`;
   return `For ${Math.round(w.outsideRange * 100)} % of today's customers the feature “${label}” ` +
     `is ${side} every training customer's value (${range}): the model can only liken them to the nearest ` +
     "training customers, so their scores are extrapolations; trust them less than the " +
