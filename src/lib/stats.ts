@@ -53,3 +53,53 @@ export function sampleSd(values: readonly number[]): number {
   const m = mean(values);
   return Math.sqrt(values.reduce((s, x) => s + (x - m) * (x - m), 0) / (values.length - 1));
 }
+
+/**
+ * The value of rank `r` (0-based) among the first `n` values of `v` (finite or infinite, no
+ * NaN), found in place (the values are reordered): Hoare's selection with a median-of-three
+ * pivot, in expected linear time. The value does not depend on the pivots: the neighbour
+ * searches of scoring and of the KNN tuning share it.
+ *
+ * @example
+ * ```ts
+ * import { kthSmallest } from "./stats.ts";
+ * import { equal } from "node:assert/strict";
+ * const v = Float64Array.from([5, 1, 4, 1, 3, 9]);
+ * equal(kthSmallest(v, 6, 0), 1);
+ * equal(kthSmallest(v, 6, 2), 3);
+ * equal(kthSmallest(Float64Array.from([5, 1, 4, 1, 3, 9]), 4, 3), 5); // first 4 values only
+ * ```
+ */
+export function kthSmallest(v: Float64Array, n: number, r: number): number {
+  let left = 0;
+  let right = n - 1;
+  while (right > left) {
+    const mid = (left + right) >> 1;
+    // median of three to v[mid]
+    if (v[mid] < v[left]) swapValues(v, mid, left);
+    if (v[right] < v[left]) swapValues(v, right, left);
+    if (v[right] < v[mid]) swapValues(v, right, mid);
+    const pivot = v[mid];
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while (v[i] < pivot) i++;
+      while (v[j] > pivot) j--;
+      if (i <= j) {
+        swapValues(v, i, j);
+        i++;
+        j--;
+      }
+    }
+    if (r <= j) right = j;
+    else if (r >= i) left = i;
+    else return v[r];
+  }
+  return v[r];
+}
+
+function swapValues(v: Float64Array, i: number, j: number): void {
+  const t = v[i];
+  v[i] = v[j];
+  v[j] = t;
+}

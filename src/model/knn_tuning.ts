@@ -36,7 +36,7 @@ import {
   type Weighting,
 } from "../score/neighbours.ts";
 import { accuracy, macroF1, rocAuc } from "./metrics.ts";
-import { mean, sampleSd } from "../lib/stats.ts";
+import { kthSmallest, mean, sampleSd } from "../lib/stats.ts";
 
 /** One (k, weighting) configuration. */
 export interface KnnConfig {
@@ -428,7 +428,7 @@ class FoldPoints {
       if (kth < n) {
         const sel = this.#sel;
         sel.set(sq);
-        limit = select(sel, n, kth - 1);
+        limit = kthSmallest(sel, n, kth - 1);
       }
       for (let p = 0; p < n; p++) if (sq[p] <= limit) cand[nc++] = p;
     } else {
@@ -589,32 +589,6 @@ function swapPair(key: Float64Array, idx: Int32Array, a: number, b: number): voi
   const v = idx[a];
   idx[a] = idx[b];
   idx[b] = v;
-}
-
-/** The `k`-th smallest (0-based) of the first `n` values (reorders them). */
-function select(v: Float64Array, n: number, k: number): number {
-  let lo = 0;
-  let hi = n - 1;
-  while (hi > lo) {
-    const pivot = v[(lo + hi) >> 1];
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (v[i] < pivot) i++;
-      while (v[j] > pivot) j--;
-      if (i <= j) {
-        const t = v[i];
-        v[i] = v[j];
-        v[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return v[k];
-  }
-  return v[k];
 }
 
 /**

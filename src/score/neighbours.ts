@@ -38,6 +38,7 @@
  *
  * @module
  */
+import { kthSmallest } from "../lib/stats.ts";
 
 /** How neighbours' votes are weighted. */
 export type Weighting = "uniform" | "distance";
@@ -1208,45 +1209,6 @@ const SCAN_WHEN_VISITED = 12;
 
 /** Points sampled by a {@link PreparedQuery} search to guess its threshold. */
 const SAMPLE = 256;
-
-/**
- * The value of rank `r` (0-based) among the first `n` values of `v` (finite or infinite, no
- * NaN), found in place (the values are reordered): Hoare's selection with a median-of-three
- * pivot, in expected linear time.
- */
-function kthSmallest(v: Float64Array, n: number, r: number): number {
-  let left = 0;
-  let right = n - 1;
-  while (right > left) {
-    const mid = (left + right) >> 1;
-    // median of three to v[mid]
-    if (v[mid] < v[left]) swap(v, mid, left);
-    if (v[right] < v[left]) swap(v, right, left);
-    if (v[right] < v[mid]) swap(v, right, mid);
-    const pivot = v[mid];
-    let i = left;
-    let j = right;
-    while (i <= j) {
-      while (v[i] < pivot) i++;
-      while (v[j] > pivot) j--;
-      if (i <= j) {
-        swap(v, i, j);
-        i++;
-        j--;
-      }
-    }
-    if (r <= j) right = j;
-    else if (r >= i) left = i;
-    else return v[r];
-  }
-  return v[r];
-}
-
-function swap(v: Float64Array, i: number, j: number): void {
-  const t = v[i];
-  v[i] = v[j];
-  v[j] = t;
-}
 
 const cache = new WeakMap<object, {
   key: string;
