@@ -21,6 +21,8 @@
  *   that much overall and no fall exceeds `bandMaxDip`; otherwise "does not rise".
  * - **Ranking** ({@link rankingVerdict}): "ranks usefully" only when the top-decile lift is at least
  *   `usefulLift` **and** the AUC verdict is "better" or "strong".
+ * - **Today far from training** ({@link farVerdict}): a warning when more than `farShare` of today's
+ *   customers have a figure beyond the drift limit on the model's scale.
  * - **Today outside the training range** ({@link rangeVerdict}): the feature with the largest share
  *   of today's customers outside its training range is named when that share is at least
  *   `extrapolationShare`.
@@ -52,6 +54,12 @@ export const VERDICT_THRESHOLDS = {
    * called extrapolations (the model can only liken them to the nearest training customers).
    */
   extrapolationShare: 0.05,
+  /**
+   * Share of today's customers with a figure more than the drift limit (standard deviations of
+   * the training customers) from the training mean, from which the report warns that today's
+   * scores are extrapolations; the same share per feature names the features concerned.
+   */
+  farShare: 0.1,
 } as const;
 
 /** A bootstrap interval (the evaluation's `Interval`; nulls when it could not be computed). */
@@ -638,4 +646,70 @@ export function rangeSentence(
     `is ${side} every training customer's value (${range}): the model can only liken them to the nearest ` +
     "training customers, so their scores are extrapolations; trust them less than the " +
     "held-out figures suggest.";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Today far from the training customers (on the model's scale)
+
+/** The drift summary the report reads (`score-drift.json` of the site's loaders). */
+export interface FarSummary {
+  /** Standard deviations beyond which a figure counts as far. */
+  limit: number;
+  customers: number;
+  /** Customers with at least one figure beyond the limit. */
+  anyOutside: number;
+  features: { feature: string; medianZ: number | null; outside: number }[];
+}
+
+/** Result of {@link farVerdict}. */
+export interface FarJudgement {
+  /** More than `farShare` of today's customers have a figure beyond the limit. */
+  warn: boolean;
+  /** That share. */
+  share: number;
+  /** The feature whose median customer today lies farthest from the training mean. */
+  worst: { feature: string; medianZ: number } | null;
+  /** Features with more than `farShare` of today's customers beyond the limit, and the share. */
+  far: { feature: string; share: number }[];
+}
+
+/**
+ * Whether today's customers are far from the training customers on the model's scale: a warning
+ * when more than `farShare` of them have some figure beyond the limit; the feature with the
+ * farthest median, and the features that alone put more than `farShare` beyond it.
+ *
+ * @example
+ * ```ts
+ * import { farVerdict } from "./verdicts.ts";
+ * import { equal } from "node:assert/strict";
+ * const summary = (anyOutside: number) => ({
+ *   limit: 4, customers: 100, anyOutside,
+ *   features: [
+ *     { feature: "a", medianZ: 0.2, outside: 1 },
+ *     { feature: "b", medianZ: -5.1, outside: anyOutside },
+ *   ],
+ * });
+ * equal(farVerdict(summary(30)).warn, true);
+ * equal(farVerdict(summary(30)).worst?.feature, "b");
+ * equal(farVerdict(summary(30)).far.length, 1);
+ * equal(farVerdict(summary(10)).warn, false); // 10 % is not more than 10 %
+ * ```
+ *
+ * @param d the drift summary
+ */
+export function farVerdict(d: FarSummary): FarJudgement {
+  const t = VERDICT_THRESHOLDS.farShare;
+  const share = d.customers > 0 ? d.anyOutside / d.customers : 0;
+  let worst: FarJudgement["worst"] = null;
+  for (const f of d.features) {
+    if (isNum(f.medianZ) && (worst === null || Math.abs(f.medianZ) > Math.abs(worst.medianZ))) {
+      worst = { feature: f.feature, medianZ: f.medianZ };
+    }
+  }
+  const far = d.customers > 0
+    ? d.features
+      .map((f) => ({ feature: f.feature, share: f.outside / d.customers }))
+      .filter((f) => f.share > t + EPS)
+    : [];
+  return { warn: share > t + EPS, share, worst, far };
 }

@@ -12,6 +12,7 @@ import {
   bandVerdict,
   baselineSentence,
   compareWithBaseline,
+  farVerdict,
   rangeSentence,
   rangeVerdict,
   rankingSentence,
@@ -118,6 +119,7 @@ Deno.test("the thresholds are stated (a change here is a deliberate change of th
     bandMaxDip: 0.05,
     usefulLift: 1.5,
     extrapolationShare: 0.05,
+    farShare: 0.1,
   });
 });
 
@@ -334,4 +336,29 @@ Deno.test("rangeVerdict: names the feature with the most customers outside, from
   assert.match(rangeSentence(rangeVerdict([f("a", 0, 0.3)]), "a"), / is above every training/);
   assert.equal(rangeSentence(rangeVerdict([f("a", 0.01, 0)]), "a"), "", "no sentence below 5 %");
   assert.deepEqual(rangeVerdict([]), { extrapolates: false, worst: null });
+});
+
+Deno.test("farVerdict: warns from more than 10 % far customers; names the farthest median", () => {
+  const d = (anyOutside: number, outsideB: number) => ({
+    limit: 4,
+    customers: 1000,
+    anyOutside,
+    features: [
+      { feature: "a", medianZ: 0.3, outside: 5 },
+      { feature: "b", medianZ: -4.2, outside: outsideB },
+      { feature: "c", medianZ: null, outside: 0 },
+    ],
+  });
+  assert.equal(VERDICT_THRESHOLDS.farShare, 0.1);
+  assert.equal(farVerdict(d(100, 100)).warn, false, "exactly 10 % does not warn");
+  assert.equal(farVerdict(d(101, 100)).warn, true, "just above it does");
+  const j = farVerdict(d(400, 350));
+  assert.deepEqual(j.worst, { feature: "b", medianZ: -4.2 });
+  assert.deepEqual(j.far, [{ feature: "b", share: 0.35 }]);
+  assert.deepEqual(farVerdict({ limit: 4, customers: 0, anyOutside: 0, features: [] }), {
+    warn: false,
+    share: 0,
+    worst: null,
+    far: [],
+  });
 });
