@@ -33,6 +33,8 @@ import {
   collapseDuplicates,
   type FoundArrays,
   NeighbourIndex,
+  squaredDistance,
+  squaredDistanceWithin,
   type Weighting,
 } from "../score/neighbours.ts";
 import { accuracy, macroF1, rocAuc } from "./metrics.ts";
@@ -362,15 +364,7 @@ class FoldPoints {
 
   /** Squared distance of point p to q, summed in coordinate order (NeighbourIndex's). */
   #dist(q: Float64Array, p: number): number {
-    const da = this.#da;
-    const x = this.#x;
-    const base = p * da;
-    let sq = 0;
-    for (let a = 0; a < da; a++) {
-      const t = q[a] - x[base + a];
-      sq += t * t;
-    }
-    return sq;
+    return squaredDistance(q, this.#x, p, this.#da);
   }
 
   /**
@@ -409,12 +403,7 @@ class FoldPoints {
         mark[p] = 1;
         cand[nh++] = p;
         held += mass[p];
-        const base = p * da;
-        let d = 0;
-        for (let a = 0; a < da; a++) {
-          const t = q[a] - x[base + a];
-          d += t * t;
-        }
+        const d = squaredDistance(q, x, p, da);
         sq[p] = d;
         if (d > far) far = d;
       }
@@ -441,15 +430,8 @@ class FoldPoints {
           mark[p] = 0;
           continue;
         }
-        const base = p * da;
-        let s = 0;
-        let a = 0;
-        for (; a < da; a++) {
-          const t = q[a] - x[base + a];
-          s += t * t;
-          if (s > limit) break;
-        }
-        if (a < da) continue;
+        const s = squaredDistanceWithin(q, x, p, da, limit);
+        if (s > limit) continue;
         sq[p] = s;
         cand[nc++] = p;
       }

@@ -40,6 +40,58 @@
  */
 import { kthSmallest } from "../lib/stats.ts";
 
+/**
+ * Squared distance from `q` to row `row` of `data` (`da` values a row), the terms summed in
+ * coordinate order: the one arithmetic of every neighbour search (the tree, the prepared
+ * counterfactual pass, the KNN tuning's scan), so that they agree to the bit.
+ *
+ * @example
+ * ```ts
+ * import { squaredDistance, squaredDistanceWithin } from "./neighbours.ts";
+ * import { equal } from "node:assert/strict";
+ * const data = Float64Array.from([0, 0, 3, 4]); // two rows of two values
+ * const q = Float64Array.from([0, 0]);
+ * equal(squaredDistance(q, data, 1, 2), 25);
+ * equal(squaredDistanceWithin(q, data, 1, 2, 25), 25);
+ * equal(squaredDistanceWithin(q, data, 1, 2, 24), Infinity); // past the limit: abandoned
+ * ```
+ */
+export function squaredDistance(
+  q: Float64Array,
+  data: Float64Array,
+  row: number,
+  da: number,
+): number {
+  const base = row * da;
+  let sq = 0;
+  for (let a = 0; a < da; a++) {
+    const t = q[a] - data[base + a];
+    sq += t * t;
+  }
+  return sq;
+}
+
+/**
+ * {@link squaredDistance}, abandoned (Infinity) as soon as the partial sum exceeds `limit`: the
+ * terms are never negative, so that happens exactly when the whole sum would exceed it.
+ */
+export function squaredDistanceWithin(
+  q: Float64Array,
+  data: Float64Array,
+  row: number,
+  da: number,
+  limit: number,
+): number {
+  const base = row * da;
+  let sq = 0;
+  for (let a = 0; a < da; a++) {
+    const t = q[a] - data[base + a];
+    sq += t * t;
+    if (sq > limit) return Infinity;
+  }
+  return sq;
+}
+
 /** How neighbours' votes are weighted. */
 export type Weighting = "uniform" | "distance";
 
@@ -579,13 +631,7 @@ export class NeighbourIndex {
       if (!(Number.isInteger(i) && i >= 0 && i < this.size) || seen.has(i)) continue;
       seen.add(i);
       const s = this.#position[i];
-      let sq = 0;
-      const base = s * da;
-      for (let a = 0; a < da; a++) {
-        const t = q[a] - data[base + a];
-        sq += t * t;
-      }
-      found.push({ sq, mass: this.#mass[s] });
+      found.push({ sq: squaredDistance(q, data, s, da), mass: this.#mass[s] });
     }
     found.sort((x, y) => x.sq - y.sq);
     let held = 0;
@@ -704,15 +750,8 @@ export class NeighbourIndex {
       }
       visited += this.#end[node] - this.#start[node];
       for (let s = this.#start[node], e = this.#end[node]; s < e; s++) {
-        let sq = 0;
-        const base = s * da;
-        let a = 0;
-        for (; a < da; a++) {
-          const t = q[a] - data[base + a];
-          sq += t * t;
-          if (sq > limit) break;
-        }
-        if (a < da) continue;
+        const sq = squaredDistanceWithin(q, data, s, da, limit);
+        if (sq > limit) continue;
         const idx = order[s];
         if (sq === limit && heap.held >= want && idx > heap.idx[0]) continue;
         heap.push(sq, idx, mass[s]);
@@ -965,12 +1004,7 @@ class Prepared implements PreparedQuery {
     let max = 0;
     for (let s = 0; s < n; s++) {
       // The search's arithmetic: the same terms, summed in the same order.
-      let sq = 0;
-      const b = s * da;
-      for (let a = 0; a < da; a++) {
-        const t = q[a] - data[b + a];
-        sq += t * t;
-      }
+      const sq = squaredDistance(q, data, s, da);
       base[s] = sq;
       if (!(sq <= max)) max = sq; // (an infinite distance makes it infinite)
     }
@@ -1073,14 +1107,8 @@ class Prepared implements PreparedQuery {
     for (let c = 0; c < nc; c++) {
       if (lo[c] > upper) continue;
       const s = candidates[c];
-      let d = 0;
-      const b = s * da;
-      for (let i = 0; i < da; i++) {
-        const t = q2[i] - data[b + i];
-        d += t * t;
-      }
       candidates[kept] = s;
-      sq[kept++] = d;
+      sq[kept++] = squaredDistance(q2, data, s, da);
     }
     return this.#ranked(kept, want, transient);
   }
