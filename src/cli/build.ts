@@ -1,6 +1,6 @@
 /**
- * `deno task build [--dataset <id | path/to/dataset.json>] [--no-site] [--out DIR]
- * [--until rfm] [--allow-outside-workspace]`: the main job.
+ * `deno task build [--dataset <id | path/to/dataset.json>] [--engine polars|duckdb] [--no-site]
+ * [--out DIR] [--until rfm] [--allow-outside-workspace]`: the main job.
  *
  * Resolves the data files, runs the analysis (ingest → clean → RFM → models,
  * `src/pipeline/run.ts`), builds the report site from the new outputs (`src/site/framework.ts`)
@@ -14,18 +14,21 @@
  * build publishes the same RFM-only outputs, says why the model stage was skipped and that no
  * site was built, and exits 0. Output folders outside the workspace (and outside the dataset file's
  * folder) or system folders are refused unless `--allow-outside-workspace` is given.
+ * `--engine` runs the data stage on another engine than the dataset's `engine` (polars, or the
+ * generated SQL on DuckDB: `src/pipeline/duckdb_stage.ts`).
  *
  * @module
  */
 import { loadDataset } from "../config/registry.ts";
+import { ENGINES } from "../config/dataset_schema.ts";
 import { parseOptions, runMain } from "../lib/args.ts";
 import { display } from "../lib/paths.ts";
 import { Progress } from "../pipeline/progress.ts";
 import { runAnalysis, UNTIL, type Until } from "../pipeline/run.ts";
 import { buildSite, siteBusy } from "../site/framework.ts";
 
-const USAGE = "deno task build [--dataset <id | path/to/dataset.json>] [--no-site] [--out DIR] " +
-  "[--until rfm] [--allow-outside-workspace]";
+const USAGE = "deno task build [--dataset <id | path/to/dataset.json>] [--engine polars|duckdb] " +
+  "[--no-site] [--out DIR] [--until rfm] [--allow-outside-workspace]";
 
 async function main(args: string[]): Promise<void> {
   const { values } = parseOptions(args, {
@@ -33,6 +36,7 @@ async function main(args: string[]): Promise<void> {
     "no-site": { type: "boolean", default: false },
     out: { type: "string" },
     until: { type: "string" },
+    engine: { type: "string" },
     "allow-outside-workspace": { type: "boolean", default: false },
   }, USAGE);
   if (values.out === "") throw new Error("--out needs a folder");
@@ -40,9 +44,16 @@ async function main(args: string[]): Promise<void> {
   if (until !== undefined && !(UNTIL as readonly string[]).includes(until)) {
     throw new Error(`--until must be one of ${UNTIL.join(", ")}, got "${until}"\nusage: ${USAGE}`);
   }
+  const engine = values.engine;
+  if (engine !== undefined && !(ENGINES as readonly string[]).includes(engine)) {
+    throw new Error(
+      `--engine must be one of ${ENGINES.join(", ")}, got "${engine}"\nusage: ${USAGE}`,
+    );
+  }
   const selector = values.dataset ?? null;
-  const ds = await loadDataset(selector);
-  console.error(`dataset ${ds.id}: ${ds.title}`);
+  const loaded = await loadDataset(selector);
+  const ds = engine ? { ...loaded, engine: engine as typeof loaded.engine } : loaded;
+  console.error(`dataset ${ds.id}: ${ds.title} (engine ${ds.engine})`);
   const siteWanted = !values["no-site"] && values.out === undefined;
   const withSite = siteWanted && until === undefined;
   if (withSite) {

@@ -330,7 +330,8 @@ export const FileSchema = z.strictObject({
       'File format. "customers": a Parquet table with one row per customer, as the warehouse ' +
         "SQL export writes it; a dataset's files are either all customer tables or all " +
         "transaction files, and column mapping does not apply to a customer table. The build " +
-        "does not read customer tables yet (it refuses them before any work).",
+        "reads it back as the customer table (RFM scores and segments; no model stage, which " +
+        "needs the purchase history).",
     ),
   header: z.boolean().optional().describe(
     'Whether a text file has a header line (default true; false for "whitespace").',
@@ -668,8 +669,9 @@ export const DatasetSchema = z.strictObject({
   ),
   engine: oneOf(ENGINES, (got) => `unknown engine ${got} (allowed: ${ENGINES.join(", ")})`)
     .default("polars").describe(
-      'The engine that runs ingest, cleaning and RFM. "duckdb" is reserved: `deno task sql` ' +
-        "prints that stage as SQL and the tests run it on DuckDB, but the build refuses it yet.",
+      'The engine that runs ingest and cleaning: "polars" (in process) or "duckdb" (the SQL ' +
+        "generated from the rules, the one `deno task sql` prints, on embedded DuckDB); both " +
+        "give the same clean lines and customer table. `build --engine` overrides it.",
     ),
   timezone: z.string({
     error: (iss) => `expected a non-empty string, got ${shown(iss.input)}`,

@@ -21,6 +21,8 @@ import { CUSTOMER_TABLE_COLUMNS } from "./sql.ts";
 export interface CustomerTable {
   /** Columns {@link CUSTOMER_TABLE_COLUMNS}, sorted by customer id. */
   customers: pl.DataFrame;
+  /** Rows read per file (one per customer), counted as read. */
+  rows: Record<string, number>;
   /** The analysis date (ISO): the day every row's `last_day + recency_days` gives. */
   analysisDate: string;
 }
@@ -109,5 +111,62 @@ export function readCustomerTable(path: string, name: string = path): CustomerTa
     ...["first_day", "last_day"].map((c) => pl.col(c).cast(pl.Int64)),
     "country",
   ).sort("customer_id");
-  return { customers, analysisDate: typed.height ? dayIso(days[0]) : "" };
+  return {
+    customers,
+    rows: { [name]: df.height },
+    analysisDate: typed.height ? dayIso(days[0]) : "",
+  };
+}
+
+/**
+ * Reads several customer tables (a warehouse export in parts) as one: each is checked by
+ * {@link readCustomerTable}, then together: one analysis date, and no customer in two files.
+ *
+ * @param files the files, in order, with their names for messages
+ * @throws {InputError} naming the file of the first problem (a second analysis date, a customer
+ *   already read from an earlier file)
+ *
+ * @example
+ * ```ts
+ * import { readCustomerTables } from "./customers.ts";
+ * import { equal, throws } from "node:assert/strict";
+ * const dir = Deno.makeTempDirSync();
+ * const head = "customer_id,recency_days,frequency,monetary,tenure_days,avg_order_value,first_day,last_day,country";
+ * Deno.writeTextFileSync(`${dir}/a.csv`, `${head}\nb,1,1,5,1,5,15348,15348,France\n`);
+ * Deno.writeTextFileSync(`${dir}/b.csv`, `${head}\na,5,2,40,9,20,15340,15344,Spain\n`);
+ * const t = readCustomerTables([{ path: `${dir}/a.csv`, name: "a.csv" }, { path: `${dir}/b.csv`, name: "b.csv" }]);
+ * equal(t.customers.height, 2);
+ * equal(t.customers.getColumn("customer_id").get(0), "a");
+ * throws(
+ *   () => readCustomerTables([{ path: `${dir}/a.csv`, name: "a.csv" }, { path: `${dir}/a.csv`, name: "c.csv" }]),
+ *   /c.csv: customer "b" is already in a.csv/,
+ * );
+ * Deno.removeSync(dir, { recursive: true });
+ * ```
+ */
+export function readCustomerTables(files: { path: string; name: string }[]): CustomerTable {
+  const tables = files.map((f) => readCustomerTable(f.path, f.name));
+  const seen = new Map<string, string>();
+  for (const [i, t] of tables.entries()) {
+    if (t.customers.height && tables[0].analysisDate !== t.analysisDate) {
+      throw new InputError(
+        files[i].name,
+        `analysis date ${t.analysisDate} (last_day + recency_days), but ${files[0].name} has ` +
+          `${tables[0].analysisDate}: the parts of a customer table come from one run of the SQL`,
+      );
+    }
+    for (const id of t.customers.getColumn("customer_id").toArray() as string[]) {
+      const where = seen.get(id);
+      if (where !== undefined) {
+        throw new InputError(files[i].name, `customer ${excerpt(id)} is already in ${where}`);
+      }
+      seen.set(id, files[i].name);
+    }
+  }
+  if (tables.length === 1) return tables[0];
+  return {
+    customers: pl.concat(tables.map((t) => t.customers)).sort("customer_id"),
+    rows: Object.assign({}, ...tables.map((t) => t.rows)),
+    analysisDate: tables.find((t) => t.customers.height)?.analysisDate ?? "",
+  };
 }

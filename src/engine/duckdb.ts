@@ -49,12 +49,23 @@ export interface DuckdbOptions {
   threads?: number;
   /** Also write the customer table to this Parquet file (`COPY … TO`). */
   customersParquet?: string;
+  /**
+   * Also write every source line to this Parquet file, in source order (file, then row), with the
+   * canonical columns of the polars path (`timestamp` as µs since 1970, UTC, in `ts_us`) and its
+   * `reason` (null when kept): what the build reads back as its clean lines and quarantine.
+   */
+  linesParquet?: string;
 }
 
 /** What the DuckDB data stage returns: the counts of the cleaning and the customer table. */
 export interface DuckdbStage {
-  /** Lines read per file. */
+  /** Lines per file in the cleaned table (kept and dropped). */
   rowsIn: Record<string, number>;
+  /**
+   * Lines read per file, counted by a query of its own over the file (`COUNT(*)` of the reader),
+   * not from the cleaned table: what the cleaning counts are reconciled with.
+   */
+  rowsRead: Record<string, number>;
   /** Lines per file per reason (kept lines under the key `kept`). */
   byFile: Record<string, Record<string, number>>;
   /** Lines per reason, all files (kept lines under `kept`). */
@@ -275,6 +286,15 @@ export async function duckdbDataStage(
       sqlSources.push({ file: s.file, path: s.path, types: await sourceTypes(c, s) });
     }
     await checkInputs(c, sqlSources, reader);
+    const rowsRead: Record<string, number> = {};
+    for (const s of sqlSources) {
+      try {
+        const n = await rows(c, `SELECT COUNT(*) AS n FROM ${reader(s)}`);
+        rowsRead[s.file.name] = Number(n[0].n);
+      } catch (e) {
+        throw new Error(`${s.file.name}: DuckDB cannot read it: ${(e as Error).message}`);
+      }
+    }
     const sql = dataStageSql(ds, sqlSources, { dialect: "duckdb", now: options.now });
     for (const st of sql.statements) {
       try {
@@ -322,8 +342,16 @@ export async function duckdbDataStage(
         } (FORMAT parquet)`,
       );
     }
+    if (options.linesParquet) {
+      await c.run(
+        `COPY (SELECT source_file, source_row, invoice, stock_code, description, quantity, ts_us, unit_price, line_value, customer_id, country, reason FROM rfm_lines ORDER BY file_idx, source_row) TO ${
+          literal(options.linesParquet)
+        } (FORMAT parquet)`,
+      );
+    }
     return {
       rowsIn,
+      rowsRead,
       byFile,
       byReason,
       kept: byReason.kept ?? 0,

@@ -329,6 +329,7 @@ const LINE_COLUMNS = [
   "source_row",
   "invoice",
   "stock_code",
+  "description",
   "quantity",
   "ts_us",
   "unit_price",

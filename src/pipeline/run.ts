@@ -35,6 +35,8 @@ import { ModelStageSkipped } from "../model/skip.ts";
 import { trimNativeHeap } from "../lib/memory.ts";
 import { heldOutCsv } from "../report/heldout.ts";
 import { type ModelStage, modelStage } from "./model_stage.ts";
+import { duckdbClean } from "./duckdb_stage.ts";
+import { readCustomerTables } from "../engine/customers.ts";
 import { OutputSet } from "./outputs.ts";
 import { Progress } from "./progress.ts";
 import {
@@ -46,6 +48,8 @@ import {
   ingestSources,
   type IngestStage,
   preflight,
+  rfmFromCustomerTable,
+  type RfmStage,
   rfmStage,
   stageCoreOutputs,
   toArrays,
@@ -130,44 +134,6 @@ export interface AnalysisResult {
   sitePublished: boolean;
 }
 
-/**
- * Refuses, before any work, the configuration keys the schema describes but the build does not run
- * yet: `engine: "duckdb"` (the DuckDB data stage of `src/engine/` is run by `deno task sql`, its
- * tests and `tests/bench/engine.ts`, not by the build) and `format: "customers"` files (a
- * warehouse customer table; `src/engine/customers.ts` reads and checks one). Saying so is better
- * than running polars on a dataset that asked for DuckDB, or reading a customer table as lines.
- *
- * @example
- * ```ts
- * import { refuseUnwired } from "./run.ts";
- * import { throws } from "node:assert/strict";
- * throws(
- *   () => refuseUnwired({ id: "shop", engine: "duckdb", files: [] }),
- *   /shop: engine "duckdb" is not run by the build yet/,
- * );
- * refuseUnwired({ id: "shop", engine: "polars", files: [{ name: "a.csv", format: "csv" }] });
- * ```
- */
-export function refuseUnwired(
-  ds: Pick<DatasetConfig, "id" | "engine"> & { files: readonly { name: string; format: string }[] },
-): void {
-  if (ds.engine === "duckdb") {
-    throw new Error(
-      `${ds.id}: engine "duckdb" is not run by the build yet: set "engine" to "polars" (the ` +
-        "default); `deno task sql --dataset " + ds.id + "` prints the same stage as SQL to run " +
-        "on DuckDB or a warehouse",
-    );
-  }
-  const i = ds.files.findIndex((f) => f.format === "customers");
-  if (i >= 0) {
-    throw new Error(
-      `${ds.id}: files[${i}] (${ds.files[i].name}) is a customer table (format "customers"), ` +
-        "which the build does not read yet: it builds from transaction files (parquet, csv, tsv, " +
-        "whitespace)",
-    );
-  }
-}
-
 /** Runs the analysis for a dataset and publishes its outputs (with what `beforePublish` adds). */
 export async function runAnalysis(
   dataset: DatasetConfig,
@@ -184,7 +150,6 @@ export async function runAnalysis(
       processed: reroot(dataset.outputs.processed),
     },
   };
-  refuseUnwired(ds);
   const progress = options.progress ?? new Progress();
   const folders = outputFolders(ds, options);
   const sources = await resolveDataset(ds, { root: ROOT, log: (m) => console.error(m) });
@@ -192,8 +157,10 @@ export async function runAnalysis(
     "data",
     `${sources.length} file(s): ${sources.map((s) => `${s.file.name} (${s.origin})`).join(", ")}`,
   );
-  preflight(ds, sources);
-  progress.done("preflight", "columns, types and timestamp formats checked on a sample");
+  if (!isCustomerTable(ds)) {
+    preflight(ds, sources);
+    progress.done("preflight", "columns, types and timestamp formats checked on a sample");
+  }
   // Only now (the configuration is sound) are the output folders touched: created if needed,
   // locked, and cleaned of what an interrupted run left.
   const names = {
@@ -211,6 +178,30 @@ export async function runAnalysis(
   }
 }
 
+/** Whether the dataset's files are customer tables (`format: "customers"`; never mixed). */
+function isCustomerTable(ds: DatasetConfig): boolean {
+  return ds.files.length > 0 && ds.files[0].format === "customers";
+}
+
+/** Why a dataset of customer tables has no model stage. */
+export const CUSTOMER_TABLE_NO_MODELS = "the dataset is a customer table (one row per customer, " +
+  'format "customers"): the loyalty model learns from snapshots of the purchase history at ' +
+  "earlier cutoffs, which a customer table does not hold, so the model stage (K-Means and the " +
+  "loyalty model) does not run; the RFM scores, RFM segments and customer table are published";
+
+/** Ingest and cleaning on polars, with the line table as read released as soon as it is cleaned. */
+async function polarsClean(
+  ds: DatasetConfig,
+  sources: Resolved,
+  progress: Progress,
+): Promise<CleanStage> {
+  let ingested: IngestStage | null = ingestSources(ds, sources, progress);
+  await releaseNative({ trim: true });
+  const cleaned = cleanIngested(ds, ingested, progress);
+  ingested = null; // the line table as read: the clean lines and the quarantine replace it
+  return cleaned;
+}
+
 /** The run itself, with the store open. */
 async function analyse(
   ds: DatasetConfig,
@@ -224,12 +215,28 @@ async function analyse(
   checkpoint("ingest");
   const log = options.log ?? ((line: string) => console.error(line));
   // Between stages the native frames a stage dropped are released at once (see releaseNative).
-  let ingested: IngestStage | null = ingestSources(ds, sources, progress);
-  await releaseNative({ trim: true });
-  const cleaned = cleanIngested(ds, ingested, progress);
-  ingested = null; // the line table as read: the clean lines and the quarantine replace it
-  await releaseNative();
-  const rfm = rfmStage(ds, cleaned.kept, progress, cleaned.quarantine);
+  let cleaned: CleanStage | null = null;
+  let rfm: RfmStage;
+  let rowsIn: Record<string, number>;
+  if (isCustomerTable(ds)) {
+    // The warehouse round trip: the data stage ran elsewhere; one row per customer comes back.
+    const table = readCustomerTables(sources.map((s) => ({ path: s.path, name: s.file.name })));
+    rowsIn = table.rows;
+    progress.done(
+      "customer table",
+      `${
+        table.customers.height.toLocaleString("en")
+      } customers, analysis date ${table.analysisDate}`,
+    );
+    rfm = rfmFromCustomerTable(ds, table, sources.map((s) => s.file.name).join(", "), progress);
+  } else {
+    cleaned = ds.engine === "duckdb"
+      ? await duckdbClean(ds, sources, progress)
+      : await polarsClean(ds, sources, progress);
+    rowsIn = cleaned.rowsIn;
+    await releaseNative();
+    rfm = rfmStage(ds, cleaned.kept, progress, cleaned.quarantine);
+  }
   await releaseNative();
 
   const packages = await readLockedVersions(ROOT);
@@ -240,6 +247,10 @@ async function analyse(
       status: "skipped",
       reason: "the build stopped after the customer table (--until rfm)",
     };
+  } else if (cleaned === null) {
+    status = { status: "skipped", reason: CUSTOMER_TABLE_NO_MODELS };
+    log(`model stage skipped: ${CUSTOMER_TABLE_NO_MODELS}`);
+    progress.done("model stage skipped", "RFM outputs only");
   } else {
     try {
       models = runModels(
@@ -272,7 +283,7 @@ async function analyse(
     out.addJson(`${R}/model.json`, models.model);
   }
   const results = buildResults(
-    cleaned.report,
+    cleaned?.report ?? null,
     rfm.summary,
     models ? models.metrics : { skipped: status.reason },
   );
@@ -284,7 +295,7 @@ async function analyse(
       file: s.file.name,
       origin: s.origin,
       sha256: s.sha256,
-      rows: cleaned.rowsIn[s.file.name],
+      rows: rowsIn[s.file.name],
     })),
     packages,
     git: await gitState(ROOT),

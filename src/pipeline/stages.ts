@@ -72,6 +72,30 @@ export interface IngestStage {
 }
 
 /**
+ * Checks the rows read from a file against its configuration (`rows`, or `sheetRows` for a file
+ * converted from the official download).
+ *
+ * @example
+ * ```ts
+ * import { checkRowCount } from "./stages.ts";
+ * import { throws } from "node:assert/strict";
+ * const file = { name: "a.csv", rows: 3, sheetRows: null } as Parameters<typeof checkRowCount>[0]["file"];
+ * checkRowCount({ file, path: "a.csv" }, 3);
+ * throws(() => checkRowCount({ file, path: "a.csv" }, 2), /a.csv: expected 3 rows \(configuration\), read 2/);
+ * ```
+ *
+ * @throws {Error} naming the file and both counts when they differ
+ */
+export function checkRowCount(s: SourceFile, rowsRead: number): void {
+  const expected = s.origin === "download" ? s.file.sheetRows : s.file.rows;
+  if (expected !== null && expected !== undefined && rowsRead !== expected) {
+    throw new Error(
+      `${s.file.name}: expected ${fmt(expected)} rows (configuration), read ${fmt(rowsRead)}`,
+    );
+  }
+}
+
+/**
  * Reads every source file and maps it to the canonical schema, counting the rows read per file.
  *
  * @param ds dataset configuration
@@ -95,12 +119,7 @@ export function ingestSources(
     provided[got.name] = got.provided;
     rowsRead[got.name] = got.rowsRead;
     ingest.push(got.summary);
-    const expected = s.origin === "download" ? s.file.sheetRows : s.file.rows;
-    if (expected !== null && got.rowsRead !== expected) {
-      throw new Error(
-        `${s.file.name}: expected ${fmt(expected)} rows (configuration), read ${fmt(got.rowsRead)}`,
-      );
-    }
+    checkRowCount(s, got.rowsRead);
     progress.done(`ingest ${s.file.name}`, describeIngest(got.summary));
   }
   // Rows quarantined while reading carry `ingest_reason`; files without any get a null one.
@@ -147,13 +166,16 @@ export function cleanIngested(
     rowsRead: ingested.rowsRead,
   });
   assertReconciles(result.report);
-  progress.done(
-    "clean",
-    `${fmt(result.report.total.rows_in)} in, ${fmt(result.report.total.rows_kept)} kept, ${
-      fmt(result.report.total.rows_dropped)
-    } dropped${droppedByReason(result.report.total.dropped)}`,
-  );
+  progress.done("clean", describeClean(result.report));
   return { ...result, rowsIn: ingested.rowsRead, ingest: ingested.ingest };
+}
+
+/** The build log's line for the cleaning: lines in, kept, dropped and by reason. */
+export function describeClean(report: Pick<CleaningReport, "total">): string {
+  const t = report.total;
+  return `${fmt(t.rows_in)} in, ${fmt(t.rows_kept)} kept, ${fmt(t.rows_dropped)} dropped${
+    droppedByReason(t.dropped)
+  }`;
 }
 
 /**
@@ -230,6 +252,52 @@ export function rfmStage(
     customerMetrics(kept, analysisDate),
     scoringFeatures(ds, kept, analysisDate, quarantine),
   );
+  return scoreCustomers(ds, metrics, analysisDate, dateWarnings, progress, {
+    analysisDateSource: ds.analysisDate ? "configuration" : "day after the last transaction",
+  });
+}
+
+/**
+ * The RFM stage of a dataset whose file is a customer table (`format: "customers"`, made by the
+ * generated SQL in a warehouse, see `engine/customers.ts`): the same scores, segments and summary
+ * as {@link rfmStage}, from the table instead of lines. The analysis date is the table's; a
+ * configured `analysisDate` must agree with it.
+ *
+ * @param ds dataset configuration
+ * @param table the customer table read back (`readCustomerTable`)
+ * @param file the file's name, for messages
+ * @param progress progress printer
+ * @throws {Error} naming the file and both dates when the configured analysis date differs from
+ *   the table's, or when the table has no customer
+ */
+export function rfmFromCustomerTable(
+  ds: DatasetConfig,
+  table: { customers: pl.DataFrame; analysisDate: string },
+  file: string,
+  progress: Progress,
+): RfmStage {
+  if (table.customers.height === 0) throw new Error(`${file}: the customer table has no row`);
+  if (ds.analysisDate !== null && ds.analysisDate !== table.analysisDate) {
+    throw new Error(
+      `${file}: the customer table was computed for analysis date ${table.analysisDate} ` +
+        `(last_day + recency_days), the configuration says ${ds.analysisDate}: remove ` +
+        "analysisDate or run the SQL again with it",
+    );
+  }
+  return scoreCustomers(ds, table.customers, table.analysisDate, [], progress, {
+    analysisDateSource: `customer table (${file})`,
+  });
+}
+
+/** RFM scores, segments and summary of a customer table (the second half of the RFM stage). */
+function scoreCustomers(
+  ds: DatasetConfig,
+  metrics: pl.DataFrame,
+  analysisDate: string,
+  dateWarnings: string[],
+  progress: Progress,
+  about: { analysisDateSource: string },
+): RfmStage {
   const col = (c: string) => metrics.getColumn(c).toTypedArray() as unknown as ArrayLike<number>;
   const scores = scoreRfm(
     Float64Array.from(col("recency_days") as ArrayLike<number>, Number),
@@ -256,7 +324,7 @@ export function rfmStage(
   const summary = {
     dataset: ds.id,
     analysisDate,
-    analysisDateSource: ds.analysisDate ? "configuration" : "day after the last transaction",
+    analysisDateSource: about.analysisDateSource,
     currency: ds.currency,
     customers: n,
     revenue: totalRevenue,
@@ -427,25 +495,32 @@ export function customerOutputTable(customers: pl.DataFrame, extra: string[] = [
   ).select(...CUSTOMER_COLUMNS, ...extra);
 }
 
-/** Stages the outputs of the cleaning and RFM stages. */
+/**
+ * Stages the outputs of the cleaning and RFM stages (without a cleaning stage — a dataset of
+ * customer tables — no clean lines, quarantine or cleaning report).
+ */
 export function stageCoreOutputs(
   out: OutputSet,
   ds: DatasetConfig,
-  cleanStage: CleanStage,
+  cleanStage: CleanStage | null,
   rfm: RfmStage,
   customerTable: pl.DataFrame,
 ): void {
   const P = ds.outputs.processed;
   const R = ds.outputs.reports;
-  out.addWriter(`${P}/transactions.parquet`, (tmp) => cleanStage.kept.writeParquet(tmp));
-  out.addWriter(`${P}/quarantine.parquet`, (tmp) => cleanStage.quarantine.writeParquet(tmp));
+  if (cleanStage) {
+    out.addWriter(`${P}/transactions.parquet`, (tmp) => cleanStage.kept.writeParquet(tmp));
+    out.addWriter(`${P}/quarantine.parquet`, (tmp) => cleanStage.quarantine.writeParquet(tmp));
+  }
   out.addWriter(`${P}/customers.parquet`, (tmp) => customerTable.writeParquet(tmp));
-  out.addJson(`${R}/cleaning.json`, {
-    dataset: ds.id,
-    ...cleanStage.report,
-    ingest: cleanStage.ingest ?? [],
-    examples: reasonExamples(cleanStage.quarantine),
-  });
+  if (cleanStage) {
+    out.addJson(`${R}/cleaning.json`, {
+      dataset: ds.id,
+      ...cleanStage.report,
+      ingest: cleanStage.ingest ?? [],
+      examples: reasonExamples(cleanStage.quarantine),
+    });
+  }
   out.addJson(`${R}/rfm.json`, rfm.summary);
   out.add(`${R}/customers.csv`, safeCsv(customerTable.writeCSV().toString()));
 }

@@ -34,26 +34,29 @@ const PROSE = new Set([
 /**
  * Builds the results from the stage outputs.
  *
- * @param cleaning the cleaning report
+ * @param cleaning the cleaning report, or null when the data came as a customer table (cleaned
+ *   where it was made)
  * @param rfm the RFM summary (`rfm.json`)
  * @param metrics the model metrics (`metrics.json`)
  */
 export function buildResults(
-  cleaning: CleaningReport,
+  cleaning: CleaningReport | null,
   rfm: Record<string, unknown>,
   metrics: Record<string, unknown>,
 ): Record<string, unknown> {
   const { segmentRules: _rules, ...rfmFigures } = rfm;
   return figures({
     dataset: rfm.dataset,
-    cleaning: {
-      files: cleaning.files,
-      total: cleaning.total,
-      rulesApplied: cleaning.rules.map((r) => ({ name: r.code, applied: r.applied })),
-      extremeValueBounds: cleaning.extremeValueBounds,
-      unmatchedReturns: cleaning.unmatchedReturns,
-      cancelledOrders: cleaning.cancelledOrders,
-    },
+    cleaning: cleaning === null
+      ? { skipped: "the data came as a customer table, cleaned where it was made" }
+      : {
+        files: cleaning.files,
+        total: cleaning.total,
+        rulesApplied: cleaning.rules.map((r) => ({ name: r.code, applied: r.applied })),
+        extremeValueBounds: cleaning.extremeValueBounds,
+        unmatchedReturns: cleaning.unmatchedReturns,
+        cancelledOrders: cleaning.cancelledOrders,
+      },
     rfm: rfmFigures,
     models: metrics,
   }, PROSE) as Record<string, unknown>;

@@ -2,8 +2,9 @@
  * The data stage at N× the default dataset, side by side with pandas (`deno task bench --scale
  * N`): writes N replicas of the default dataset as CSV (each replica with its own customer ids
  * and invoice numbers), then runs, alternately, the public `build --until rfm --out TMP` (all
- * cleaning rules, and only the plain ones) and the plain pandas script (`pandas_rfm.py`), each in
- * a fresh process, measuring wall time and peak resident memory. Prints each figure beside its
+ * cleaning rules on polars, all rules on DuckDB (`--engine duckdb`), and only the plain ones)
+ * and the plain pandas script (`pandas_rfm.py`), each in a fresh process, measuring wall time
+ * and peak resident memory. Prints each figure beside its
  * target (wall ≤ 0.5× pandas, peak memory ≤ 0.5× pandas). The replicas are deleted after.
  *
  * @module
@@ -153,7 +154,7 @@ export async function scaleComparison(
         out: join(dir, "pandas-customers.csv"),
       }),
     );
-    const build = (cfg: string, tag: string, r: number) =>
+    const build = (cfg: string, tag: string, r: number, engine = "polars") =>
       measureChild(Deno.execPath(), [
         "run",
         "-A",
@@ -165,16 +166,23 @@ export async function scaleComparison(
         "rfm",
         "--out",
         join(dir, `out-${tag}-${r}`),
+        "--engine",
+        engine,
       ], { cwd: o.root });
-    const runs: Record<string, ChildRun[]> = { all: [], plain: [], pandas: [] };
+    const runs: Record<string, ChildRun[]> = { all: [], duckdb: [], plain: [], pandas: [] };
     for (let r = 0; r < o.runs; r++) {
-      for (const tag of ["all", "plain", "pandas"] as const) {
+      for (const tag of ["all", "duckdb", "plain", "pandas"] as const) {
         let run: ChildRun;
         if (tag === "pandas") {
           if (!python) continue;
           run = await measureChild(python, [join(o.root, "tests/bench/pandas_rfm.py"), pandasSpec]);
         } else {
-          run = await build(tag === "all" ? cfgAll : cfgPlain, tag, r);
+          run = await build(
+            tag === "plain" ? cfgPlain : cfgAll,
+            tag,
+            r,
+            tag === "duckdb" ? "duckdb" : "polars",
+          );
           await Deno.remove(join(dir, `out-${tag}-${r}`), { recursive: true }).catch(() => {});
         }
         if (run.code !== 0) {
@@ -195,6 +203,7 @@ export async function scaleComparison(
       return { wall: median(rs.map((r) => r.wall)), peak: median(rs.map((r) => r.peakMiB)) };
     };
     const all = summary("all");
+    const duck = summary("duckdb");
     const plain = summary("plain");
     o.log(
       `bench --scale ${o.scale}: ingest + clean + RFM, ${o.runs} alternating run(s) each, median`,
@@ -203,6 +212,16 @@ export async function scaleComparison(
       `  workspace, all rules    wall ${all.wall.toFixed(2)} s   peak ${
         all.peak.toFixed(0)
       } MiB   (${customersOf(runs.all[0]) ?? "?"} customers)`,
+    );
+    o.log(
+      `  workspace, all rules, engine duckdb   wall ${duck.wall.toFixed(2)} s   peak ${
+        duck.peak.toFixed(0)
+      } MiB   (${customersOf(runs.duckdb[0]) ?? "?"} customers)`,
+    );
+    o.log(
+      `  duckdb / polars (all rules): wall ${(duck.wall / all.wall).toFixed(2)}×, peak ${
+        (duck.peak / all.peak).toFixed(2)
+      }×`,
     );
     o.log(
       `  workspace, plain rules  wall ${plain.wall.toFixed(2)} s   peak ${
@@ -228,6 +247,8 @@ export async function scaleComparison(
     );
     o.log(`  all rules   / pandas: wall ${againstRatio(all.wall, pd.wall, 0.5)}`);
     o.log(`                        peak ${againstRatio(all.peak, pd.peak, 0.5)}`);
+    o.log(`  all rules, duckdb / pandas: wall ${againstRatio(duck.wall, pd.wall, 0.5)}`);
+    o.log(`                              peak ${againstRatio(duck.peak, pd.peak, 0.5)}`);
     o.log(`  plain rules / pandas: wall ${againstRatio(plain.wall, pd.wall, 0.5)}`);
     o.log(`                        peak ${againstRatio(plain.peak, pd.peak, 0.5)}`);
   } finally {

@@ -22,6 +22,8 @@ import { ingestAndClean, type SourceFile } from "../../src/pipeline/stages.ts";
 import { Progress } from "../../src/pipeline/progress.ts";
 import { customerMetrics, defaultAnalysisDate } from "../../src/rfm/rfm.ts";
 import { duckdbDataStage } from "../../src/engine/duckdb.ts";
+import { duckdbClean, reportFromLines } from "../../src/pipeline/duckdb_stage.ts";
+import type { CleanStage } from "../../src/pipeline/stages.ts";
 import { CUSTOMER_TABLE_COLUMNS, RULE_CODES, SQL_UNSUPPORTED } from "../../src/engine/sql.ts";
 
 /** The polars data stage: lines per reason (kept under `kept`) and the customer table. */
@@ -33,7 +35,7 @@ function polarsStage(ds: DatasetConfig, sources: SourceFile[]) {
   }
   if (r.kept.height) byReason.kept = r.kept.height;
   const asOf = ds.analysisDate ?? defaultAnalysisDate(r.kept);
-  return { byReason, customers: customerMetrics(r.kept, asOf), analysisDate: asOf };
+  return { byReason, customers: customerMetrics(r.kept, asOf), analysisDate: asOf, clean: r };
 }
 
 /** Asserts two customer tables are equal: ids, integers and text exactly, money to `tol`. */
@@ -56,6 +58,26 @@ function assertSameCustomers(a: pl.DataFrame, b: pl.DataFrame, tol = 1e-9): void
       assertEquals(bad, -1, `${col} differs at row ${bad}: ${x[bad]} vs ${y[bad]}`);
     }
   }
+}
+
+/**
+ * Asserts that the build's clean stage on DuckDB (`duckdbClean`) equals the polars one: the same
+ * kept lines and quarantine (every column, in order), and the same cleaning report (counts per
+ * file and reason, bounds, cancelled orders; unmatched returns to rounding), ingest summary
+ * aside.
+ */
+function assertSameCleanStage(p: CleanStage, d: CleanStage): void {
+  assert(p.kept.frameEqual(d.kept, true), "kept lines differ");
+  assert(p.quarantine.frameEqual(d.quarantine, true), "quarantine differs");
+  assertEquals(d.report.files, p.report.files);
+  assertEquals(d.report.total, p.report.total);
+  assertEquals(d.report.extremeValueBounds, p.report.extremeValueBounds);
+  assertEquals(d.report.cancelledOrders, p.report.cancelledOrders);
+  assertEquals(d.report.unmatchedReturns.lines, p.report.unmatchedReturns.lines);
+  const v = p.report.unmatchedReturns.value;
+  assert(Math.abs(d.report.unmatchedReturns.value - v) <= 1e-9 * Math.max(1, Math.abs(v)));
+  assertEquals(d.report.warnings, p.report.warnings);
+  assertEquals(d.rowsIn, p.rowsIn);
 }
 
 /** A fixture dataset: a CSV with a cancellation, a duplicate, a null id and an outlier. */
@@ -138,6 +160,9 @@ Deno.test("fixture: DuckDB and polars give the same counts per reason and custom
     assertSameCustomers(p.customers, d.customers, 1e-12); // sums in another order
     // Ids normalised the same way (13047.0 and " 12583 " written as integers).
     assertEquals(d.customers.getColumn("customer_id").toArray(), ["12583", "13047", "17850"]);
+    // The build's clean stage on DuckDB: the same lines, quarantine and report.
+    const b = await duckdbClean(ds, sources, new Progress(() => {}));
+    assertSameCleanStage(p.clean, b);
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
@@ -156,6 +181,40 @@ Deno.test("fixture: a planted difference in the customer table is caught", async
       caught = true;
     }
     assert(caught, "a 1e-6 difference in money must fail the comparison");
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("fixture: the DuckDB clean stage's checks fail on planted faults", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "engine-fixture-" });
+  try {
+    const { ds, sources } = fixture(dir);
+    const b = await duckdbClean(ds, sources, new Progress(() => {}));
+    const lines = pl.concat([
+      b.kept.withColumns(pl.lit(null).cast(pl.Utf8).alias("reason")),
+      b.quarantine,
+    ]);
+    const report = (l: pl.DataFrame, rowsRead = b.rowsIn) =>
+      reportFromLines(ds.cleaning, l, b.report.rules, rowsRead, ["tx.csv"], () => {});
+    assertEquals(report(lines).total, b.report.total);
+    // A line lost on the way: the rows counted over the file no longer reconcile.
+    assert.throws(() => report(lines.tail(lines.height - 1)), /reconcile/);
+    // The engine marks an extreme value the polars rule would not: the build stops.
+    const planted = lines.withColumns(
+      pl.when(pl.col("source_row").eq(1)).then(pl.lit("extreme_value")).otherwise(pl.col("reason"))
+        .alias("reason"),
+    );
+    assert.throws(() => report(planted), /rule extreme_value disagree on 1 line/);
+    // The engine misses a cancelled order (the line is kept): the polars rule finds it.
+    const missed = lines.withColumns(
+      pl.when(pl.col("reason").eq(pl.lit("cancelled_order"))).then(pl.lit(null).cast(pl.Utf8))
+        .otherwise(pl.col("reason")).alias("reason"),
+    );
+    assert.throws(() => report(missed), /rule cancelled_order disagree on 1 line/);
+    // And the comparison of two clean stages sees one line's reason changed.
+    const moved = { ...b, kept: b.kept.tail(b.kept.height - 1) };
+    assert.throws(() => assertSameCleanStage(b, moved), /kept lines differ/);
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
@@ -220,8 +279,10 @@ Deno.test({
   fn: async () => {
     const { ds, sources } = real!;
     const now = Date.now();
-    const d = await duckdbDataStage(ds, sources, { now });
+    const b = await duckdbClean(ds, sources, new Progress(() => {}), { now });
+    const d = b.engine;
     const p = polarsStage(ds, sources);
+    assertSameCleanStage(p.clean, b);
     assertEquals(d.byReason, p.byReason);
     assertEquals(d.analysisDate, p.analysisDate);
     assertSameCustomers(p.customers, d.customers, 1e-9);

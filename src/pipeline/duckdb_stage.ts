@@ -1,0 +1,222 @@
+/**
+ * The data stage on the second engine (`"engine": "duckdb"`): DuckDB reads the files and runs the
+ * cleaning SQL generated from the rules (`engine/duckdb.ts`, `engine/sql.ts`), writes every line
+ * with its reason to a private Parquet file, and the build reads that file back as the same
+ * {@link CleanStage} the polars path gives (kept lines, quarantine, cleaning report): everything
+ * after it — RFM, snapshots cleaned as of each cutoff, models, outputs — is the same code.
+ *
+ * The cleaning report is computed here from the lines and the rule plan of the SQL, with the
+ * functions the polars path uses (`reconcile`, `cleaningWarnings`): the rows read per file come
+ * from a count of DuckDB's own over each file, not from the cleaned table, so a line lost by the
+ * SQL fails the reconciliation. The extreme-value bounds are recomputed by the polars rule on the
+ * same lines, as are the cancelled orders (which give the unmatched returns), and the build stops
+ * if the two engines would mark different lines.
+ *
+ * What differs from the polars path: `cleaning.json` has no `ingest` section (the byte-level
+ * pre-pass of text files is polars' own), and inputs the SQL cannot express stop the run with an
+ * error naming the file and column (see `engine/sql.ts`).
+ *
+ * @module
+ */
+import pl from "nodejs-polars";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { CleaningConfig, DatasetConfig } from "../config/dataset.ts";
+import { CANONICAL_COLUMNS } from "../config/schema.ts";
+import type { RuleInfo } from "../clean/rules.ts";
+import { applies } from "../clean/rules.ts";
+import { dropExtremeValues } from "../clean/outliers.ts";
+import { dropCancelledOrders } from "../clean/cancellations.ts";
+import {
+  assertReconciles,
+  assertSomethingKept,
+  type CleaningReport,
+  cleaningWarnings,
+  reconcile,
+} from "../clean/report.ts";
+import { duckdbDataStage, type DuckdbOptions, type DuckdbStage } from "../engine/duckdb.ts";
+import type { Progress } from "./progress.ts";
+import { checkRowCount, type CleanStage, describeClean, type SourceFile } from "./stages.ts";
+
+/**
+ * The lines DuckDB wrote (`linesParquet` of `duckdbDataStage`) in the polars path's types and
+ * column order, with `reason`.
+ */
+function canonicalLines(path: string): pl.DataFrame {
+  const raw = pl.readParquet(path);
+  const text = (c: string) => pl.col(c).cast(pl.Utf8).alias(c);
+  return raw.select(
+    text("invoice"),
+    text("stock_code"),
+    text("description"),
+    pl.col("quantity").cast(pl.Int64).alias("quantity"),
+    pl.col("ts_us").cast(pl.Int64).cast(pl.Datetime("us")).dt.replaceTimeZone("UTC")
+      .alias("timestamp"),
+    pl.col("unit_price").cast(pl.Float64).alias("unit_price"),
+    pl.col("line_value").cast(pl.Float64).alias("line_value"),
+    text("customer_id"),
+    text("country"),
+    text("source_file"),
+    pl.col("source_row").cast(pl.Int64).alias("source_row"),
+    text("reason"),
+  );
+}
+
+/**
+ * The cleaning report of lines that carry their reason, as `clean/clean.ts` writes it: counts per
+ * file and reason reconciled with `rowsRead`, the warnings, the extreme-value bounds, cancelled
+ * orders and unmatched returns.
+ *
+ * The two rules that look at other lines (cancelled orders, extreme values) are run again by the
+ * polars path's functions on the lines as they were before those rules, which gives the report's
+ * figures (unmatched returns, bounds) and checks that the polars rules mark the same lines.
+ *
+ * @example
+ * ```ts
+ * import pl from "nodejs-polars";
+ * import { reportFromLines } from "./duckdb_stage.ts";
+ * import { parseDataset } from "../config/dataset.ts";
+ * import { planRules } from "../clean/rules.ts";
+ * import { equal, throws } from "node:assert/strict";
+ * const ds = parseDataset({
+ *   id: "shop", title: "Shop", currency: "EUR", timezone: "UTC",
+ *   model: { forward: { cutoff: "2011-01-02", windowEnd: "2011-02-01" } },
+ *   files: [{ name: "a.csv", path: "a.csv", format: "csv", columns: {
+ *     invoice: "inv", stock_code: "sku", quantity: "qty", timestamp: "ts", unit_price: "price",
+ *     customer_id: "cust",
+ *   } }],
+ * });
+ * const provided = { "a.csv": new Set(Object.keys(ds.files[0].columns)) } as never;
+ * const rules = planRules(ds.cleaning, provided);
+ * const lines = pl.DataFrame({
+ *   invoice: ["1", "2", "C3"], customer_id: ["a", "a", "a"], stock_code: ["x", "y", "y"],
+ *   unit_price: [5, 4, 4], line_value: [10, 4, -4],
+ *   timestamp: [1, 2, 3], source_file: ["a.csv", "a.csv", "a.csv"],
+ *   reason: [null, "cancelled_order", "cancellation"],
+ * }).withColumns(pl.Series("quantity", [2, 1, -1], pl.Int64));
+ * const quiet = () => {};
+ * const report = reportFromLines(ds.cleaning, lines, rules, { "a.csv": 3 }, ["a.csv"], quiet);
+ * equal(report.total.rows_kept, 1);
+ * equal(report.cancelledOrders.lines, 1);
+ * equal(report.unmatchedReturns.lines, 0);
+ * // a line lost on the way does not reconcile
+ * throws(() => reportFromLines(ds.cleaning, lines, rules, { "a.csv": 4 }, ["a.csv"], quiet), /reconcile/);
+ * ```
+ *
+ * @param cfg the dataset's cleaning configuration
+ * @param lines every line: `source_file`, `reason` (null when kept) and the canonical columns
+ * @param rules the rule plan the lines were cleaned by
+ * @param rowsRead rows read per file, counted independently of `lines`
+ * @param files the file names, in configuration order
+ * @throws {ReconciliationError} when the lines do not add up to the rows read
+ * @throws {Error} when a polars rule would mark other lines (cancelled orders, extreme values)
+ *   than `lines` has
+ */
+export function reportFromLines(
+  cfg: CleaningConfig,
+  lines: pl.DataFrame,
+  rules: RuleInfo[],
+  rowsRead: Record<string, number>,
+  files: string[],
+  warn: (message: string) => void = (m) => console.error(`!!! WARNING (cleaning): ${m}`),
+): CleaningReport {
+  const counts = reconcile(lines, rowsRead, files);
+  assertReconciles(counts);
+  const warnings = cleaningWarnings(lines, rules, cfg, counts);
+  for (const w of warnings) warn(w.message);
+
+  // The two rules that look at other lines are run again by the polars path's own functions on
+  // the lines as the engine left them before those rules: they give the report's figures, and
+  // the build stops if they mark other lines than the engine did.
+  const later = pl.col("reason").isIn(["cancelled_order", "extreme_value"]);
+  let df = lines.select(
+    "customer_id",
+    "stock_code",
+    "quantity",
+    "unit_price",
+    "timestamp",
+    "line_value",
+    pl.when(later).then(pl.lit(null).cast(pl.Utf8)).otherwise(pl.col("reason")).alias("reason"),
+    pl.col("reason").alias("__engine"),
+    pl.intRange(0, lines.height, 1, pl.Int64).alias("__i"),
+  );
+  const agree = (code: string) => {
+    const mine = pl.col("reason").eq(pl.lit(code)).fillNull(false);
+    const theirs = pl.col("__engine").eq(pl.lit(code)).fillNull(false);
+    const differ = df.filter(mine.neq(theirs)).height;
+    if (differ > 0) {
+      throw new Error(
+        `the DuckDB engine and the polars rule ${code} disagree on ${differ} line(s); ` +
+          'use "engine": "polars" for this dataset and report it',
+      );
+    }
+  };
+  const cancellations = applies(rules, "cancellation")
+    ? dropCancelledOrders(df, applies(rules, "cancelled_order"))
+    : { df, cancelledOrders: { lines: 0, value: 0 }, unmatchedReturns: { lines: 0, value: 0 } };
+  df = cancellations.df;
+  agree("cancelled_order");
+  const multiplier = cfg.outliers.logValueMadMultiplier;
+  const extreme = applies(rules, "extreme_value") && multiplier !== null
+    ? dropExtremeValues(df, multiplier)
+    : { df, bounds: null };
+  df = extreme.df;
+  agree("extreme_value");
+  const report: CleaningReport = {
+    rules,
+    files: counts.files,
+    total: counts.total,
+    extremeValueBounds: extreme.bounds,
+    unmatchedReturns: cancellations.unmatchedReturns,
+    cancelledOrders: cancellations.cancelledOrders,
+    warnings,
+  };
+  assertSomethingKept(report);
+  return report;
+}
+
+/**
+ * Ingest and cleaning on DuckDB: the {@link CleanStage} of `ds`, as the polars path's
+ * `ingestAndClean` gives it (see the module comment for what differs), with what the engine
+ * returned (`engine`: counts per reason and the SQL's own customer table).
+ *
+ * @param ds dataset configuration (`engine: "duckdb"`)
+ * @param sources resolved source files, in configuration order
+ * @param progress progress printer
+ * @param options DuckDB options (memory limit, threads, build time)
+ * @throws {Error} naming the file and column when an input needs what the SQL cannot express,
+ *   or the file and both counts when a file's rows differ from the configuration
+ */
+export async function duckdbClean(
+  ds: DatasetConfig,
+  sources: SourceFile[],
+  progress: Progress,
+  options: Omit<DuckdbOptions, "linesParquet"> = {},
+): Promise<CleanStage & { engine: DuckdbStage }> {
+  const dir = mkdtempSync(join(tmpdir(), "rfm-lines-"));
+  try {
+    const path = join(dir, "lines.parquet");
+    const got = await duckdbDataStage(ds, sources, { ...options, linesParquet: path });
+    for (const s of sources) checkRowCount(s, got.rowsRead[s.file.name]);
+    progress.done(
+      "DuckDB data stage",
+      `${sources.length} file(s) read and cleaned by the generated SQL`,
+    );
+    const lines = canonicalLines(path);
+    const report = reportFromLines(
+      ds.cleaning,
+      lines,
+      got.rules,
+      got.rowsRead,
+      sources.map((s) => s.file.name),
+    );
+    const kept = lines.filter(pl.col("reason").isNull()).select(...CANONICAL_COLUMNS);
+    const quarantine = lines.filter(pl.col("reason").isNotNull())
+      .select(...CANONICAL_COLUMNS, "reason");
+    progress.done("clean", describeClean(report));
+    return { kept, quarantine, report, rowsIn: got.rowsRead, engine: got };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
