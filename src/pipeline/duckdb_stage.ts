@@ -40,11 +40,11 @@ import type { Progress } from "./progress.ts";
 import { checkRowCount, type CleanStage, describeClean, type SourceFile } from "./stages.ts";
 
 /**
- * The lines DuckDB wrote (`linesParquet` of `duckdbDataStage`) in the polars path's types and
- * column order, with `reason`.
+ * The lines DuckDB wrote (`linesParquet` of `duckdbDataStage`) in the polars path's types,
+ * column order and row order (file by file, in source order), with `reason`.
  */
 function canonicalLines(path: string): pl.DataFrame {
-  const raw = pl.readParquet(path);
+  const raw = pl.readParquet(path).sort(["file_idx", "source_row"]);
   const text = (c: string) => pl.col(c).cast(pl.Utf8).alias(c);
   return raw.select(
     text("invoice"),
