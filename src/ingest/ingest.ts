@@ -159,21 +159,76 @@ interface Removals {
 }
 
 /**
- * Per-row flags of the mapped text columns as read (a stray byte-order mark, blank, missing,
- * and a zero-width character in an id), computed in the mapping's pass over the rows and counted
- * after it ({@link textInfo}). Blank is empty once cleaned of spaces (and of the characters the
- * pass removes), which is what the column holds when the pass removes nothing else.
+ * The trimmed text columns of a mapping pass: its first stage computes each mapped text column
+ * trimmed once ({@link trimmedText}, the {@link Removals} made), as `__t0`, `__t1` …; the
+ * expressions of the second stage read those, so that no value is trimmed twice (the blank flag,
+ * the null-word test and the value itself all read it).
  */
-function textFlags(s: Source, removals: Removals): pl.Expr[] {
+class TrimmedColumns {
+  readonly #removals: Removals;
+  readonly #inline: boolean;
+  readonly #names = new Map<string, { src: string; id: boolean; name: string }>();
+
+  /** `inline`: {@link of} gives the trimming expression itself (outside a mapping pass). */
+  constructor(removals: Removals, inline = false) {
+    this.#removals = removals;
+    this.#inline = inline;
+  }
+
+  /** Column `src` as read, trimmed (`id`: a customer id, whose zero-width characters go). */
+  of(src: string, id = false): pl.Expr {
+    // Only the removal of zero-width characters tells an id from another text column.
+    const asId = id && this.#removals.idZeroWidth;
+    if (this.#inline) return trimmedText(src, this.#removals, asId);
+    const key = `${asId ? "id" : "text"}:${src}`;
+    let entry = this.#names.get(key);
+    if (!entry) {
+      entry = { src, id: asId, name: `__t${this.#names.size}` };
+      this.#names.set(key, entry);
+    }
+    return pl.col(entry.name);
+  }
+
+  /** The first stage's expressions: every trimmed column asked for so far. */
+  exprs(): pl.Expr[] {
+    return [...this.#names.values()].map((e) =>
+      trimmedText(e.src, this.#removals, e.id).alias(e.name)
+    );
+  }
+}
+
+/**
+ * Per-row flags of the mapped text columns as read (a stray byte-order mark, missing, and a
+ * zero-width character in an id): the first stage of the mapping pass, on the raw values.
+ */
+function rawTextFlags(s: Source): pl.Expr[] {
   const idSrc = s.file.columns.customer_id!;
   const exprs: pl.Expr[] = [];
   for (const [i, src] of mappedTextSources(s).entries()) {
     exprs.push(
       pl.col(src).str.contains("\ufeff", true).alias(`__bom${i}`),
-      trimmedText(src, removals, src === idSrc).eq(pl.lit("")).alias(`__blank${i}`),
       pl.col(src).isNull().alias(`__null${i}`),
     );
     if (src === idSrc) exprs.push(pl.col(src).str.contains(ZERO_WIDTH).alias("__zw"));
+  }
+  return exprs;
+}
+
+/**
+ * The flags of the mapped text columns the second stage of the mapping pass keeps (those of
+ * {@link rawTextFlags}, and blank: empty once trimmed, the removals made, which is what the
+ * column holds when the pass removes nothing else), counted after the pass ({@link textInfo}).
+ */
+function textFlags(s: Source, trimmed: TrimmedColumns): pl.Expr[] {
+  const idSrc = s.file.columns.customer_id!;
+  const exprs: pl.Expr[] = [];
+  for (const [i, src] of mappedTextSources(s).entries()) {
+    exprs.push(
+      pl.col(`__bom${i}`),
+      trimmed.of(src, src === idSrc).eq(pl.lit("")).alias(`__blank${i}`),
+      pl.col(`__null${i}`),
+    );
+    if (src === idSrc) exprs.push(pl.col("__zw"));
   }
   return exprs;
 }
@@ -212,8 +267,8 @@ function trimmedText(src: string, removals: Removals, id = false): pl.Expr {
 }
 
 /** A text column as read, trimmed ({@link trimmedText}); empty or a null word → null. */
-function cleanText(src: string, file: FileConfig, removals: Removals, id = false): pl.Expr {
-  const s = trimmedText(src, removals, id);
+function cleanText(trimmed: TrimmedColumns, src: string, file: FileConfig, id = false): pl.Expr {
+  const s = trimmed.of(src, id);
   return pl.when(s.eq(pl.lit("")).or(isWord(s, file.nullWords)))
     .then(pl.lit(null).cast(pl.Utf8))
     .otherwise(s);
@@ -236,7 +291,7 @@ interface RowCheck {
  */
 function numericColumn(
   s: Source,
-  removals: Removals,
+  trimmed: TrimmedColumns,
   key: MappableColumn,
   src: string,
   type: "int" | "float",
@@ -266,7 +321,7 @@ function numericColumn(
       `column ${excerpt(src)} (${key}): expected numbers, found type ${dt}`,
     );
   }
-  const text = cleanText(src, file, removals);
+  const text = cleanText(trimmed, src, file);
   const parsed = text.cast(pl.Float64, false);
   checks.push({
     bad: text.isNotNull().and(parsed.isNull().or(parsed.isNan()).or(parsed.isInfinite())),
@@ -293,12 +348,17 @@ function numericColumn(
  * as integer text (`17850.0` → `17850`); scientific notation is rewritten after the mapping pass
  * ({@link scientificIds}).
  */
-function textColumn(s: Source, removals: Removals, key: MappableColumn, src: string): pl.Expr {
+function textColumn(
+  s: Source,
+  trimmed: TrimmedColumns,
+  key: MappableColumn,
+  src: string,
+): pl.Expr {
   const file = s.file;
   const dt = dtypeOf(s, src);
   if (isText(dt)) {
-    if (key !== "customer_id") return cleanText(src, file, removals);
-    return cleanText(src, file, removals, true).str.replace(ZERO_FRACTION, "$1");
+    if (key !== "customer_id") return cleanText(trimmed, src, file);
+    return cleanText(trimmed, src, file, true).str.replace(ZERO_FRACTION, "$1");
   }
   if (isFloat(dt)) {
     const bad = firstBad(s.lf, notWhole(pl.col(src)), src);
@@ -379,36 +439,39 @@ function offsetMinutesExpr(offset: pl.Expr): pl.Expr {
     .otherwise(pl.lit(null));
 }
 
-/** The timestamp expressions of column `src` of `keys` (its distinct values). */
+/**
+ * The timestamp expressions of `value`, the values of source column `src` (named in messages),
+ * of type `dt`.
+ */
 function timestampColumn(
-  keys: pl.DataFrame,
+  value: pl.Expr,
+  dt: pl.DataType,
   file: FileConfig,
   src: string,
   timezone: string,
 ): TimestampExprs {
-  const dt = keys.getColumn(src).dtype;
   const none = pl.lit(false);
   if (dt.variant === "Date") {
-    const local = pl.col(src).cast(pl.Datetime("us"));
+    const local = value.cast(pl.Datetime("us"));
     return { local, utc: zonedToUtc(local, timezone), ownZone: none };
   }
   if (dt.variant === "Datetime") {
     const zone = (dt as unknown as { timeZone?: string | null }).timeZone;
     if (zone) {
       // A time-zone-aware column: the instant is known, the dataset's zone does not apply.
-      const c = pl.col(src).cast(pl.Datetime("us", zone));
+      const c = value.cast(pl.Datetime("us", zone));
       return {
         local: c.dt.replaceTimeZone("UTC").cast(pl.Datetime("us")),
         utc: c.dt.convertTimeZone("UTC"),
-        ownZone: pl.col(src).isNotNull(),
+        ownZone: value.isNotNull(),
       };
     }
-    const local = pl.col(src).cast(pl.Datetime("us"));
+    const local = value.cast(pl.Datetime("us"));
     return { local, utc: zonedToUtc(local, timezone), ownZone: none };
   }
   let raw: pl.Expr;
-  if (isText(dt)) raw = pl.col(src);
-  else if (isInteger(dt)) raw = pl.col(src).cast(pl.Utf8);
+  if (isText(dt)) raw = value;
+  else if (isInteger(dt)) raw = value.cast(pl.Utf8);
   else {
     throw new InputError(
       file.name,
@@ -481,10 +544,13 @@ export function toCanonical(
 
 /** One mapping pass over the rows of a source (see {@link mapSource}). */
 interface MappingPass {
-  /** The mapped columns, the row checks' flags, `__id_changed` (text ids), in source order. */
+  /**
+   * The mapped columns, the row checks' flags, `__id_changed` and `__sci` (text ids), in source
+   * order.
+   */
   mapped: pl.DataFrame;
   checks: RowCheck[];
-  /** The customer id expression (before the scientific-notation rewrite). */
+  /** The customer id as an expression over the source (before the scientific-notation rewrite). */
   id: pl.Expr;
   info: TextInfo;
 }
@@ -492,29 +558,43 @@ interface MappingPass {
 /**
  * Materialises the canonical columns with the row checks and the flags of what the text columns
  * hold ({@link textFlags}), in one pass over the rows, so that the source's own table is never
- * held in memory beside them.
+ * held in memory beside them. The pass has three stages: the raw values' flags and each text
+ * column trimmed once ({@link TrimmedColumns}); the mapped columns (description and country as
+ * dictionary strings, a text timestamp as its dictionary key), checks and flags; the columns
+ * derived from mapped ones (line value or unit price, ids in scientific notation).
  */
 function mappingPass(s: Source, removals: Removals): MappingPass {
   const checks: RowCheck[] = [];
-  const { exprs, id } = mappedColumns(s, removals, checks);
+  const trimmed = new TrimmedColumns(removals);
+  const { exprs, id } = mappedColumns(s, trimmed, checks);
   const idSrc = s.file.columns.customer_id!;
   const idText = isText(dtypeOf(s, idSrc));
   // Customer ids that mapping writes differently than they were read.
   const idChanged = pl.col(idSrc).isNotNull().and(id.isNotNull()).and(pl.col(idSrc).neq(id));
-  // In batches (the streaming engine): the source's strings are never all in memory at once.
-  // The row index guards the order the rows come out in.
-  let mapped = s.lf.withRowIndex("__order").select(
+  const second = [
     ...exprs,
     ...checks.map((c, i) => c.bad.alias(`__check${i}`)),
     ...(idText ? [idChanged.alias("__id_changed")] : []),
-    ...textFlags(s, removals),
+    ...textFlags(s, trimmed),
     pl.col("__order"),
-  ).collectSync({ engine: "streaming" });
+  ];
+  // In batches (the streaming engine): the source's strings are never all in memory at once.
+  // The row index guards the order the rows come out in.
+  let mapped = s.lf.withRowIndex("__order")
+    .withColumns(...trimmed.exprs(), ...rawTextFlags(s))
+    .select(...second)
+    .withColumns(...derivedColumns(s.file, idText))
+    .collectSync({ engine: "streaming" });
   if (mapped.height === 0) throw new InputError(s.file.name, "file is empty (no data rows)");
   const order = mapped.select(pl.col("__order").cast(pl.Int64).diff(1, "ignore").min()).row(0)[0];
   if (order !== null && Number(order) < 1) mapped = mapped.sort("__order");
   const text = textInfo(s, mapped);
-  return { mapped: mapped.drop("__order", ...text.flags), checks, id, info: text.info };
+  return {
+    mapped: mapped.drop("__order", ...text.flags),
+    checks,
+    id: textColumn(s, new TrimmedColumns(removals, true), "customer_id", idSrc),
+    info: text.info,
+  };
 }
 
 /**
@@ -549,10 +629,16 @@ function mapSource(
     }
     mapped = mapped.drop(flags);
   }
+  // The pass yields one chunk per batch; the columns added below are whole, and a frame of
+  // unequal chunks is copied whole at its next change. Copy once, here, where it is smallest.
+  mapped = mapped.rechunk();
   let ids = { normalised: 0, distinct: 0 };
   if (idText) {
     let changed = pl.col(idSrc).isNotNull().and(id.isNotNull()).and(pl.col(idSrc).neq(id));
-    const sci = scientificIds(mapped.getColumn("customer_id"));
+    const anySci = mapped.select(pl.col("__sci").any()).row(0)[0] === true;
+    const sci = anySci
+      ? scientificIds(mapped.filter(pl.col("__sci")).getColumn("customer_id"))
+      : { old: [], now: [] };
     if (sci.old.length) {
       // Scientific notation, exactly, once per distinct value: a rewritten id is normalised.
       const now = pl.col("customer_id").replace(sci.old, sci.now);
@@ -569,24 +655,17 @@ function mapSource(
         .getColumn("n").get(0),
     );
     ids = { normalised, distinct };
-    mapped = mapped.drop("__id_changed");
+    mapped = mapped.drop("__id_changed", "__sci");
   }
   mapped = mapped.withColumns(pl.intRange(1, mapped.height + 1, 1, pl.Int64).alias("source_row"));
-  const timed = withTimestamps(mapped, file, {
+  const timed = withTimestamps(mapped, file, dtypeOf(s, file.columns.timestamp!), {
     timezone: options.timezone ?? "UTC",
     maxUnparsableShare: options.maxUnparsableShare ?? 0.01,
   });
   const stats = mappingStats(s, info, timed, ids);
   const reason = s.schema.columns.includes(INGEST_REASON) ? ["ingest_reason"] : [];
   return {
-    canonical: withDerivedColumns(timed, file).select(
-      ...CANONICAL_COLUMNS.map((c) =>
-        (DICTIONARY_COLUMNS as readonly string[]).includes(c)
-          ? pl.col(c).cast(pl.Categorical)
-          : pl.col(c)
-      ),
-      ...reason,
-    ),
+    canonical: withSyntheticColumns(timed, file).select(...CANONICAL_COLUMNS, ...reason),
     stats,
   };
 }
@@ -621,38 +700,43 @@ function checkMappedColumns(columns: string[], file: FileConfig): void {
 }
 
 /**
- * The mapped columns as typed expressions over the source: text, quantity, prices, customer and
- * the raw timestamp (`ts_key`, parsed later) with whether it is present (`ts_present`, to tell a
- * missing timestamp from an unparsable one).
+ * The mapped columns as typed expressions over the trimmed text and the source: text (description
+ * and country as dictionary strings), quantity, prices, customer and the raw timestamp (`ts_key`,
+ * parsed later; text as a dictionary string, one key per distinct value) with whether it is
+ * present (`ts_present`, to tell a missing timestamp from an unparsable one).
  */
 function mappedColumns(
   s: Source,
-  removals: Removals,
+  trimmed: TrimmedColumns,
   checks: RowCheck[],
 ): { exprs: pl.Expr[]; id: pl.Expr } {
   const file = s.file;
   const c = file.columns;
   const exprs: pl.Expr[] = [];
   const nullText = (name: string) => pl.lit(null).cast(pl.Utf8).alias(name);
-  const text = (key: MappableColumn) =>
-    c[key] ? textColumn(s, removals, key, c[key]!).alias(key) : nullText(key);
+  const dictionary: readonly string[] = DICTIONARY_COLUMNS;
+  const text = (key: MappableColumn) => {
+    const e = c[key] ? textColumn(s, trimmed, key, c[key]!).alias(key) : nullText(key);
+    return dictionary.includes(key) ? e.cast(pl.Categorical).alias(key) : e;
+  };
   const number = (key: MappableColumn, type: "int" | "float") =>
-    numericColumn(s, removals, key, c[key]!, type, checks).alias(key);
+    numericColumn(s, trimmed, key, c[key]!, type, checks).alias(key);
   exprs.push(text("stock_code"), text("description"), number("quantity", "int"));
-  exprs.push(pl.col(c.timestamp!).alias("ts_key"));
+  const tsDtype = dtypeOf(s, c.timestamp!);
+  const tsKey = pl.col(c.timestamp!);
+  exprs.push((isText(tsDtype) ? tsKey.cast(pl.Categorical) : tsKey).alias("ts_key"));
   if (c.unit_price) exprs.push(number("unit_price", "float"));
   if (c.line_value) exprs.push(number("line_value", "float"));
-  const id = textColumn(s, removals, "customer_id", c.customer_id!);
+  const id = textColumn(s, trimmed, "customer_id", c.customer_id!);
   exprs.push(id.alias("customer_id"), text("country"));
   if (c.invoice) exprs.push(text("invoice"));
   if (s.schema.columns.includes(INGEST_REASON)) {
     exprs.push(pl.col(INGEST_REASON).alias("ingest_reason"));
   }
   // Keep whether the raw timestamp is present, to tell "missing" from "unparsable".
-  const tsDtype = dtypeOf(s, c.timestamp!);
   exprs.push(
     (isText(tsDtype)
-      ? cleanText(c.timestamp!, file, removals).isNotNull()
+      ? cleanText(trimmed, c.timestamp!, file).isNotNull()
       : pl.col(c.timestamp!).isNotNull())
       .alias("ts_present"),
   );
@@ -669,14 +753,18 @@ function mappedColumns(
 function withTimestamps(
   out: pl.DataFrame,
   file: FileConfig,
+  dt: pl.DataType,
   options: Required<CanonicalOptions>,
 ): pl.DataFrame {
   const src = file.columns.timestamp!;
-  // Timestamps repeat (one per invoice), so parse and convert each distinct value once.
-  const keys = out.select(pl.col("ts_key").unique()).rename({ ts_key: src });
-  const ts = timestampColumn(keys, file, src, options.timezone);
+  // Timestamps repeat (one per invoice), so parse and convert each distinct value once. Text
+  // keys are dictionary strings (see mappedColumns), parsed as the text they hold.
+  const keys = out.select(pl.col("ts_key").unique());
+  const dictionary = keys.getColumn("ts_key").dtype.variant === "Categorical";
+  const key = dictionary ? pl.col("ts_key").cast(pl.Utf8) : pl.col("ts_key");
+  const ts = timestampColumn(key, dt, file, src, options.timezone);
   const parsedKeys = keys.select(
-    pl.col(src).alias("ts_key"),
+    pl.col("ts_key"),
     ts.local.alias("ts_local"),
     ts.utc.alias("timestamp"),
     ts.ownZone.alias("ts_own_zone"),
@@ -705,7 +793,7 @@ function withTimestamps(
     const row = Number(
       timed.select("source_row", "ts_local", "ts_present").filter(badTs).row(0)[0],
     );
-    const value = String(timed.getColumn("ts_key").get(row - 1));
+    const value = String(timed.select(key).getColumn("ts_key").get(row - 1));
     throw new InputError(
       file.name,
       `column ${excerpt(src)} (timestamp), row ${row}: ${excerpt(value)} does not match format ` +
@@ -717,27 +805,38 @@ function withTimestamps(
 }
 
 /**
- * The columns a file may leave to be derived: unit price from line value (or line value from
- * quantity × unit price), the synthetic invoice `customer|YYYY-MM-DD` (the purchase day as written
- * in the source) when there is no invoice column, and the source file's name.
+ * The columns the mapping pass derives from the mapped ones: unit price from line value (or line
+ * value from quantity × unit price), and with text ids (`idText`) whether an id is in scientific
+ * notation (`__sci`, rewritten after the pass).
  */
-function withDerivedColumns(out: pl.DataFrame, file: FileConfig): pl.DataFrame {
-  const c = file.columns;
-  let df = out.withColumns(
-    c.unit_price
+function derivedColumns(file: FileConfig, idText: boolean): pl.Expr[] {
+  const exprs = [
+    file.columns.unit_price
       ? pl.col("quantity").cast(pl.Float64).mul(pl.col("unit_price")).alias("line_value")
       : pl.when(pl.col("quantity").neq(0)).then(
         pl.col("line_value").div(pl.col("quantity").cast(pl.Float64)),
       )
         .otherwise(pl.lit(null).cast(pl.Float64)).alias("unit_price"),
-  );
-  if (!c.invoice) {
+  ];
+  if (idText) exprs.push(pl.col("customer_id").str.contains(SCIENTIFIC).alias("__sci"));
+  return exprs;
+}
+
+/**
+ * The columns made after the pass: the synthetic invoice `customer|YYYY-MM-DD` (the purchase day
+ * as written in the source) when there is no invoice column, and the source file's name (a
+ * dictionary string).
+ */
+function withSyntheticColumns(out: pl.DataFrame, file: FileConfig): pl.DataFrame {
+  let df = out;
+  if (!file.columns.invoice) {
     df = df.withColumns(
       pl.concatString([pl.col("customer_id"), pl.col("ts_local").dt.strftime("%Y-%m-%d")], "|")
         .alias("invoice"),
     );
   }
-  return df.withColumns(pl.lit(file.name).alias("source_file"));
+  // One of the DICTIONARY_COLUMNS.
+  return df.withColumns(pl.lit(file.name).cast(pl.Categorical).alias("source_file"));
 }
 
 /** Canonical columns a file actually provides (the rest are null or synthetic). */

@@ -296,6 +296,25 @@ export function scanDelimited(path: string, o: ScanOptions): TextScan {
         if (n >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) i = 3;
       }
       for (; i < n; i++) {
+        if (need === 0) {
+          // Fast paths over the bytes that change nothing: inside an unquoted field already
+          // known not blank, any ASCII byte but the delimiter, a quote, a line break or a
+          // control character; inside a quoted field, any ASCII byte but a quote or a line break.
+          if (state === UNQUOTED && nonBlank) {
+            let c = buf[i];
+            while (((c > 34 && c < 0x80) || c === 32) && c !== delim) {
+              if (++i === n) break;
+              c = buf[i];
+            }
+          } else if (state === QUOTED) {
+            let c = buf[i];
+            while (c !== 34 && c !== 10 && c < 0x80) {
+              if (++i === n) break;
+              c = buf[i];
+            }
+          }
+          if (i === n) break;
+        }
         const b = buf[i];
         if (need !== 0) {
           if (b < lo || b > hi) {
