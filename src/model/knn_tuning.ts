@@ -33,6 +33,7 @@ import {
   collapseDuplicates,
   type FoundArrays,
   NeighbourIndex,
+  sortPairs,
   squaredDistance,
   squaredDistanceWithin,
   type Weighting,
@@ -349,6 +350,20 @@ class FoldPoints {
     });
   }
 
+  /** Whether a search for `want` customers without a hint runs on the k-d tree. */
+  usesTree(want: number): boolean {
+    return want * 8 < this.size;
+  }
+
+  /**
+   * An order of queries (active coordinates, unweighted) in which consecutive ones are near each
+   * other (`NeighbourIndex.localityOrder` of the k-d tree): tree searches in this order, each
+   * hinted with the points found for the one before, are much faster (same results).
+   */
+  localityOrder(queries: readonly (readonly number[])[]): Int32Array {
+    return this.#tree().localityOrder(queries);
+  }
+
   /** A k-d tree over the same points, weights and masses (built on first use). */
   #tree(): NeighbourIndex {
     this.#index ??= new NeighbourIndex(this.#points, { weights: this.#weights, mass: this.#mass });
@@ -376,10 +391,17 @@ class FoldPoints {
    * @param want customers wanted
    * @param hint training rows (fold positions) to bound the search with, or null
    */
-  nearest(point: readonly number[], want: number, hint: Int32Array | null): FoundArrays {
+  nearest(
+    point: readonly number[],
+    want: number,
+    hint: Int32Array | null,
+    treeHint?: ArrayLike<number>,
+  ): FoundArrays {
     const n = this.size;
     // Without a hint and for few neighbours among many points, the k-d tree prunes far better.
-    if (hint === null && want * 8 < n) return this.#tree().nearestArrays(point, want);
+    if (hint === null && this.usesTree(want)) {
+      return this.#tree().nearestTransient(point, want, treeHint);
+    }
     const q = this.weigh(point);
     const da = this.#da;
     const x = this.#x;
@@ -466,62 +488,6 @@ class FoldPoints {
 }
 
 /**
- * Sorts the pairs (key, index) at positions [from, to) by key, then index, in place: a quicksort (median of
- * three) with insertion sort for short runs, on the typed arrays themselves.
- */
-function sortPairs(key: Float64Array, idx: Int32Array, from: number, to: number): void {
-  const stack: number[] = [];
-  let lo = from;
-  let hi = to - 1;
-  for (;;) {
-    if (hi - lo <= 16) {
-      for (let a = lo + 1; a <= hi; a++) {
-        const k = key[a];
-        const v = idx[a];
-        let b = a - 1;
-        while (b >= lo && (key[b] > k || (key[b] === k && idx[b] > v))) {
-          key[b + 1] = key[b];
-          idx[b + 1] = idx[b];
-          b--;
-        }
-        key[b + 1] = k;
-        idx[b + 1] = v;
-      }
-      if (stack.length === 0) return;
-      hi = stack.pop()!;
-      lo = stack.pop()!;
-      continue;
-    }
-    const mid = (lo + hi) >> 1;
-    if (pairLess(key, idx, mid, lo)) swapPair(key, idx, mid, lo);
-    if (pairLess(key, idx, hi, lo)) swapPair(key, idx, hi, lo);
-    if (pairLess(key, idx, hi, mid)) swapPair(key, idx, hi, mid);
-    // Hoare partition around the median (pairs are distinct: indices differ).
-    const pk = key[mid];
-    const pi = idx[mid];
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (key[i] < pk || (key[i] === pk && idx[i] < pi)) i++;
-      while (key[j] > pk || (key[j] === pk && idx[j] > pi)) j--;
-      if (i <= j) {
-        swapPair(key, idx, i, j);
-        i++;
-        j--;
-      }
-    }
-    // Keep the larger side for later, go on with the smaller one.
-    if (j - lo < hi - i) {
-      stack.push(i, hi);
-      hi = j;
-    } else {
-      stack.push(lo, j);
-      lo = i;
-    }
-  }
-}
-
-/**
  * Sorts candidates `cand[0..nc)` (points with `sq[p] ≤ limit`, finite limit) by (sq, index) into
  * `cand`, their keys into `key`: one bucket per candidate by sq / limit (monotone in sq), then
  * each bucket sorted with {@link sortPairs}.
@@ -558,19 +524,6 @@ function bucketSort(
     if (hi - lo > 1) sortPairs(key, cand, lo, hi);
     lo = hi;
   }
-}
-
-function pairLess(key: Float64Array, idx: Int32Array, a: number, b: number): boolean {
-  return key[a] < key[b] || (key[a] === key[b] && idx[a] < idx[b]);
-}
-
-function swapPair(key: Float64Array, idx: Int32Array, a: number, b: number): void {
-  const k = key[a];
-  key[a] = key[b];
-  key[b] = k;
-  const v = idx[a];
-  idx[a] = idx[b];
-  idx[b] = v;
 }
 
 /**
@@ -627,21 +580,39 @@ function outOfFold(
     const kMax = Math.min(ks[ks.length - 1], points.totalMass);
     // Rows with the same values share one search (the same query gives the same result).
     const memo: ({ votes: number[][][]; hint: Int32Array } | undefined)[] = [];
-    fold.validation.forEach((r, v) => {
-      let hit = memo[prep.same[v]];
-      if (!hit) {
-        const z = prep.zValidation[v];
-        const found = points.nearest(active.map((j) => z[j]), kMax, prep.hints[v]);
-        const votes = options.weightings.map((w) =>
-          w === "distance" && options.offset === 0
-            ? votesByK(found, (i) => points.shares[i], ks, w, options.offset, nClasses)
-            : points.votes(found, ks, w === "uniform" ? null : options.offset)
-        );
-        const hint = new Int32Array(found.length);
-        for (let i = 0; i < found.length; i++) hint[i] = points.firstRow[found.index[i]];
-        hit = { votes, hint };
-        memo[v] = hit;
+    const query = (v: number) => active.map((j) => prep.zValidation[v][j]);
+    // The distinct rows' searches. Without hints from an earlier evaluation they run on the
+    // tree, in its locality order, each hinted with the points found for the one before (a
+    // search's result does not depend on its hint or on the order).
+    const distinct = fold.validation.map((_, v) => v).filter((v) => prep.same[v] === v);
+    const tree = points.usesTree(kMax) && distinct.every((v) => prep.hints[v] === null);
+    const order = tree ? points.localityOrder(distinct.map(query)) : null;
+    let last = new Int32Array(0);
+    let lastLength = 0;
+    for (let o = 0; o < distinct.length; o++) {
+      const v = distinct[order ? order[o] : o];
+      const found = points.nearest(
+        query(v),
+        kMax,
+        prep.hints[v],
+        tree ? last.subarray(0, lastLength) : undefined,
+      );
+      const votes = options.weightings.map((w) =>
+        w === "distance" && options.offset === 0
+          ? votesByK(found, (i) => points.shares[i], ks, w, options.offset, nClasses)
+          : points.votes(found, ks, w === "uniform" ? null : options.offset)
+      );
+      const hint = new Int32Array(found.length);
+      for (let i = 0; i < found.length; i++) hint[i] = points.firstRow[found.index[i]];
+      if (tree) {
+        if (last.length < found.length) last = new Int32Array(2 * found.length);
+        last.set(found.index.subarray(0, found.length));
+        lastLength = found.length;
       }
+      memo[v] = { votes, hint };
+    }
+    fold.validation.forEach((r, v) => {
+      const hit = memo[prep.same[v]]!;
       prep.hints[v] = hit.hint;
       out.rows.push(r);
       out.fold.push(f);

@@ -13,8 +13,8 @@ import { fitSegmentClassifier, type SegmentClassifier } from "../model/segment_c
 import { type Segmentation, segmentCustomers } from "../model/segmentation.ts";
 import { featureShift, scoreShift } from "../model/evaluation.ts";
 import { roundDeep } from "../model/rounding.ts";
-import { type LoyaltyModel, scoreMany, type ScoreOk } from "../score/score.ts";
-import { createExplainer, reasonsLine } from "../score/reasons.ts";
+import type { LoyaltyModel, ScoreOk } from "../score/score.ts";
+import { explainMany, reasonsLine } from "../score/reasons.ts";
 import { PSI_MODERATE, PSI_SIGNIFICANT } from "../score/drift.ts";
 import { sha256 } from "../lib/files.ts";
 import { checkCustomerCount, checkLevelNames, checkLevels } from "../model/guards.ts";
@@ -134,7 +134,9 @@ export function modelStage(
   const inputs = current.customer_id.map((_, i) =>
     Object.fromEntries(modelFeatures.map((f) => [f, current.columns[f][i]]))
   );
-  const results = scoreMany(loyalty.model, inputs);
+  // Scores and reasons in one batch: every distinct point searched once (customers and their
+  // counterfactuals), with exactly the results of scoring and explaining them one by one.
+  const explained = explainMany(loyalty.model, inputs, { currency: ds.currency });
   const levels = loyalty.model.levels;
   const probabilities: Record<string, number[]> = Object.fromEntries(levels.map((l) => [l, []]));
   const columns: CustomerModelColumns = {
@@ -145,8 +147,7 @@ export function modelStage(
     band: [],
     reasons: [],
   };
-  const explain = createExplainer(loyalty.model, { currency: ds.currency });
-  results.forEach((r, i) => {
+  explained.forEach(({ result: r, reasons }, i) => {
     if (!r.ok) {
       const why = r.errors.map((e) => `${e.field}: ${e.message}`).join("; ");
       throw new Error(`customer ${current.customer_id[i]} cannot be scored: ${why}`);
@@ -156,9 +157,9 @@ export function modelStage(
     for (const l of levels) probabilities[l].push(ok.probabilities[l]);
     columns.score.push(ok.score);
     columns.band.push(ok.band);
-    columns.reasons!.push(reasonsLine(explain(inputs[i])));
+    columns.reasons!.push(reasonsLine(reasons));
   });
-  onStage("score customers", `${results.length.toLocaleString("en-GB")} customers scored`);
+  onStage("score customers", `${explained.length.toLocaleString("en-GB")} customers scored`);
 
   const bandCounts = loyalty.model.score.bands.map((b) => ({
     band: b.name,

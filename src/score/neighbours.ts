@@ -22,11 +22,16 @@
  * predictions, and the first k customers of the canonical K > k customers are exactly the
  * canonical k customers.
  *
- * **Search.** The weighted points are stored once in a `Float64Array`, sorted by the coordinate
- * with the largest weighted spread. A query starts at its own position in that order and walks
- * outwards, nearer side first; a side stops when the gap on that coordinate alone exceeds the
- * current k-th distance, and each distance stops accumulating as soon as it exceeds it. Exact
- * (no approximation), and the result does not depend on the walk: ties are resolved by index.
+ * **Search.** The weighted points are stored once in a `Float64Array`, in the leaf order of a
+ * k-d tree. A search walks the tree nearer box first, collecting every point within a bound of
+ * the k-th customer's distance: the bound starts from a hint (the neighbours of a nearby query)
+ * or none, drops to the ⌈k⌉-th smallest candidate distance whenever the candidates fill their
+ * space, prunes every box beyond it, and each distance stops accumulating as soon as it exceeds
+ * it. The candidates — a superset of the canonical neighbours — are then ranked by (distance,
+ * index) and the shortest prefix holding k customers kept. Exact (no approximation), and the
+ * result does not depend on the walk, the hint or the bound. Many queries are searched fastest in
+ * the index's locality order, each hinted with the neighbours of the one before
+ * ({@link NeighbourIndex.localityOrder}; batch scoring does so).
  * A query prepared at a point ({@link NeighbourIndex.prepare}) searches points that differ from
  * it in one coordinate — the counterfactuals of reason codes — in one pass over the points, with
  * the same result ({@link PreparedQuery}).
@@ -177,6 +182,13 @@ export interface SearchOptions {
   prepared?: PreparedQuery;
   /** Receives the points found (every voting point, nearest first). */
   onFound?: (found: FoundArrays) => void;
+  /**
+   * The points handed to `onFound` are valid only during the call (they live in the search's
+   * scratch space: no allocation); default false.
+   */
+  transient?: boolean;
+  /** Adds the number of points whose distance the search computed to its `count` (tree search). */
+  visits?: { count: number };
 }
 
 /** The points found by a search, as typed arrays (nearest first). */
@@ -333,72 +345,34 @@ export function collapseDuplicates(
   return out;
 }
 
-/** A max-heap of search candidates by (squared distance, index), in typed arrays. */
-class CandidateHeap {
-  readonly sq: Float64Array;
-  readonly idx: Int32Array;
-  readonly mass: Float64Array;
-  size = 0;
-  /** Customers held. */
-  held = 0;
+/** Scratch space of a search: candidates (squared distance, tree position) and a copy to select in. */
+interface Candidates {
+  sq: Float64Array;
+  pos: Int32Array;
+  sel: Float64Array;
+  /** Point indices of the ranking (sort keys with `sq`). */
+  idx: Int32Array;
+  /** A transient result's distances and customers (its indices are in `idx`). */
+  distance: Float64Array;
+  take: Float64Array;
+  /** Bucket boundaries and a second index array of the ranking's bucket sort. */
+  start: Int32Array;
+  tmp: Int32Array;
+}
 
-  constructor(capacity: number) {
-    this.sq = new Float64Array(capacity);
-    this.idx = new Int32Array(capacity);
-    this.mass = new Float64Array(capacity);
-  }
-
-  #worse(a: number, b: number): boolean {
-    const sq = this.sq;
-    return sq[a] > sq[b] || (sq[a] === sq[b] && this.idx[a] > this.idx[b]);
-  }
-
-  #swap(a: number, b: number): void {
-    const sq = this.sq;
-    const idx = this.idx;
-    const mass = this.mass;
-    const s = sq[a];
-    sq[a] = sq[b];
-    sq[b] = s;
-    const x = idx[a];
-    idx[a] = idx[b];
-    idx[b] = x;
-    const m = mass[a];
-    mass[a] = mass[b];
-    mass[b] = m;
-  }
-
-  push(sq: number, idx: number, m: number): void {
-    let c = this.size++;
-    this.sq[c] = sq;
-    this.idx[c] = idx;
-    this.mass[c] = m;
-    this.held += m;
-    while (c > 0) {
-      const p = (c - 1) >> 1;
-      if (!this.#worse(c, p)) break;
-      this.#swap(c, p);
-      c = p;
-    }
-  }
-
-  pop(): void {
-    this.held -= this.mass[0];
-    this.size--;
-    this.#swap(0, this.size);
-    let p = 0;
-    const size = this.size;
-    for (;;) {
-      const l = 2 * p + 1;
-      const r = l + 1;
-      let m = p;
-      if (l < size && this.#worse(l, m)) m = l;
-      if (r < size && this.#worse(r, m)) m = r;
-      if (m === p) break;
-      this.#swap(p, m);
-      p = m;
-    }
-  }
+/** Candidate space for at least `cap` candidates (the old one when large enough). */
+function candidatesFor(old: Candidates | null, cap: number): Candidates {
+  if (old && old.sq.length >= cap) return old;
+  return {
+    sq: new Float64Array(cap),
+    pos: new Int32Array(cap),
+    sel: new Float64Array(cap),
+    idx: new Int32Array(cap),
+    distance: new Float64Array(cap),
+    take: new Float64Array(cap),
+    start: new Int32Array(cap + 1),
+    tmp: new Int32Array(cap),
+  };
 }
 
 /** Options of a {@link NeighbourIndex}. */
@@ -416,8 +390,9 @@ const LEAF_SIZE = 32;
  * A neighbour-search index over a set of points (see the module description): the weighted points
  * in one `Float64Array`, ordered as the leaves of a k-d tree (split at the median of the widest
  * coordinate, each node with its bounding box, all in typed arrays). A search walks the tree
- * nearer box first and skips a box once it lies farther than the current k-th customer; each
- * distance stops accumulating as soon as it exceeds that distance. Exact: the result does not
+ * nearer box first and skips a box once it lies beyond the current bound of the k-th customer's
+ * distance (see the module notes); each distance stops accumulating as soon as it exceeds that
+ * bound. Exact: the result does not
  * depend on the tree, ties are resolved by point index. Not serialisable; build it from the
  * points or let {@link indexFor} cache one per model.
  *
@@ -464,7 +439,11 @@ export class NeighbourIndex {
   readonly #points: readonly (readonly number[])[];
   readonly #weights: readonly number[] | undefined;
   /** Scratch space of a search (a search runs to the end before the next starts). */
-  #heap: CandidateHeap | null = null;
+  #cand: Candidates | null = null;
+  /** Marks of hinted points (all 0 between searches). */
+  #mark: Uint8Array | null = null;
+  /** The weighted query of a search. */
+  readonly #query: Float64Array;
   readonly #stack: Int32Array;
   readonly #bound: Float64Array;
   /** Tree-order position of each point (the inverse of `#order`). */
@@ -491,6 +470,7 @@ export class NeighbourIndex {
     if (dims.length === 0) throw new RangeError("at least one weight must be > 0");
     const da = dims.length;
     this.#dims = Int32Array.from(dims);
+    this.#query = new Float64Array(da);
     this.#scale = Float64Array.from(dims, (j) => Math.sqrt(w[j]));
     const raw = new Float64Array(n * da);
     for (let i = 0; i < n; i++) {
@@ -598,6 +578,7 @@ export class NeighbourIndex {
       columnMin,
       columnMax,
       order: this.#order,
+      position: this.#position,
       mass: this.#mass,
       scratch: {
         base: new Float64Array(n),
@@ -618,28 +599,38 @@ export class NeighbourIndex {
 
   /** Squared distance from the (weighted) query to a node's box. */
   /**
-   * The smallest squared distance from `q` (weighted) within which the hinted points hold `want`
-   * customers, computed exactly as the search computes distances; Infinity when they hold fewer.
+   * A bound on the squared distance of the canonical prefix, from hinted points: the distinct
+   * valid hinted points within it hold at least `want` customers (their distances computed as the
+   * search computes them); Infinity when they hold fewer. Any bound at or above the distance of
+   * the prefix's last point gives the same result; a tight one saves work.
    */
   #hintLimit(q: Float64Array, hint: ArrayLike<number>, want: number): number {
+    const n = this.size;
     const da = this.#dims.length;
     const data = this.#data;
-    const found: { sq: number; mass: number }[] = [];
-    const seen = new Set<number>();
+    const mark = (this.#mark ??= new Uint8Array(n));
+    const cand = (this.#cand = candidatesFor(this.#cand, hint.length + 1));
+    const { sel, pos } = cand;
+    let nh = 0;
+    let held = 0;
+    let far = 0;
     for (let h = 0; h < hint.length; h++) {
       const i = hint[h];
-      if (!(Number.isInteger(i) && i >= 0 && i < this.size) || seen.has(i)) continue;
-      seen.add(i);
+      if (!(Number.isInteger(i) && i >= 0 && i < n)) continue;
       const s = this.#position[i];
-      found.push({ sq: squaredDistance(q, data, s, da), mass: this.#mass[s] });
+      if (mark[s]) continue;
+      mark[s] = 1;
+      pos[nh] = s;
+      const sq = squaredDistance(q, data, s, da);
+      sel[nh++] = sq;
+      held += this.#mass[s];
+      if (!(sq <= far)) far = sq;
     }
-    found.sort((x, y) => x.sq - y.sq);
-    let held = 0;
-    for (const f of found) {
-      held += f.mass;
-      if (held >= want) return f.sq;
-    }
-    return Infinity;
+    for (let t = 0; t < nh; t++) mark[pos[t]] = 0;
+    if (held < want) return Infinity;
+    // every point holds at least one customer: the ⌈want⌉ nearest hold at least `want`
+    const m = Math.ceil(want);
+    return m < nh ? kthSmallest(sel, nh, m - 1) : far;
   }
 
   #boxDistance(q: Float64Array, node: number): number {
@@ -694,7 +685,25 @@ export class NeighbourIndex {
    * @param hint indices of points to bound the search with (optional; any indices)
    */
   nearestArrays(point: readonly number[], k: number, hint?: ArrayLike<number>): FoundArrays {
-    return this.#nearest(point, k, hint, null);
+    return this.#nearest(point, k, hint, null, false);
+  }
+
+  /**
+   * {@link nearestArrays} with its result in the index's scratch space (no allocation): valid
+   * only until the next search of the same index, so for a caller that reads it at once.
+   *
+   * @param point query point (same dimension as the index, finite)
+   * @param k customers wanted (at least 1)
+   * @param hint indices of points to bound the search with (optional; any indices)
+   * @param visits adds the number of points whose distance the search computed to its `count`
+   */
+  nearestTransient(
+    point: readonly number[],
+    k: number,
+    hint?: ArrayLike<number>,
+    visits?: { count: number },
+  ): FoundArrays {
+    return this.#nearest(point, k, hint, visits ?? null, true);
   }
 
   /** {@link nearestArrays}, adding the number of points whose distance it computed to `visits`. */
@@ -703,20 +712,24 @@ export class NeighbourIndex {
     k: number,
     hint: ArrayLike<number> | undefined,
     visits: { count: number } | null,
+    transient: boolean,
   ): FoundArrays {
     checkQuery(point, this.dimension);
     const want = Math.max(0, k);
     if (want === 0) return noneFound();
     const da = this.#dims.length;
-    const q = new Float64Array(da);
+    const q = this.#query;
     for (let a = 0; a < da; a++) q[a] = point[this.#dims[a]] * this.#scale[a];
     const data = this.#data;
-    const order = this.#order;
-    const mass = this.#mass;
-    const heap = (this.#heap = heapFor(this.#heap, this.size, want));
-    // Squared distance of the worst candidate once `want` customers are in; before that, the
-    // distance within which the hinted points hold `want` customers (or no bound).
+    // Candidates: every point within `limit` (squared). The limit starts from the hint (or
+    // none) and, whenever the candidates fill their space, drops to the ⌈want⌉-th smallest
+    // candidate distance (those points hold at least `want` customers), so that the space holds
+    // the canonical prefix and few others; no point of the prefix is ever dropped.
+    const m = Math.ceil(want);
     let limit = hint ? this.#hintLimit(q, hint, want) : Infinity;
+    let cap = 2 * m + 64;
+    let cand = (this.#cand = candidatesFor(this.#cand, cap));
+    let nc = 0;
     // Depth-first, nearer child first; a node is (re)checked against the limit when popped.
     const stack = this.#stack;
     const bound = this.#bound;
@@ -752,15 +765,110 @@ export class NeighbourIndex {
       for (let s = this.#start[node], e = this.#end[node]; s < e; s++) {
         const sq = squaredDistanceWithin(q, data, s, da, limit);
         if (sq > limit) continue;
-        const idx = order[s];
-        if (sq === limit && heap.held >= want && idx > heap.idx[0]) continue;
-        heap.push(sq, idx, mass[s]);
-        while (heap.size > 1 && heap.held - heap.mass[0] >= want) heap.pop();
-        if (heap.held >= want) limit = heap.sq[0];
+        if (nc === cap) {
+          limit = candidateLimit(cand, nc, m, limit);
+          nc = keepWithin(cand, nc, limit);
+          if (nc * 2 > cap) {
+            // many candidates tie at the limit: more space
+            cap *= 2;
+            cand = this.#cand = grownCandidates(cand, nc, cap);
+          }
+          if (sq > limit) continue;
+        }
+        cand.sq[nc] = sq;
+        cand.pos[nc++] = s;
       }
     }
     if (visits) visits.count += visited;
-    return foundOf(heap, want);
+    // The canonical order of the candidates (a bucket sort when they are bounded), its prefix.
+    return this.#prefix(cand, nc, want, limit, transient);
+  }
+
+  /**
+   * The canonical result from candidates (squared distance, tree position) that include every
+   * point of the canonical prefix: ranked by (distance, point index), the shortest prefix holding
+   * `want` customers.
+   */
+  #prefix(
+    cand: Candidates,
+    nc: number,
+    want: number,
+    limit: number,
+    transient: boolean,
+  ): FoundArrays {
+    const { sq, pos, idx } = cand;
+    const order = this.#order;
+    const mass = this.#mass;
+    if (limit < Infinity) {
+      // every candidate within `limit`: buckets by distance, each sorted
+      bucketSortPairs(cand, nc, limit, order);
+    } else {
+      for (let c = 0; c < nc; c++) idx[c] = order[pos[c]];
+      sortPairs(sq, idx, 0, nc);
+    }
+    const position = this.#position;
+    let len = 0;
+    let held = 0;
+    while (len < nc && held < want) held += mass[position[idx[len++]]];
+    const found: FoundArrays = transient
+      ? {
+        length: len,
+        index: idx.subarray(0, len),
+        distance: cand.distance.subarray(0, len),
+        take: cand.take.subarray(0, len),
+      }
+      : foundArrays(len);
+    const { index, distance, take } = found;
+    let cum = 0;
+    for (let i = 0; i < len; i++) {
+      index[i] = idx[i];
+      distance[i] = Math.sqrt(sq[i]);
+      const t = Math.min(mass[position[idx[i]]], want - cum);
+      take[i] = t;
+      cum += t;
+    }
+    return found;
+  }
+
+  /**
+   * An order of query points in which consecutive ones tend to be near each other: by the leaf of
+   * the tree each falls in (descending to the nearer child's box at every node, the left one on a
+   * tie), then as given. Searching many points in this order, each search hinted with the
+   * neighbours of the one before ({@link nearestArrays}), is much faster than in any order; the
+   * results do not depend on the order.
+   *
+   * @example
+   * ```ts
+   * import { NeighbourIndex } from "./neighbours.ts";
+   * import { deepEqual } from "node:assert/strict";
+   * const index = new NeighbourIndex(Array.from({ length: 100 }, (_, i) => [i]));
+   * const queries = [[90], [5], [91], [6]];
+   * deepEqual(Array.from(index.localityOrder(queries)), [1, 3, 0, 2]); // 5, 6, then 90, 91
+   * ```
+   *
+   * @param points query points (same dimension as the index)
+   * @returns a permutation of the points' indices
+   */
+  localityOrder(points: readonly (readonly number[])[]): Int32Array {
+    const da = this.#dims.length;
+    const q = new Float64Array(da);
+    const leaf = new Float64Array(points.length);
+    const ids = new Int32Array(points.length);
+    points.forEach((point, i) => {
+      if (point.length !== this.dimension) {
+        throw new RangeError(`query ${i} has ${point.length} values, expected ${this.dimension}`);
+      }
+      for (let a = 0; a < da; a++) q[a] = point[this.#dims[a]] * this.#scale[a];
+      let node = 0;
+      for (let l = this.#left[node]; l >= 0; l = this.#left[node]) {
+        const r = this.#right[node];
+        node = this.#boxDistance(q, r) < this.#boxDistance(q, l) ? r : l;
+      }
+      leaf[i] = this.#start[node];
+      ids[i] = i;
+    });
+    sortPairs(leaf, ids, 0, points.length);
+    return ids;
   }
 
   /**
@@ -793,7 +901,7 @@ export class NeighbourIndex {
       this,
       this.#preparedArrays(),
       point,
-      (p, k, hint, visits) => this.#nearest(p, k, hint, visits),
+      (p, k, hint, visits) => this.#nearest(p, k, hint, visits, false),
       method === "auto" ? undefined : method === "pass",
     );
   }
@@ -846,36 +954,152 @@ function noneFound(): FoundArrays {
   };
 }
 
-/** A heap sized for a search of `want` customers (reused when large enough). */
-function heapFor(heap: CandidateHeap | null, n: number, want: number): CandidateHeap {
-  const cap = Math.min(n, Math.ceil(want) + 1) + 1;
-  const h = heap && heap.sq.length >= cap ? heap : new CandidateHeap(cap);
-  h.size = 0;
-  h.held = 0;
-  return h;
+/**
+ * A new limit for candidates `[0, nc)`: the ⌈want⌉-th smallest squared distance among them (the
+ * points up to it hold at least `want` customers, each holding at least one), or `limit` when
+ * there are not more candidates than that.
+ */
+function candidateLimit(cand: Candidates, nc: number, m: number, limit: number): number {
+  if (nc <= m) return limit;
+  cand.sel.set(cand.sq.subarray(0, nc));
+  const v = kthSmallest(cand.sel, nc, m - 1);
+  return v < limit ? v : limit;
+}
+
+/** Keeps the candidates within `limit` (in their order); returns how many. */
+function keepWithin(cand: Candidates, nc: number, limit: number): number {
+  const { sq, pos } = cand;
+  let kept = 0;
+  for (let c = 0; c < nc; c++) {
+    const v = sq[c];
+    if (v > limit) continue;
+    sq[kept] = v;
+    pos[kept++] = pos[c];
+  }
+  return kept;
 }
 
 /**
- * The search result from the heap of the canonical nearest points (emptied): nearest first,
- * distances, and the customers each contributes (the last one only those still wanted).
+ * Sorts candidates `[0, nc)` (squared distances in `cand.sq`, all within the finite `limit`,
+ * tree positions in `cand.pos`) by (distance, point index): the distances into `cand.sq`, the
+ * point indices into `cand.idx`. One bucket per candidate by distance / limit (monotone in the
+ * distance), then each bucket sorted with {@link sortPairs}: linear for spread-out distances.
  */
-function foundOf(heap: CandidateHeap, want: number): FoundArrays {
-  // Popping the max-heap gives the candidates from the worst down: fill from the end.
-  const len = heap.size;
-  const { index, distance, take } = foundArrays(len);
-  for (let i = len - 1; i >= 0; i--) {
-    index[i] = heap.idx[0];
-    distance[i] = heap.sq[0];
-    take[i] = heap.mass[0];
-    heap.pop();
+function bucketSortPairs(cand: Candidates, nc: number, limit: number, order: Int32Array): void {
+  const { sq, pos, idx, sel, start, tmp } = cand;
+  if (nc === 0) return;
+  const scale = limit > 0 ? nc / limit : 0;
+  // monotone in the distance; past the last bucket, or NaN (0 × an overflowed scale), the last
+  const bucket = (v: number) => (v * scale < nc - 1 ? Math.floor(v * scale) : nc - 1);
+  start.fill(0, 0, nc + 1);
+  for (let c = 0; c < nc; c++) start[bucket(sq[c]) + 1]++;
+  for (let b = 0; b < nc; b++) start[b + 1] += start[b];
+  // scatter: distances into `sel`, candidate numbers into `tmp` (start[b] ends as bucket b's end)
+  for (let c = 0; c < nc; c++) {
+    const v = sq[c];
+    const at = start[bucket(v)]++;
+    sel[at] = v;
+    tmp[at] = pos[c];
   }
-  let cum = 0;
-  for (let i = 0; i < len; i++) {
-    distance[i] = Math.sqrt(distance[i]);
-    take[i] = Math.min(take[i], want - cum);
-    cum += take[i];
+  let lo = 0;
+  for (let b = 0; b < nc; b++) {
+    const hi = start[b];
+    for (let i = lo; i < hi; i++) {
+      sq[i] = sel[i];
+      idx[i] = order[tmp[i]];
+    }
+    if (hi - lo > 1) sortPairs(sq, idx, lo, hi);
+    lo = hi;
   }
-  return { length: len, index, distance, take };
+}
+
+/** Candidate space for `cap` candidates holding the first `nc` of `old`. */
+function grownCandidates(old: Candidates, nc: number, cap: number): Candidates {
+  const c = candidatesFor(null, cap);
+  c.sq.set(old.sq.subarray(0, nc));
+  c.pos.set(old.pos.subarray(0, nc));
+  return c;
+}
+
+/**
+ * Sorts the pairs (key, index) at positions [from, to) by key, then index, in place: a
+ * quicksort (median of three) with insertion sort for short runs, on the typed arrays themselves.
+ * The canonical order of every neighbour search (distance, then point index); the pairs must be
+ * distinct (indices differ) and the keys not NaN.
+ *
+ * @example
+ * ```ts
+ * import { sortPairs } from "./neighbours.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * const key = Float64Array.of(2, 1, 2, 0);
+ * const idx = Int32Array.of(7, 3, 5, 9);
+ * sortPairs(key, idx, 0, 4);
+ * deepEqual([Array.from(key), Array.from(idx)], [[0, 1, 2, 2], [9, 3, 5, 7]]);
+ * ```
+ */
+export function sortPairs(key: Float64Array, idx: Int32Array, from: number, to: number): void {
+  const stack: number[] = [];
+  let lo = from;
+  let hi = to - 1;
+  for (;;) {
+    if (hi - lo <= 16) {
+      for (let a = lo + 1; a <= hi; a++) {
+        const k = key[a];
+        const v = idx[a];
+        let b = a - 1;
+        while (b >= lo && (key[b] > k || (key[b] === k && idx[b] > v))) {
+          key[b + 1] = key[b];
+          idx[b + 1] = idx[b];
+          b--;
+        }
+        key[b + 1] = k;
+        idx[b + 1] = v;
+      }
+      if (stack.length === 0) return;
+      hi = stack.pop()!;
+      lo = stack.pop()!;
+      continue;
+    }
+    const mid = (lo + hi) >> 1;
+    if (pairLess(key, idx, mid, lo)) swapPair(key, idx, mid, lo);
+    if (pairLess(key, idx, hi, lo)) swapPair(key, idx, hi, lo);
+    if (pairLess(key, idx, hi, mid)) swapPair(key, idx, hi, mid);
+    // Hoare partition around the median (pairs are distinct: indices differ).
+    const pk = key[mid];
+    const pi = idx[mid];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (key[i] < pk || (key[i] === pk && idx[i] < pi)) i++;
+      while (key[j] > pk || (key[j] === pk && idx[j] > pi)) j--;
+      if (i <= j) {
+        swapPair(key, idx, i, j);
+        i++;
+        j--;
+      }
+    }
+    // Keep the larger side for later, go on with the smaller one.
+    if (j - lo < hi - i) {
+      stack.push(i, hi);
+      hi = j;
+    } else {
+      stack.push(lo, j);
+      lo = i;
+    }
+  }
+}
+
+function pairLess(key: Float64Array, idx: Int32Array, a: number, b: number): boolean {
+  return key[a] < key[b] || (key[a] === key[b] && idx[a] < idx[b]);
+}
+
+function swapPair(key: Float64Array, idx: Int32Array, a: number, b: number): void {
+  const k = key[a];
+  key[a] = key[b];
+  key[b] = k;
+  const v = idx[a];
+  idx[a] = idx[b];
+  idx[b] = v;
 }
 
 /** A search result of `len` points to fill: its three arrays share one buffer. */
@@ -903,6 +1127,8 @@ interface IndexArrays {
   columnMin: Float64Array;
   columnMax: Float64Array;
   order: Int32Array;
+  /** Tree-order position of each point (the inverse of `order`). */
+  position: Int32Array;
   mass: Float64Array;
   /** Scratch space shared by the index's prepared queries (one search runs at a time). */
   scratch: {
@@ -1125,35 +1351,13 @@ class Prepared implements PreparedQuery {
     const keySq = scratch.lo;
     const keyIdx = scratch.ranks;
     const pos = scratch.pos;
-    if (nc <= 256) {
-      // few candidates (the usual case): insertion sort, no allocation
-      for (let c = 0; c < nc; c++) {
-        const d = sq[c];
-        const s = candidates[c];
-        const o = order[s];
-        let i = c;
-        for (; i > 0; i--) {
-          const p = keySq[i - 1];
-          if (p < d || (p === d && keyIdx[i - 1] < o)) break;
-          keySq[i] = p;
-          keyIdx[i] = keyIdx[i - 1];
-          pos[i] = pos[i - 1];
-        }
-        keySq[i] = d;
-        keyIdx[i] = o;
-        pos[i] = s;
-      }
-    } else {
-      const r = Array.from({ length: nc }, (_, c) => c);
-      r.sort((x, y) =>
-        sq[x] < sq[y] ? -1 : sq[x] > sq[y] ? 1 : order[candidates[x]] - order[candidates[y]]
-      );
-      for (let i = 0; i < nc; i++) {
-        keySq[i] = sq[r[i]];
-        pos[i] = candidates[r[i]];
-        keyIdx[i] = order[pos[i]];
-      }
+    for (let c = 0; c < nc; c++) {
+      keySq[c] = sq[c];
+      keyIdx[c] = order[candidates[c]];
     }
+    sortPairs(keySq, keyIdx, 0, nc);
+    const position = this.#a.position;
+    for (let i = 0; i < nc; i++) pos[i] = position[keyIdx[i]];
     let len = 0;
     let held = 0;
     while (len < nc && held < want) held += mass[pos[len++]];
@@ -1398,6 +1602,43 @@ export function argmax(values: readonly number[]): number {
   return best;
 }
 
+/** A model's class counts in one typed array (row-major) with each row's sum. */
+interface FlatCounts {
+  counts: Float64Array;
+  sums: Float64Array;
+}
+
+const flatCache = new WeakMap<object, FlatCounts | null>();
+
+/**
+ * The class counts of a model's points as one typed array and their sums (whole numbers, so the
+ * sums are exact whatever the order), made once per `counts` array; null unless every point has
+ * a row of `C` counts (the vote then reads the rows as they are).
+ */
+function flatCounts(
+  counts: readonly (readonly number[])[],
+  n: number,
+  C: number,
+): FlatCounts | null {
+  const hit = flatCache.get(counts);
+  if (hit !== undefined) return hit;
+  let out: FlatCounts | null = null;
+  if (counts.length === n && counts.every((c) => c?.length === C)) {
+    out = { counts: new Float64Array(n * C), sums: new Float64Array(n) };
+    for (let p = 0; p < n; p++) {
+      const c = counts[p];
+      let sum = 0;
+      for (let k = 0; k < C; k++) {
+        out.counts[p * C + k] = c[k];
+        sum += c[k];
+      }
+      out.sums[p] = sum;
+    }
+  }
+  flatCache.set(counts, out);
+  return out;
+}
+
 /**
  * Predicts one point.
  *
@@ -1431,16 +1672,20 @@ export function predictOne(
 ): KnnPrediction {
   const index = indexFor(model);
   const prepared = search.prepared?.index === index ? search.prepared : undefined;
-  // read at once below, unless handed out: the prepared query's scratch space will do
-  const found = prepared instanceof Prepared && !search.onFound
+  // read at once below, unless handed out: the scratch space of the search will do
+  const transient = !search.onFound || search.transient === true;
+  const found = prepared instanceof Prepared && transient
     ? prepared.nearestTransient(point, model.k)
     : prepared
     ? prepared.nearestArrays(point, model.k)
+    : transient
+    ? index.nearestTransient(point, model.k, search.hint, search.visits)
     : index.nearestArrays(point, model.k, search.hint);
   search.onFound?.(found);
   const C = model.nClasses;
   const offset = model.offset ?? 0;
   const counts = model.counts;
+  const flat = counts ? flatCounts(counts, model.points.length, C) : null;
   const w = new Array<number>(C).fill(0);
   let exact = false;
   if (model.weighting === "distance" && offset === 0) {
@@ -1448,7 +1693,32 @@ export function predictOne(
   }
   let total = 0;
   let voters = 0;
-  for (let i = 0; i < found.length; i++) {
+  if (flat) {
+    // the same products and sums in the same order, on typed arrays
+    const { counts: fc, sums } = flat;
+    const uniform = model.weighting === "uniform";
+    const acc = new Float64Array(C);
+    const { distance, take, index } = found;
+    for (let i = 0; i < found.length; i++) {
+      const d = distance[i];
+      const weight = uniform
+        ? 1
+        : offset > 0
+        ? 1 / (d + offset)
+        : exact
+        ? (isExact(d) ? 1 : 0)
+        : 1 / d;
+      const t = take[i];
+      const m = weight * t;
+      const base = index[i] * C;
+      const sum = sums[index[i]];
+      for (let k = 0; k < C; k++) acc[k] += (m * fc[base + k]) / sum;
+      total += m;
+      voters += t;
+    }
+    for (let k = 0; k < C; k++) w[k] = acc[k];
+  }
+  for (let i = 0; i < (flat ? 0 : found.length); i++) {
     const d = found.distance[i];
     const weight = model.weighting === "uniform"
       ? 1

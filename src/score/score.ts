@@ -781,7 +781,8 @@ export function predictionResult(model: LoyaltyModel, pred: ValuePrediction): Sc
 
 /**
  * Scores many customers: the same as {@link scoreCustomer} for each, but the neighbour index is
- * built once per model and customers with equal scaled values share one neighbour search.
+ * built once per model, customers with equal scaled values share one neighbour search, and the
+ * distinct points are searched as one batch ({@link predictScaledMany}).
  *
  * @example
  * ```ts
@@ -815,23 +816,118 @@ export function scoreMany(
   model: LoyaltyModel,
   inputs: readonly Readonly<Record<string, unknown>>[],
 ): ScoreResult[] {
-  indexFor(model.knn);
-  // Customers with the same scaled values get the same prediction: search once per distinct row
-  // (the key is the exact bits of the values).
-  const memo = new Map<string, ValuePrediction>();
-  const bits = new Float64Array(model.features.length);
-  const words = new Uint16Array(bits.buffer);
-  return inputs.map((input) => {
+  // Customers with the same scaled values get the same prediction: one search per distinct
+  // point (the key is the exact bits of the values), all of them searched in one batch.
+  const points = new DistinctPoints(model.features.length);
+  const checked = inputs.map((input) => {
     const valid = validateInput(model, input ?? {});
-    if (!valid.ok) return { ok: false, errors: valid.errors };
-    const z = scaledValues(model, valid.values);
-    bits.set(z);
-    const key = String.fromCharCode(...words);
-    let pred = memo.get(key);
-    if (!pred) {
-      pred = predictScaled(model, z);
-      memo.set(key, pred);
-    }
-    return predictionResult(model, pred);
+    return valid.ok ? points.add(scaledValues(model, valid.values)) : valid;
   });
+  const preds = predictScaledMany(model, points.points);
+  return checked.map((c) =>
+    typeof c === "number" ? predictionResult(model, preds[c]) : { ok: false, errors: c.errors }
+  );
+}
+
+/**
+ * Distinct points, each numbered once in order of first appearance (the key is the exact bits
+ * of the values, so 0.1 + 0.2 and 0.3 are two points): what a batch of searches is made of
+ * ({@link scoreMany}, `explainMany` of `reasons.ts`).
+ *
+ * @example
+ * ```ts
+ * import { DistinctPoints } from "./score.ts";
+ * import { deepEqual, equal } from "node:assert/strict";
+ * const d = new DistinctPoints(2);
+ * deepEqual([d.add([1, 2]), d.add([3, 4]), d.add([1, 2])], [0, 1, 0]);
+ * equal(d.slot([3, 4]), 1);
+ * equal(d.slot([0.1 + 0.2, 0]), undefined);
+ * deepEqual(d.points, [[1, 2], [3, 4]]);
+ * ```
+ */
+export class DistinctPoints {
+  /** The distinct points, in order of first appearance. */
+  readonly points: (readonly number[])[] = [];
+  readonly #slot = new Map<string, number>();
+  readonly #bits: Float64Array;
+  readonly #words: Uint16Array;
+
+  /** @param dimension values per point */
+  constructor(dimension: number) {
+    this.#bits = new Float64Array(dimension);
+    this.#words = new Uint16Array(this.#bits.buffer);
+  }
+
+  /** The key of a point: the exact bits of its values. */
+  key(z: readonly number[]): string {
+    this.#bits.set(z);
+    return String.fromCharCode(...this.#words);
+  }
+
+  /** The number of a point (added when new). */
+  add(z: readonly number[]): number {
+    const key = this.key(z);
+    let slot = this.#slot.get(key);
+    if (slot === undefined) {
+      slot = this.points.length;
+      this.#slot.set(key, slot);
+      this.points.push(z);
+    }
+    return slot;
+  }
+
+  /** The number of a point, or undefined when it was never added. */
+  slot(z: readonly number[]): number | undefined {
+    return this.#slot.get(this.key(z));
+  }
+}
+
+/**
+ * {@link predictScaled} at many scaled points, exactly: the same predictions, found faster by
+ * searching the points in the neighbour index's locality order
+ * (`NeighbourIndex.localityOrder`), each search hinted with the neighbours of the one before.
+ *
+ * @example
+ * ```ts
+ * import { fitKnn } from "./neighbours.ts";
+ * import { DEFAULT_LIMITS, type LoyaltyModel, makeScoreScale, predictScaled, predictScaledMany } from "./score.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * const model: LoyaltyModel = {
+ *   kind: "rfm-loyalty-knn", version: 1, features: ["recency_days"],
+ *   scaler: { names: ["recency_days"], log: [false], means: [0], stds: [1] },
+ *   knn: fitKnn([[1], [2], [8], [9]], [2, 2, 0, 0], { k: 3, nClasses: 3 }),
+ *   customerIds: ["A", "B", "C", "D"], levels: ["lapsed", "occasional", "loyal"],
+ *   cutoff: "2011-06-01", windowEnd: "2011-12-01", score: makeScoreScale(), limits: DEFAULT_LIMITS,
+ * };
+ * const zs = [[8.5], [1.5], [5]];
+ * deepEqual(predictScaledMany(model, zs), zs.map((z) => predictScaled(model, z)));
+ * ```
+ *
+ * @param model fitted loyalty model
+ * @param zs scaled points
+ * @param visits adds the number of training points whose distance the searches computed
+ * @returns one prediction per point, in order
+ * @throws what {@link predictScaled} throws for the first point (in search order) it cannot take
+ */
+export function predictScaledMany(
+  model: LoyaltyModel,
+  zs: readonly (readonly number[])[],
+  visits?: { count: number },
+): ValuePrediction[] {
+  const out = new Array<ValuePrediction>(zs.length);
+  // the neighbours of the last search, copied out of its scratch space: the next one's hint
+  let last = new Int32Array(0);
+  const search: SearchOptions = {
+    transient: true,
+    visits,
+    onFound: (found) => {
+      if (last.length < found.length) last = new Int32Array(2 * found.length);
+      last.set(found.index.subarray(0, found.length));
+      search.hint = last.subarray(0, found.length);
+    },
+  };
+  for (const i of indexFor(model.knn).localityOrder(zs)) {
+    out[i] = predictScaled(model, zs[i], search);
+  }
+  return out;
 }
