@@ -330,8 +330,8 @@ export const FileSchema = z.strictObject({
       'File format. "customers": a Parquet table with one row per customer, as the warehouse ' +
         "SQL export writes it; a dataset's files are either all customer tables or all " +
         "transaction files, and column mapping does not apply to a customer table. The build " +
-        "reads it back as the customer table (RFM scores and segments; no model stage, which " +
-        "needs the purchase history).",
+        "reads it back as the customer table (RFM scores and segments, K-Means segments; no " +
+        "loyalty model, which needs the purchase history).",
     ),
   header: z.boolean().optional().describe(
     'Whether a text file has a header line (default true; false for "whitespace").',

@@ -18,6 +18,7 @@ import { explainMany, reasonsLine } from "../score/reasons.ts";
 import { PSI_MODERATE, PSI_SIGNIFICANT } from "../score/drift.ts";
 import { sha256 } from "../lib/files.ts";
 import { checkCustomerCount, checkLevelNames, checkLevels } from "../model/guards.ts";
+import { ModelStageSkipped } from "../model/skip.ts";
 import { segmentLevelConflicts } from "../report/conflicts.ts";
 import { migrationMatrix } from "../report/activity.ts";
 import { SEGMENT_RULES } from "../rfm/segments.ts";
@@ -264,4 +265,68 @@ function todayVsTraining(
     features,
     score: { reference: "held-out customers", ...scoreShift(loyalty.heldOut.score, scores) },
   });
+}
+
+/** What {@link segmentationStage} produced: the K-Means segments of a customer table. */
+export interface SegmentationOnly {
+  /** Segment name per customer, in the order of the customers given. */
+  cluster: string[];
+  /** `metrics.json` of such a dataset: the segmentation, and why there is no loyalty model. */
+  metrics: Record<string, unknown>;
+}
+
+/**
+ * The part of the model stage that a customer table (`format: "customers"`: one row per
+ * customer, no purchase history) supports: the K-Means segments of {@link modelStage}, on the
+ * same whole-history features with the same settings and seed. The loyalty model needs
+ * snapshots of the history at earlier cutoffs and is left out, with `loyaltySkipped` as the
+ * reason in the metrics.
+ *
+ * @param ds dataset configuration (`model.features`, `model.kmeans`, seed)
+ * @param current the customer table's customers (whole-history RFM features, RFM segments)
+ * @param loyaltySkipped why the loyalty model does not run
+ * @param onStage called after the fit with its name and a detail line
+ * @throws {ModelStageSkipped} when a segmentation feature is not a column of the table, or the
+ *   customers are too few or all alike
+ */
+export function segmentationStage(
+  ds: DatasetConfig,
+  current: CustomerArrays,
+  loyaltySkipped: string,
+  onStage: (stage: string, detail: string) => void = () => {},
+): SegmentationOnly {
+  const cfg = ds.model;
+  const missing = cfg.features.filter((f) => !current.columns[f]);
+  if (missing.length) {
+    throw new ModelStageSkipped(
+      `the segmentation features ${missing.join(", ")} are not columns of the customer table ` +
+        `(it has ${Object.keys(current.columns).join(", ")})`,
+    );
+  }
+  checkCustomerCount(
+    current.customer_id.length,
+    cfg.knn.folds,
+    cfg.knn.testShare,
+    "customers to segment",
+  );
+  const segmentation = segmentCustomers(current, cfg);
+  onStage(
+    "k-means",
+    `k = ${segmentation.chosenK}, silhouette ${
+      segmentation.sweep.find((r) => r.k === segmentation.chosenK)?.silhouette?.toFixed(3)
+    }`,
+  );
+  const { scaler: _scaler, ...segReport } = segmentation;
+  return {
+    cluster: segmentation.clusters.map((c) => segmentation.names[c]),
+    metrics: {
+      dataset: ds.id,
+      notes: segmentation.notes,
+      features: cfg.features,
+      logFeatures: cfg.logFeatures,
+      seed: cfg.seed,
+      segmentation: { ...segReport, clusters: undefined },
+      loyalty: { skipped: loyaltySkipped },
+    },
+  };
 }

@@ -34,7 +34,12 @@ import { buildResults } from "../report/results.ts";
 import { ModelStageSkipped } from "../model/skip.ts";
 import { trimNativeHeap } from "../lib/memory.ts";
 import { heldOutCsv } from "../report/heldout.ts";
-import { type ModelStage, modelStage } from "./model_stage.ts";
+import {
+  type ModelStage,
+  modelStage,
+  type SegmentationOnly,
+  segmentationStage,
+} from "./model_stage.ts";
 import { duckdbClean } from "./duckdb_stage.ts";
 import { readCustomerTables } from "../engine/customers.ts";
 import { OutputSet } from "./outputs.ts";
@@ -241,6 +246,7 @@ async function analyse(
 
   const packages = await readLockedVersions(ROOT);
   let models: ModelStage | null = null;
+  let segmentsOnly: SegmentationOnly | null = null;
   let status: ModelStageStatus = { status: "done" };
   if (options.until === "rfm") {
     status = {
@@ -248,9 +254,25 @@ async function analyse(
       reason: "the build stopped after the customer table (--until rfm)",
     };
   } else if (cleaned === null) {
+    // A customer table: K-Means segments only (the loyalty model needs the purchase history).
     status = { status: "skipped", reason: CUSTOMER_TABLE_NO_MODELS };
     log(`model stage skipped: ${CUSTOMER_TABLE_NO_MODELS}`);
-    progress.done("model stage skipped", "RFM outputs only");
+    try {
+      segmentsOnly = segmentationStage(
+        ds,
+        toArrays(rfm.customers, rfm.scores.rfm_segment),
+        CUSTOMER_TABLE_NO_MODELS,
+        (name, detail) => progress.done(name, detail),
+      );
+    } catch (e) {
+      if (!(e instanceof ModelStageSkipped)) throw e;
+      status = {
+        status: "skipped",
+        reason: `${CUSTOMER_TABLE_NO_MODELS}; no K-Means: ${e.message}`,
+      };
+      log(`K-Means skipped: ${e.message}`);
+      progress.done("k-means skipped", "RFM outputs only");
+    }
   } else {
     try {
       models = runModels(
@@ -272,6 +294,11 @@ async function analyse(
 
   const table = models
     ? customerOutputTable(...withModelColumns(rfm.customers, models))
+    : segmentsOnly
+    ? customerOutputTable(
+      rfm.customers.withColumns(pl.Series("cluster", segmentsOnly.cluster, pl.Utf8)),
+      ["cluster"],
+    )
     : customerOutputTable(rfm.customers);
 
   const out = new OutputSet(outRoot);
@@ -282,10 +309,11 @@ async function analyse(
     out.add(`${R}/heldout.csv`, heldOutCsv(models.loyalty.heldOut, models.loyalty.model.levels));
     out.addJson(`${R}/model.json`, models.model);
   }
+  if (segmentsOnly) out.addJson(`${R}/metrics.json`, segmentsOnly.metrics);
   const results = buildResults(
     cleaned?.report ?? null,
     rfm.summary,
-    models ? models.metrics : { skipped: status.reason },
+    models ? models.metrics : segmentsOnly ? segmentsOnly.metrics : { skipped: status.reason },
   );
   out.addJson(`${R}/results.json`, results);
   progress.done("assemble outputs", `${out.paths().length} files`);
