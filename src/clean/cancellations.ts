@@ -14,7 +14,7 @@
  * @module
  */
 import pl from "nodejs-polars";
-import { flagSeries, markReason } from "./rules.ts";
+import { flagSeries, markReason, reasonIs } from "./rules.ts";
 
 /** A number of lines and their total value (in the dataset's currency, positive). */
 export interface LinesValue {
@@ -34,6 +34,25 @@ export interface CancellationOutcome {
 
 /** The columns that must be equal for a cancellation to reverse a purchase. */
 const KEYS = ["customer_id", "stock_code", "quantity", "unit_price"];
+
+/** Multiplier of the key hash (the 64-bit FNV prime): hash = hash × it + the next column's. */
+const KEY_HASH_MULTIPLIER = 1099511628211;
+
+/**
+ * One 64-bit hash of the {@link KEYS} of a row (each column in one type on both sides, so that
+ * equal keys hash equal): equal keys give equal hashes, so the rows whose hash is among the
+ * cancellations' hold every purchase sharing a key with one (and, on a hash collision, a few
+ * more, which the exact join after removes).
+ */
+function keyHash(): pl.Expr {
+  const types = [pl.Utf8, pl.Utf8, pl.Int64, pl.Float64];
+  let hash: pl.Expr = pl.lit(0).cast(pl.UInt64);
+  for (const [i, c] of KEYS.entries()) {
+    hash = hash.mul(pl.lit(KEY_HASH_MULTIPLIER).cast(pl.UInt64))
+      .add(pl.col(c).cast(types[i]).hash(i + 1).cast(pl.UInt64));
+  }
+  return hash;
+}
 
 /**
  * Matches cancellation lines (the `cancellation` rule, as configured) to the purchases they
@@ -56,10 +75,22 @@ export function dropCancelledOrders(df: pl.DataFrame, matchOrders: boolean): Can
     };
   }
   // Only purchases sharing a key with some cancellation can match: the pool is narrowed to them
-  // first (a semi join keeps the rows' order), so the kept lines are never copied whole.
-  const pool = df.select("reason", ...KEYS, "timestamp", "__i")
+  // first, by the 64-bit hash of the key (a join on one number; a join on the text keys of every
+  // line costs far more, and more than linearly), then exactly by a join on the few rows left
+  // (which also drops null keys), in source order. Only those rows are copied. Every line is
+  // hashed, and the lines already dropped leave after: an expression reading `reason` (one piece)
+  // beside the key columns (one piece per file) would join the pieces of the text columns.
+  const hashes = df.select(keyHash().alias("__k")).getColumn("__k");
+  const at = (pl.DataFrame([hashes]).withRowIndex("__at")
+    .join(cancels.select(keyHash().alias("__k")).unique(), { on: "__k", how: "semi" })
+    .getColumn("__at").sort().toArray() as (number | bigint)[]).map(Number);
+  const pool = pl.DataFrame(
+    ["reason", ...KEYS, "timestamp", "__i"].map((c) => df.getColumn(c).gather(at)),
+  )
+    .filter(pl.col("reason").isNull())
     .join(cancels.select(...KEYS).unique(), { on: KEYS, how: "semi" })
-    .filter(pl.col("reason").isNull()).drop("reason");
+    .drop("reason")
+    .sort("__i");
   const match = matchCancellations(cancels, pool, KEYS);
   const unmatchedReturns = { lines: match.unmatchedLines, value: match.unmatchedValue };
   if (match.matched.size === 0) {
@@ -70,9 +101,11 @@ export function dropCancelledOrders(df: pl.DataFrame, matchOrders: boolean): Can
     "cancelled_order",
     pl.col("__m"),
   ).drop("__m");
-  const c = out.select("reason", "line_value").filter(
-    pl.col("reason").eq(pl.lit("cancelled_order")),
-  );
+  // The value is summed over the lines in one piece, filtered as such: polars adds a column piece
+  // by piece (pieces of the source files, or of a filter split between threads), so other pieces
+  // would change the last digits of the report.
+  const c = out.select("reason", "line_value").rechunk()
+    .filter(reasonIs(out, "cancelled_order"));
   return {
     df: out,
     cancelledOrders: { lines: c.height, value: Number(c.getColumn("line_value").sum() ?? 0) },
@@ -95,7 +128,7 @@ function cancellationLines(df: pl.DataFrame): pl.DataFrame {
     "timestamp",
     "line_value",
   )
-    .filter(pl.col("reason").eq(pl.lit("cancellation")).and(pl.col("customer_id").isNotNull()))
+    .filter(reasonIs(df, "cancellation").and(pl.col("customer_id").isNotNull()))
     .select(
       pl.col("customer_id"),
       pl.col("stock_code"),

@@ -25,7 +25,7 @@ import { CANONICAL_COLUMNS } from "../config/schema.ts";
 import { dropCancelledOrders } from "./cancellations.ts";
 import { dropExtremeValues } from "./outliers.ts";
 import { assertSomethingKept, type CleaningReport, cleaningWarnings, reconcile } from "./report.ts";
-import { applies, applyRowRules, planRules } from "./rules.ts";
+import { applies, applyRowRules, planRules, reasonText } from "./rules.ts";
 
 /** Result of {@link clean}. */
 export interface CleanResult {
@@ -97,16 +97,23 @@ export function clean(tx: pl.DataFrame, cfg: CleaningConfig, options: CleanOptio
     warnings,
   };
   assertSomethingKept(report);
-  // Dictionary columns (see ingest) are written back as plain text.
-  const columns = CANONICAL_COLUMNS.map((c) =>
-    tx.getColumn(c).dtype.variant === "Categorical" ? pl.col(c).cast(pl.Utf8) : pl.col(c)
-  );
-  // Lazy: the filtered rows are cast back to text in one plan, with no frame in between.
-  const withReason = tx.select(...CANONICAL_COLUMNS).withColumns(df.getColumn("reason")).lazy();
+  // The rows are taken by position: one piece per column, as a parquet writer needs for the same
+  // row groups (and bytes) whatever the pieces of `tx` (one per file); and the reason is put
+  // beside them last (a column in one piece added to columns in several makes polars join the
+  // pieces of every column). Dictionary columns (see ingest) are written back as plain text.
+  const reason = df.getColumn("reason");
+  const isKept = reason.isNull();
+  const rows = (at: pl.Series) =>
+    tx.select(...CANONICAL_COLUMNS.map((c) => {
+      const taken = pl.col(c).gather(at);
+      return tx.getColumn(c).dtype.variant === "Categorical" ? taken.cast(pl.Utf8) : taken;
+    }));
+  const dropped = isKept.not().argTrue();
+  const reasonCodes = pl.DataFrame([reason]).select(pl.col("reason").gather(dropped))
+    .select(reasonText(df));
   return {
-    kept: withReason.filter(pl.col("reason").isNull()).select(...columns).collectSync(),
-    quarantine: withReason.filter(pl.col("reason").isNotNull())
-      .select(...columns, pl.col("reason").cast(pl.Utf8)).collectSync(),
+    kept: rows(isKept.argTrue()),
+    quarantine: rows(dropped).hstack(reasonCodes),
     report,
   };
 }

@@ -14,7 +14,7 @@ import type { CleaningConfig } from "../config/dataset.ts";
 import { excerpt } from "../lib/text.ts";
 import type { LinesValue } from "./cancellations.ts";
 import type { ExtremeValueBounds } from "./outliers.ts";
-import { type RuleInfo, RULES } from "./rules.ts";
+import { reasonIs, type RuleInfo, RULES } from "./rules.ts";
 
 /** Row counts of one source file (or the total). */
 export interface FileCounts {
@@ -145,7 +145,8 @@ function droppedList(dropped: Record<string, number>): [string, number][] {
  * lines was kept while other files kept some. Files that do not reconcile are left to
  * {@link assertReconciles}.
  *
- * @param df the cleaned rows: `source_file`, `reason` and the columns the rules read
+ * @param df the cleaned rows: `source_file`, `reason` (text or rule number, see `reasonIs`) and
+ *   the columns the rules read
  * @param rules the plan of the run
  * @param cfg the dataset's cleaning configuration
  * @param counts the per-file counts from {@link reconcile}
@@ -160,7 +161,7 @@ export function cleaningWarnings(
   const exampleOf = (file: string, code: string, column: string): string | null => {
     if (!df.columns.includes(column)) return null;
     const first = df.select("source_file", "reason", column).filter(
-      pl.col("source_file").eq(pl.lit(file)).and(pl.col("reason").eq(pl.lit(code))),
+      pl.col("source_file").eq(pl.lit(file)).and(reasonIs(df, code)),
     ).head(1);
     return first.height ? excerpt(first.getColumn(column).get(0)) : null;
   };
@@ -293,7 +294,8 @@ function fileCounts(
  * Counts kept and dropped rows per source file and reason, and reconciles them with the rows
  * read.
  *
- * @param df the cleaned rows: `source_file` and `reason` (null when kept)
+ * @param df the cleaned rows: `source_file` and `reason` (null when kept; the reason code, or the
+ *   rule number of `applyRowRules`)
  * @param rowsRead rows read per source file, counted by ingest
  * @param files every file name to list, in order (a file with no rows is listed with zeros;
  *   a file seen in `df` but absent here is listed after them, with 0 rows read)
@@ -303,11 +305,15 @@ export function reconcile(
   rowsRead: Readonly<Record<string, number>>,
   files: readonly string[],
 ): { files: FileCounts[]; total: FileCounts } {
-  const counts = df.groupBy(["source_file", "reason"]).agg(pl.len().alias("n")).toRecords() as {
+  const counts = (df.groupBy(["source_file", "reason"]).agg(pl.len().alias("n")).toRecords() as {
     source_file: string;
-    reason: string | null;
+    reason: string | number | null;
     n: number;
-  }[];
+  }[]).map((c) => ({
+    ...c,
+    // A rule number (the frame of `applyRowRules`) is the rule's position in RULES, 1-based.
+    reason: typeof c.reason === "number" ? RULES[c.reason - 1].code : c.reason,
+  }));
   const order = [
     ...new Set([...files, ...Object.keys(rowsRead), ...counts.map((c) => c.source_file)]),
   ];

@@ -318,9 +318,9 @@ export function timestampLimits(
 }
 
 /**
- * The code of the first row-level rule (up to `duplicate`) a row fails, or null: one polars
- * expression over the canonical columns plus a boolean `__dup` column (see
- * {@link duplicateRows}) and, when some row was quarantined while reading, `ingest_reason`.
+ * The number ({@link reasonNumber}) of the first row-level rule before `duplicate` a row fails,
+ * or null: one polars expression over the canonical columns and, when some row was quarantined
+ * while reading, `ingest_reason`.
  */
 function rowRuleReason(
   rules: readonly RuleInfo[],
@@ -368,30 +368,97 @@ function rowRuleReason(
       ),
     ]);
   }
-  // The first occurrence of a line (in file order, then row order) is the original.
-  if (on("duplicate")) conds.push(["duplicate", pl.col("__dup")]);
+  // (`duplicate`, the last row-level rule, is set after: see `applyRowRules`.)
 
-  // The chain picks a small integer (1-based position of the first failing rule, 0 for none) and
-  // one lookup turns it into the code, a dictionary string (a chain of text columns would build a
-  // column of strings per rule).
-  if (conds.length === 0) return pl.lit(null).cast(pl.Utf8);
-  let index: pl.Expr = pl.lit(0).cast(pl.UInt8);
+  // The chain picks the rule's number ({@link reasonNumber}), one byte a row: a chain of text
+  // (or dictionary) columns would build a column of strings per rule, and setting a dictionary
+  // value later (`markReason`) re-encodes the whole column.
+  let number: pl.Expr = pl.lit(null).cast(pl.UInt8);
   for (let i = conds.length - 1; i >= 0; i--) {
-    index = pl.when(conds[i][1]).then(pl.lit(i + 1).cast(pl.UInt8)).otherwise(index);
+    number = pl.when(conds[i][1]).then(pl.lit(reasonNumber(conds[i][0])).cast(pl.UInt8))
+      .otherwise(number);
   }
-  return index.replaceStrict(
-    conds.map((_, i) => i + 1),
-    conds.map(([code]) => code),
-    pl.lit(null).cast(pl.Categorical),
-    pl.Categorical,
+  return number;
+}
+
+/**
+ * The number of rule `code` in the `reason` column of the frame {@link applyRowRules} returns: its
+ * position in {@link RULES}, 1-based.
+ *
+ * @example
+ * ```ts
+ * import { reasonNumber } from "./rules.ts";
+ * import { equal, throws } from "node:assert/strict";
+ * equal(reasonNumber("ragged_row"), 1);
+ * equal(reasonNumber("extreme_value"), 14);
+ * throws(() => reasonNumber("nope"), /unknown reason code "nope"/);
+ * ```
+ */
+export function reasonNumber(code: string): number {
+  const i = RULES.findIndex((r) => r.code === code);
+  if (i < 0) throw new Error(`unknown reason code ${excerpt(code)}`);
+  return i + 1;
+}
+
+/** Whether a `reason` column holds rule numbers ({@link reasonNumber}) rather than text. */
+function numbered(dtype: pl.DataType): boolean {
+  return dtype.variant === "UInt8";
+}
+
+/**
+ * The condition "the row's reason is `code`" on a frame's `reason` column, which holds rule
+ * numbers (the frame of {@link applyRowRules}) or text (the quarantine).
+ *
+ * @example
+ * ```ts
+ * import pl from "nodejs-polars";
+ * import { reasonIs } from "./rules.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * const text = pl.DataFrame({ reason: ["duplicate", null, "cancellation"] });
+ * const numbers = pl.DataFrame({ reason: pl.Series("reason", [12, null, 7], pl.UInt8) });
+ * for (const df of [text, numbers]) {
+ *   deepEqual(df.withRowIndex("i").filter(reasonIs(df, "cancellation")).getColumn("i").toArray(),
+ *     [2]);
+ * }
+ * ```
+ */
+export function reasonIs(df: pl.DataFrame, code: string): pl.Expr {
+  const dtype = df.getColumn("reason").dtype;
+  return pl.col("reason").eq(
+    numbered(dtype) ? pl.lit(reasonNumber(code)).cast(pl.UInt8) : pl.lit(code).cast(dtype),
   );
+}
+
+/**
+ * The `reason` column as text (`pl.Utf8`): rule numbers ({@link reasonNumber}) become their
+ * codes, text stays text; null (kept) stays null.
+ *
+ * @example
+ * ```ts
+ * import pl from "nodejs-polars";
+ * import { reasonText } from "./rules.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * const df = pl.DataFrame({ reason: pl.Series("reason", [12, null, 7], pl.UInt8) });
+ * deepEqual(df.select(reasonText(df)).getColumn("reason").toArray(),
+ *   ["duplicate", null, "cancellation"]);
+ * ```
+ */
+export function reasonText(df: pl.DataFrame): pl.Expr {
+  if (!numbered(df.getColumn("reason").dtype)) return pl.col("reason").cast(pl.Utf8);
+  return pl.col("reason").replaceStrict(
+    RULES.map((_, i) => i + 1),
+    RULES.map((r) => r.code),
+    pl.lit(null).cast(pl.Utf8),
+    pl.Utf8,
+  ).alias("reason");
 }
 
 /**
  * Applies the row-level rules (up to `duplicate`) to canonical transactions. The rules run on a
  * narrow frame (no free-text columns): the returned frame holds the columns the later rules need,
  * `source_file`, the row position `__i` (0-based, in the order of `tx`) and `reason` (null for
- * rows kept so far; dictionary text, four bytes a row).
+ * rows kept so far, else the number of the rule that dropped the row, {@link reasonNumber}; one
+ * byte a row; {@link reasonIs} and {@link reasonText} read it).
  *
  * @param tx canonical transactions (several files concatenated in order; with `ingest_reason`
  *   when ingest quarantined some row)
@@ -405,9 +472,26 @@ export function applyRowRules(
   cfg: CleaningConfig,
   now: number = Date.now(),
 ): pl.DataFrame {
-  const dups = applies(rules, "duplicate") ? duplicateRows(tx) : [];
   const ingestReasons = tx.columns.includes("ingest_reason");
   const limits = timestampLimits(tx, cfg, now);
+  // The rules before `duplicate`, computed on `tx` itself, not on a frame with columns added to it
+  // (a column in one piece beside `tx`'s columns, in one piece per file, makes polars join the
+  // pieces of every column of that frame first); `source_row` beside it, so that a literal still
+  // gets a value per row.
+  let reason = tx.select(
+    pl.col("source_row"),
+    rowRuleReason(rules, cfg, limits, ingestReasons).alias("reason"),
+  ).getColumn("reason");
+  // `duplicate` is the last row-level rule: it marks the repeats no earlier rule dropped. The first
+  // occurrence of a line (in file order, then row order) is the original.
+  const dups = applies(rules, "duplicate") ? duplicateRows(tx) : [];
+  if (dups.length > 0) {
+    reason = pl.DataFrame([reason, flagSeries("__dup", tx.height, dups)]).select(
+      pl.when(pl.col("reason").isNull().and(pl.col("__dup")))
+        .then(pl.lit(reasonNumber("duplicate")).cast(pl.UInt8))
+        .otherwise(pl.col("reason")).alias("reason"),
+    ).getColumn("reason");
+  }
   return tx.select(
     "invoice",
     "stock_code",
@@ -417,13 +501,7 @@ export function applyRowRules(
     "customer_id",
     "timestamp",
     "source_file",
-    ...(ingestReasons ? ["ingest_reason"] : []),
-  ).withColumns(flagSeries("__dup", tx.height, dups))
-    .withColumns(
-      pl.intRange(0, tx.height, 1, pl.Int64).alias("__i"),
-      rowRuleReason(rules, cfg, limits, ingestReasons).alias("reason"),
-    )
-    .drop("__dup", ...(ingestReasons ? ["ingest_reason"] : []));
+  ).withColumns(pl.intRange(0, tx.height, 1, pl.Int64).alias("__i"), reason);
 }
 
 /** Canonical columns compared by the duplicate rule: all but the source file and row. */
@@ -460,21 +538,22 @@ export function duplicateRows(tx: pl.DataFrame): number[] {
       .add(pl.col(c).hash(i + 1).cast(pl.UInt64));
   }
   const h = pl.col("h");
-  // Lazy: the hashes and their sorted copy are freed as soon as the plan is done.
-  const repeated = tx.lazy()
-    .select(hash.alias("h"), pl.intRange(0, tx.height, 1, pl.Int64).alias("__i"))
-    .sort("h")
-    .filter(h.eq(h.shift(1)).or(h.eq(h.shift(-1))).fillNull(false))
-    .collectSync().getColumn("__i").toArray() as (number | bigint)[];
-  if (repeated.length === 0) return [];
+  // Eager steps on one column each (one lazy plan of the hashes, a row index and a sort of both
+  // costs three times as much): the hash values that repeat, found by sorting the values alone,
+  // then the rows holding them, by a join on the few repeated values.
+  const hashes = tx.select(hash.alias("h")).getColumn("h");
+  const repeatedHashes = pl.DataFrame([hashes.sort()]).filter(h.eq(h.shift(1))).unique();
+  if (repeatedHashes.height === 0) return [];
+  const repeated = (pl.DataFrame([hashes]).withRowIndex("__i")
+    .join(repeatedHashes, { on: "h", how: "semi" })
+    .getColumn("__i").sort().toArray() as (number | bigint)[]).map(Number);
+  // Those rows in full, in source order (`repeated` is ascending): a repeat of an earlier one is a
+  // duplicate.
+  const twins = pl.DataFrame(CONTENT_COLUMNS.map((c) => tx.getColumn(c).gather(repeated)));
   const row = pl.struct(CONTENT_COLUMNS.map((c) => pl.col(c)));
-  const twins = tx.select(...CONTENT_COLUMNS)
-    .withColumns(flagSeries("__twin", tx.height, repeated.map(Number)))
-    .withRowIndex("__i")
-    .filter(pl.col("__twin"));
-  return (twins.filter(row.isFirstDistinct().not()).getColumn("__i")
-    .toArray() as (number | bigint)[])
-    .map(Number);
+  const isRepeat = twins.select(row.isFirstDistinct().not().alias("r")).getColumn("r")
+    .toArray() as boolean[];
+  return repeated.filter((_, k) => isRepeat[k]);
 }
 
 /**
@@ -498,10 +577,16 @@ export function flagSeries(name: string, n: number, positions: Iterable<number>)
  * other rows keep their reason (the first failing rule wins).
  */
 export function markReason(df: pl.DataFrame, code: string, condition: pl.Expr): pl.DataFrame {
-  // The code in the reason column's own type (plain or dictionary text).
-  const value = pl.lit(code).cast(df.getColumn("reason").dtype);
-  return df.withColumns(
+  // The code in the reason column's own type (a rule number, plain or dictionary text).
+  const dtype = df.getColumn("reason").dtype;
+  const value = numbered(dtype)
+    ? pl.lit(reasonNumber(code)).cast(pl.UInt8)
+    : pl.lit(code).cast(dtype);
+  // The new column is computed apart and then put in place: an expression in `withColumns` on a
+  // frame whose columns come in different pieces joins the pieces of every column first.
+  const reason = df.select(
     pl.when(pl.col("reason").isNull().and(condition))
       .then(value).otherwise(pl.col("reason")).alias("reason"),
-  );
+  ).getColumn("reason");
+  return df.withColumns(reason);
 }
