@@ -282,6 +282,7 @@ export async function duckdbDataStage(
     preserve_insertion_order: "true",
   });
   const c = await db.connect();
+  let linesFile: string | undefined;
   try {
     const sqlSources: SqlSource[] = [];
     for (const s of sources) {
@@ -298,9 +299,16 @@ export async function duckdbDataStage(
       }
     }
     const sql = dataStageSql(ds, sqlSources, { dialect: "duckdb", now: options.now });
+    // The lines go straight to Parquet (one pass, compressed), and `rfm_lines` is a view of that
+    // file: an in-memory table of every line cost more time and memory than the file, and the
+    // queries after it (counts, customers) read a few columns only.
+    linesFile = options.linesParquet ?? join(temp, `rfm-lines-${crypto.randomUUID()}.parquet`);
     for (const st of sql.statements) {
       try {
-        await c.run(st.sql);
+        if (st.table === "rfm_lines") {
+          await c.run(`COPY (${st.query}) TO ${literal(linesFile)} (FORMAT parquet)`);
+          await c.run(`CREATE VIEW rfm_lines AS SELECT * FROM read_parquet(${literal(linesFile)})`);
+        } else await c.run(st.sql);
       } catch (e) {
         throw new Error(`DuckDB engine, table ${st.table}: ${(e as Error).message}`);
       }
@@ -344,13 +352,6 @@ export async function duckdbDataStage(
         } (FORMAT parquet)`,
       );
     }
-    if (options.linesParquet) {
-      await c.run(
-        `COPY (SELECT file_idx, source_file, source_row, invoice, stock_code, description, quantity, ts_us, unit_price, line_value, customer_id, country, reason FROM rfm_lines) TO ${
-          literal(options.linesParquet)
-        } (FORMAT parquet)`,
-      );
-    }
     return {
       rowsIn,
       rowsRead,
@@ -366,5 +367,6 @@ export async function duckdbDataStage(
     c.closeSync();
     db.closeSync();
     if (ownTemp) rmSync(temp, { recursive: true, force: true });
+    else if (linesFile && linesFile !== options.linesParquet) rmSync(linesFile, { force: true });
   }
 }

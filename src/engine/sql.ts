@@ -69,8 +69,11 @@ export const SQL_UNSUPPORTED: Readonly<Record<string, string>> = {
 /** The generated statements (run in order) and the tables they make. */
 export interface DataStageSql {
   dialect: DialectName;
-  /** `CREATE TABLE rfm_lines AS …`, `CREATE TABLE rfm_customers AS …`. */
-  statements: { table: "rfm_lines" | "rfm_customers"; sql: string }[];
+  /**
+   * `CREATE TABLE rfm_lines AS …`, `CREATE TABLE rfm_customers AS …`; `query` is the SELECT of
+   * the statement alone (a runner may write it elsewhere, e.g. `COPY (query) TO` a file).
+   */
+  statements: { table: "rfm_lines" | "rfm_customers"; sql: string; query: string }[];
   /** The rule plan the SQL follows (as `planRules` gives it). */
   rules: RuleInfo[];
   /** The whole script, with a header comment. */
@@ -321,8 +324,9 @@ function lineRuleSql(r: LineRule, d: Dialect): string | null {
 }
 
 /**
- * The line columns carried through the CTEs after the duplicate rule, in order: narrow (no
- * description; the file as its index), since the later rules copy them.
+ * The line columns carried through the CTEs, in order (the file as its index; its name is added
+ * at the end). `description` is carried too: it is part of a line's content (rule duplicate) and
+ * of the output, and joining it back on at the end cost more than carrying it.
  */
 const LINE_COLUMNS = [
   "file_idx",
@@ -450,25 +454,12 @@ function linesSql(
       m === null ? "NULL" : `p99 + ${m} * ${span}`
     } AS high_us FROM (SELECT MIN(CASE WHEN cum > ROUND((total - 1) * 0.01) THEN ts_us END) AS p01, MIN(CASE WHEN cum > ROUND((total - 1) * 0.99) THEN ts_us END) AS p99 FROM bulk_ranked) q`,
   ]);
-  const content = contentColumns();
-  // Rule duplicate: lines whose content hash repeats are the candidates (few); among them, a
-  // line equal in every content column to an earlier one (file order, then row order) is a
-  // duplicate. The hash only narrows the search: equality is checked column by column.
-  ctes.push(["hashed", `SELECT canon.*, ${d.hash(content)} AS h FROM canon`]);
-  ctes.push(["dup_hashes", "SELECT h FROM hashed GROUP BY h HAVING COUNT(*) > 1"]);
-  ctes.push([
-    "dup_ranks",
-    `SELECT file_idx, source_row, ROW_NUMBER() OVER (PARTITION BY ${
-      content.join(", ")
-    } ORDER BY file_idx, source_row) AS dup_rank FROM hashed WHERE h IN (SELECT h FROM dup_hashes)`,
-  ]);
-  ctes.push([
-    "flagged",
-    `SELECT hashed.*, COALESCE(r.dup_rank, 1) AS dup_rank FROM hashed LEFT JOIN dup_ranks r ON hashed.file_idx = r.file_idx AND hashed.source_row = r.source_row`,
-  ]);
-  // Row-level rules, first failing rule wins, in RULES order.
+  // Row-level rules, first failing rule wins, in RULES order. All but `duplicate` (the last of
+  // them) are evaluated once, with the content hash, in the one materialized copy of the lines
+  // (`base`); `duplicate` needs a pass over all hashes first and is applied in `row_rules`.
   const conds = rowRuleConditions(ds, d);
   const whens: string[] = [];
+  let dupOn = false;
   for (const r of rules) {
     if (!r.applied || SET_RULES.includes(r.code)) continue;
     // Ingest-time rules: the SQL readers fail on such lines instead (see SQL_UNSUPPORTED).
@@ -476,14 +467,48 @@ function linesSql(
     if (!(r.code in conds)) {
       throw new Error(`rule ${r.code} (clean/rules.ts RULES) has no SQL form in engine/sql.ts`);
     }
+    if (dupOn) {
+      throw new Error(
+        `rule ${r.code} follows duplicate in RULES; engine/sql.ts applies duplicate last`,
+      );
+    }
+    if (r.code === "duplicate") {
+      dupOn = true;
+      continue;
+    }
     const cond = conds[r.code];
     if (cond !== null) whens.push(`WHEN ${cond} THEN ${literal(r.code, d.name)}`);
   }
-  const reason = whens.length ? `CASE ${whens.join(" ")} END` : `CAST(NULL AS ${d.text})`;
+  const reason0 = whens.length ? `CASE ${whens.join(" ")} END` : `CAST(NULL AS ${d.text})`;
+  const content = contentColumns();
   ctes.push([
-    "row_rules",
-    `SELECT ${LINE_COLUMNS.join(", ")}, ${reason} AS reason FROM flagged LEFT JOIN lim ON 1 = 1`,
+    "base",
+    `SELECT ${LINE_COLUMNS.map((c) => `canon.${c}`).join(", ")}, ${
+      dupOn ? `${d.hash(content)} AS h, ` : ""
+    }${reason0} AS reason0 FROM canon LEFT JOIN lim ON 1 = 1`,
   ]);
+  if (dupOn) {
+    // Rule duplicate: lines whose content hash repeats are the candidates (few); among them, a
+    // line equal in every content column to an earlier one (file order, then row order) is a
+    // duplicate. The hash only narrows the search: equality is checked column by column.
+    ctes.push(["dup_hashes", "SELECT h FROM base GROUP BY h HAVING COUNT(*) > 1"]);
+    ctes.push([
+      "dup_ranks",
+      `SELECT file_idx, source_row, ROW_NUMBER() OVER (PARTITION BY ${
+        content.join(", ")
+      } ORDER BY file_idx, source_row) AS dup_rank FROM base WHERE h IN (SELECT h FROM dup_hashes)`,
+    ]);
+    ctes.push([
+      "row_rules",
+      `SELECT ${
+        LINE_COLUMNS.map((c) => `base.${c}`).join(", ")
+      }, CASE WHEN base.reason0 IS NULL AND r.dup_rank > 1 THEN ${
+        literal("duplicate", d.name)
+      } ELSE base.reason0 END AS reason FROM base LEFT JOIN dup_ranks r ON base.file_idx = r.file_idx AND base.source_row = r.source_row`,
+    ]);
+  } else {
+    ctes.push(["row_rules", `SELECT ${LINE_COLUMNS.join(", ")}, reason0 AS reason FROM base`]);
+  }
   let last = "row_rules";
   // Rule cancelled_order: stack matching per key (each cancellation takes the latest purchase
   // with the same customer, product, quantity and price at or before it that no earlier
@@ -557,8 +582,8 @@ function linesSql(
   }
   // CTEs read more than once: computed once where that pays (the rule table, read by three),
   // recomputed where copying the lines costs more (measured on DuckDB).
-  const reused = new Set(["row_rules", "logs", "cancels"]);
-  const inlined = new Set(["rule_cancelled"]);
+  const reused = new Set(["base", "logs", "cancels"]);
+  const inlined = new Set(["row_rules", "rule_cancelled"]);
   const head = (n: string) =>
     reused.has(n) && d.materialize
       ? `${n} AS ${d.materialize} (`
@@ -578,7 +603,9 @@ export const CUSTOMER_TABLE_COLUMNS = CUSTOMER_METRIC_COLUMNS;
 
 /**
  * The `rfm_customers` query over `rfm_lines`: `customerMetrics` of `rfm/rfm.ts` (analysis date:
- * `analysisDate`, else the day after the last kept line).
+ * `analysisDate`, else the day after the last kept line). The country is that of the customer's
+ * latest line (latest instant, then latest source row), ranked among the lines at the latest
+ * instant only (a window over every kept line cost more).
  */
 function customersSql(ds: DatasetConfig, d: Dialect): string {
   const day = `CAST(FLOOR(ts_us / ${DAY_US}.0) AS ${d.bigint})`;
@@ -591,11 +618,11 @@ function customersSql(ds: DatasetConfig, d: Dialect): string {
 dated AS (
   SELECT customer_id, invoice, line_value, ts_us, country, source_row, ${day} AS day, analysis.asof_day FROM rfm_lines LEFT JOIN analysis ON 1 = 1 WHERE reason IS NULL AND ts_us < analysis.asof_day * ${DAY_US}
 ),
-latest AS (
-  SELECT customer_id, country, ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY ts_us DESC, source_row DESC) AS rn FROM dated
-),
 agg AS (
-  SELECT customer_id, MAX(day) AS last_day, MIN(day) AS first_day, COUNT(DISTINCT invoice) + MAX(CASE WHEN invoice IS NULL THEN 1 ELSE 0 END) AS frequency, SUM(line_value) AS monetary, MAX(asof_day) AS asof_day FROM dated GROUP BY customer_id
+  SELECT customer_id, MAX(day) AS last_day, MIN(day) AS first_day, COUNT(DISTINCT invoice) + MAX(CASE WHEN invoice IS NULL THEN 1 ELSE 0 END) AS frequency, SUM(line_value) AS monetary, MAX(asof_day) AS asof_day, MAX(ts_us) AS last_us FROM dated GROUP BY customer_id
+),
+latest AS (
+  SELECT d.customer_id, d.country, ROW_NUMBER() OVER (PARTITION BY d.customer_id ORDER BY d.source_row DESC) AS rn FROM dated d JOIN agg g ON d.customer_id = g.customer_id AND d.ts_us = g.last_us
 )
 SELECT a.customer_id, CAST(a.asof_day - a.last_day AS ${d.bigint}) AS recency_days, CAST(a.frequency AS ${d.bigint}) AS frequency, a.monetary, CAST(a.asof_day - a.first_day AS ${d.bigint}) AS tenure_days, a.monetary / CAST(a.frequency AS ${d.double}) AS avg_order_value, a.first_day, a.last_day, l.country
 FROM agg a LEFT JOIN latest l ON l.customer_id = a.customer_id AND l.rn = 1
@@ -637,9 +664,14 @@ export function dataStageSql(
   const d = dialectOf(options.dialect ?? "duckdb");
   const rules = sqlPlan(ds, sources);
   const lines = linesSql(ds, sources, rules, d, options.now ?? Date.now());
+  const customers = customersSql(ds, d);
   const statements: DataStageSql["statements"] = [
-    { table: "rfm_lines", sql: `CREATE TABLE rfm_lines AS\n${lines}` },
-    { table: "rfm_customers", sql: `CREATE TABLE rfm_customers AS\n${customersSql(ds, d)}` },
+    { table: "rfm_lines", sql: `CREATE TABLE rfm_lines AS\n${lines}`, query: lines },
+    {
+      table: "rfm_customers",
+      sql: `CREATE TABLE rfm_customers AS\n${customers}`,
+      query: customers,
+    },
   ];
   const header = [
     `-- Data stage of dataset ${ds.id} (${d.name}), generated from its configuration.`,

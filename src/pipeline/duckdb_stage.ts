@@ -39,29 +39,64 @@ import { duckdbDataStage, type DuckdbOptions, type DuckdbStage } from "../engine
 import type { Progress } from "./progress.ts";
 import { checkRowCount, type CleanStage, describeClean, type SourceFile } from "./stages.ts";
 
-/**
- * The lines DuckDB wrote (`linesParquet` of `duckdbDataStage`) in the polars path's types,
- * column order and row order (file by file, in source order), with `reason`.
- */
-function canonicalLines(path: string): pl.DataFrame {
-  const raw = pl.readParquet(path).sort(["file_idx", "source_row"]);
-  const text = (c: string) => pl.col(c).cast(pl.Utf8).alias(c);
-  return raw.select(
-    text("invoice"),
-    text("stock_code"),
-    text("description"),
-    pl.col("quantity").cast(pl.Int64).alias("quantity"),
-    pl.col("ts_us").cast(pl.Int64).cast(pl.Datetime("us")).dt.replaceTimeZone("UTC")
-      .alias("timestamp"),
-    pl.col("unit_price").cast(pl.Float64).alias("unit_price"),
-    pl.col("line_value").cast(pl.Float64).alias("line_value"),
-    text("customer_id"),
-    text("country"),
-    text("source_file"),
-    pl.col("source_row").cast(pl.Int64).alias("source_row"),
-    text("reason"),
-  );
+/** Columns of the lines file as the polars path types them, by canonical name. */
+function canonicalColumn(c: string): pl.Expr {
+  switch (c) {
+    case "quantity":
+    case "source_row":
+      return pl.col(c).cast(pl.Int64).alias(c);
+    case "timestamp":
+      return pl.col("ts_us").cast(pl.Int64).cast(pl.Datetime("us")).dt.replaceTimeZone("UTC")
+        .alias("timestamp");
+    case "unit_price":
+    case "line_value":
+      return pl.col(c).cast(pl.Float64).alias(c);
+    default:
+      return pl.col(c).cast(pl.Utf8).alias(c);
+  }
 }
+
+/**
+ * The lines DuckDB wrote (`linesParquet` of `duckdbDataStage`) with columns `columns` (canonical
+ * names, in the polars path's types) in the polars path's row order (file by file, in source
+ * order), those with a reason (`quarantined` true), without (false) or all (undefined).
+ *
+ * One lazy query (scan, filter, sort, cast) per frame: polars reads only the columns and lines it
+ * needs and makes no intermediate copy of the whole table.
+ */
+function canonicalLines(path: string, columns: string[], quarantined?: boolean): pl.DataFrame {
+  let lf = pl.scanParquet(path);
+  if (quarantined !== undefined) {
+    lf = lf.filter(quarantined ? pl.col("reason").isNotNull() : pl.col("reason").isNull());
+  }
+  return lf.sort(["file_idx", "source_row"]).select(...columns.map(canonicalColumn)).collectSync();
+}
+
+/**
+ * Lets V8 collect dropped polars frames now, when the process runs with `--expose-gc` (the build
+ * does): their native memory is invisible to V8 and is freed by finalizers, on a later turn.
+ * (As `releaseNative` of `pipeline/run.ts`, without the heap trim.)
+ */
+async function releaseFrames(): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return;
+  gc();
+  await new Promise((done) => setTimeout(done, 0));
+  gc();
+}
+
+/** The columns the cleaning report reads (`reconcile`, `cleaningWarnings`, the two set rules). */
+const REPORT_COLUMNS = [
+  "invoice",
+  "stock_code",
+  "quantity",
+  "timestamp",
+  "unit_price",
+  "line_value",
+  "customer_id",
+  "source_file",
+  "reason",
+];
 
 /**
  * The cleaning report of lines that carry their reason, as `clean/clean.ts` writes it: counts per
@@ -203,17 +238,18 @@ export async function duckdbClean(
       "DuckDB data stage",
       `${sources.length} file(s) read and cleaned by the generated SQL`,
     );
-    const lines = canonicalLines(path);
+    // The report reads every line but few columns; kept lines and quarantine are read apart
+    // (never the whole table with all its text at once, nor a copy of it).
     const report = reportFromLines(
       ds.cleaning,
-      lines,
+      canonicalLines(path, REPORT_COLUMNS),
       got.rules,
       got.rowsRead,
       sources.map((s) => s.file.name),
     );
-    const kept = lines.filter(pl.col("reason").isNull()).select(...CANONICAL_COLUMNS);
-    const quarantine = lines.filter(pl.col("reason").isNotNull())
-      .select(...CANONICAL_COLUMNS, "reason");
+    await releaseFrames(); // the report's frames, before the kept lines are read
+    const kept = canonicalLines(path, [...CANONICAL_COLUMNS], false);
+    const quarantine = canonicalLines(path, [...CANONICAL_COLUMNS, "reason"], true);
     progress.done("clean", describeClean(report));
     return { kept, quarantine, report, rowsIn: got.rowsRead, engine: got };
   } finally {

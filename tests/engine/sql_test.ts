@@ -3,7 +3,7 @@
  * input the SQL cannot express is refused by name, and the rule order follows `RULES`.
  */
 import assert from "node:assert/strict";
-import { DIALECTS } from "../../src/engine/dialect.ts";
+import { dialect, DIALECTS } from "../../src/engine/dialect.ts";
 import { dataStageSql } from "../../src/engine/sql.ts";
 import { RULES } from "../../src/clean/rules.ts";
 import { txDataset } from "./fixture.ts";
@@ -68,4 +68,61 @@ Deno.test("inputs the SQL cannot read are refused, naming the file", () => {
     () => dataStageSql(jday, [{ file: jday.files[0], path: "x" }], { dialect: "spark", now: 0 }),
     /%j has no java equivalent/,
   );
+});
+
+Deno.test("DuckDB: the ASCII fast path of text cleaning trims exactly as the full trim", async () => {
+  const { DuckDBInstance } = await import("@duckdb/node-api");
+  const d = dialect("duckdb");
+  const white = "\t\n\u000b\f\r \u0085\u00a0\u1680\u2000\u2028\u202f\u205f\u3000";
+  const slow = (s: string) =>
+    d.trimChars(`REPLACE(${s}, ${d.chars("\ufeff")}, '')`, d.chars(white));
+  const values = [
+    "ABC",
+    " ABC ",
+    "\tA B\t",
+    "A\r\n",
+    "x",
+    " ",
+    "",
+    "\u00a0caf\u00e9\u00a0",
+    "\ufeffABC",
+    "A\ufeffB",
+    "\u3000A",
+    "A\u0085",
+    "~!",
+    "\u0007A",
+  ];
+  const db = await DuckDBInstance.create(":memory:");
+  const c = await db.connect();
+  try {
+    const rows = values.map((v) => `(${d.chars(v) === "()" ? "''" : d.chars(v)})`).join(", ");
+    const r = await c.runAndReadAll(
+      `SELECT ${d.unlessClean("s", slow("s"))} AS fast, ${
+        slow("s")
+      } AS full FROM (VALUES ${rows}) t(s)`,
+    );
+    const got = r.getRowObjects();
+    assert.equal(got.length, values.length);
+    for (const [i, row] of got.entries()) {
+      assert.equal(row.fast, row.full, JSON.stringify(values[i]));
+    }
+    // The fast path is taken, and trims: an ASCII value with a tab at its end loses it.
+    assert.equal(got[2].fast, "A B");
+    assert.equal(got[7].fast, "café");
+  } finally {
+    c.closeSync();
+    db.closeSync();
+  }
+});
+
+Deno.test("DuckDB: the lines are copied once (base), the later rule steps are not materialized", () => {
+  const ds = dataset();
+  const sql = dataStageSql(ds, [{ file: ds.files[0], path: "/tmp/tx.csv" }], { now: 0 });
+  const lines = sql.statements[0];
+  assert.equal(lines.sql, `CREATE TABLE rfm_lines AS\n${lines.query}`);
+  assert.match(lines.query, /\bbase AS MATERIALIZED \(/);
+  assert.match(lines.query, /\brow_rules AS NOT MATERIALIZED \(/);
+  assert.match(lines.query, /\brule_cancelled AS NOT MATERIALIZED \(/);
+  // The duplicate rule is applied after `base`, still last of the row-level rules.
+  assert.match(lines.query, /WHEN base\.reason0 IS NULL AND r\.dup_rank > 1 THEN 'duplicate'/);
 });
