@@ -324,6 +324,9 @@ interface Grouped {
   tx: Float64Array;
   T: Float64Array;
   weight: Float64Array;
+  /** The distinct x (in order of first appearance), and each group's place among them. */
+  xs: Float64Array;
+  xAt: Int32Array;
 }
 
 /** Groups identical customers, in order of first appearance (validated data). */
@@ -346,11 +349,22 @@ function groupData(data: BgNbdData, n: number): Grouped {
       weight[j]++;
     }
   }
+  const xIndex = new Map<number, number>();
+  const xAt = Int32Array.from(x, (v) => {
+    let k = xIndex.get(v);
+    if (k === undefined) {
+      k = xIndex.size;
+      xIndex.set(v, k);
+    }
+    return k;
+  });
   return {
     x: Float64Array.from(x),
     tx: Float64Array.from(tx),
     T: Float64Array.from(T),
     weight: Float64Array.from(weight),
+    xs: Float64Array.from(xIndex.keys()),
+    xAt,
   };
 }
 
@@ -369,14 +383,24 @@ function logLikelihoodGrouped(p: BgNbdParams, g: Grouped): number {
   const lgAB = lnGammaPositive(a + b);
   const rLnAlpha = r * Math.log(alpha);
   const lnA = Math.log(a);
+  // The terms that depend on x alone, once per distinct x (the same expressions).
+  const nx = g.xs.length;
+  const a12 = new Float64Array(nx);
+  const a4x = new Float64Array(nx);
+  for (let k = 0; k < nx; k++) {
+    const x = g.xs[k];
+    const a1 = lnGammaPositive(r + x) - lgR + rLnAlpha;
+    const a2 = lgAB + lnGammaPositive(b + x) - lgB - lnGammaPositive(a + b + x);
+    a12[k] = a1 + a2;
+    a4x[k] = x > 0 ? lnA - Math.log(b + x - 1) : 0;
+  }
   let total = 0;
   for (let i = 0; i < g.x.length; i++) {
     const x = g.x[i];
-    const a1 = lnGammaPositive(r + x) - lgR + rLnAlpha;
-    const a2 = lgAB + lnGammaPositive(b + x) - lgB - lnGammaPositive(a + b + x);
+    const k = g.xAt[i];
     const a3 = -(r + x) * Math.log(alpha + g.T[i]);
-    const a4 = x > 0 ? lnA - Math.log(b + x - 1) - (r + x) * Math.log(alpha + g.tx[i]) : -Infinity;
-    total += g.weight[i] * (a1 + a2 + logAddExp(a3, a4));
+    const a4 = x > 0 ? a4x[k] - (r + x) * Math.log(alpha + g.tx[i]) : -Infinity;
+    total += g.weight[i] * (a12[k] + logAddExp(a3, a4));
   }
   return total;
 }

@@ -17,7 +17,7 @@ import {
   type CalibrationCurve,
   decide,
 } from "../score/calibration.ts";
-import { macroF1 } from "./metrics.ts";
+import { confusionMatrix, macroF1FromConfusion } from "./metrics.ts";
 
 /**
  * Isotonic (non-decreasing) regression of `y` on `x` as a piecewise-linear curve.
@@ -162,10 +162,41 @@ export function fitDecisionWeights(
   let best = combos[0].map(() => 1);
   let bestF1 = -Infinity;
   let bestDist = Infinity;
-  const pred = new Array<number>(probs.length);
+  // The labels checked as macroF1 checks them (the decisions are level indices by construction).
+  confusionMatrix(labels, new Array<number>(probs.length).fill(0), nClasses);
+  // Equal rows with equal labels get equal decisions: each distinct (label, probabilities) once,
+  // with its row count (the confusion counts, integers, are the same in any order).
+  const { rows, label, count } = distinctRows(probs, labels);
+  const m = Array.from({ length: nClasses }, () => new Array<number>(nClasses).fill(0));
+  // Rows of nClasses probabilities: flat, decided inline as `decide` does (same products and
+  // comparisons); other rows by `decide` itself.
+  const flat = rows.every((p) => p.length === nClasses);
+  const P = flat ? new Float64Array(rows.length * nClasses) : null;
+  if (P) rows.forEach((p, i) => P.set(p, i * nClasses));
+  const counts = new Int32Array(nClasses * nClasses);
   for (const w of combos) {
-    for (let i = 0; i < probs.length; i++) pred[i] = decide(probs[i], w);
-    const f1 = macroF1(labels, pred, nClasses);
+    if (P) {
+      counts.fill(0);
+      for (let i = 0, o = 0; i < rows.length; i++, o += nClasses) {
+        let pred = 0;
+        let bestValue = -Infinity;
+        for (let c = 0; c < nClasses; c++) {
+          const v = P[o + c] * w[c];
+          if (v > bestValue) {
+            bestValue = v;
+            pred = c;
+          }
+        }
+        counts[label[i] * nClasses + pred] += count[i];
+      }
+      for (let t = 0; t < nClasses; t++) {
+        for (let c = 0; c < nClasses; c++) m[t][c] = counts[t * nClasses + c];
+      }
+    } else {
+      for (const row of m) row.fill(0);
+      for (let i = 0; i < rows.length; i++) m[label[i]][decide(rows[i], w)] += count[i];
+    }
+    const f1 = macroF1FromConfusion(m);
     const dist = w.reduce((s, x) => s + Math.abs(Math.log(x)), 0);
     if (f1 > bestF1 + 1e-12 || (Math.abs(f1 - bestF1) <= 1e-12 && dist < bestDist - 1e-12)) {
       best = w;
@@ -174,6 +205,31 @@ export function fitDecisionWeights(
     }
   }
   return [...best];
+}
+
+/** The distinct (label, probabilities) pairs of some rows, in first-seen order, with row counts. */
+function distinctRows(
+  probs: readonly (readonly number[])[],
+  labels: readonly number[],
+): { rows: (readonly number[])[]; label: number[]; count: number[] } {
+  const at = new Map<string, number>();
+  const rows: (readonly number[])[] = [];
+  const label: number[] = [];
+  const count: number[] = [];
+  for (let i = 0; i < probs.length; i++) {
+    // Distinct numbers print differently, except 0 and −0, which decide alike.
+    const key = `${labels[i]}|${probs[i].join(",")}`;
+    const g = at.get(key);
+    if (g !== undefined) {
+      count[g]++;
+      continue;
+    }
+    at.set(key, rows.length);
+    rows.push(probs[i]);
+    label.push(labels[i]);
+    count.push(1);
+  }
+  return { rows, label, count };
 }
 
 /**

@@ -83,6 +83,26 @@ function binRows(X: readonly (readonly number[])[], edges: readonly number[][]):
   return out;
 }
 
+/** Per row, the index of its group of rows with the same bins (first-seen order). */
+function binGroups(
+  binned: Uint8Array,
+  n: number,
+  d: number,
+): { group: Int32Array; groups: number } {
+  const at = new Map<string, number>();
+  const group = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const key = String.fromCharCode(...binned.subarray(i * d, i * d + d));
+    let q = at.get(key);
+    if (q === undefined) {
+      q = at.size;
+      at.set(key, q);
+    }
+    group[i] = q;
+  }
+  return { group, groups: at.size };
+}
+
 function softmax(scores: readonly number[]): number[] {
   const m = Math.max(...scores);
   const e = scores.map((s) => Math.exp(s - m));
@@ -90,21 +110,26 @@ function softmax(scores: readonly number[]): number[] {
   return e.map((x) => x / t);
 }
 
-/** What every tree of a fit shares: histogram layout, the root's rows and its bin counts. */
+/** What every tree of a fit shares: histogram layout, the root's bin counts, scratch space. */
 interface Root {
   offset: Int32Array;
   width: number;
-  rows: Int32Array;
+  /** Per row and feature (row-major, n × d): 2 × the bin's place in the histograms. */
+  slot: Int32Array;
+  /** Per feature and row (column-major, d × n): the bin index (for splitting a node's rows). */
+  columns: Uint8Array;
   counts: Int32Array;
+  /** The rows of the nodes of a level, each node a range (reused by every tree). */
+  order: Int32Array;
   /** Scratch space for splitting a node's rows. */
-  left: Int32Array;
   right: Int32Array;
 }
 
-/** A node being grown: its rows and its histograms (features one after another). */
+/** A node being grown: its rows (a range of `Root.order`) and histograms (features in turn). */
 interface Growing {
   id: number;
-  rows: Int32Array;
+  start: number;
+  end: number;
   /** Gradient and hessian sums per bin, interleaved: G at 2b, H at 2b + 1. */
   GH: Float64Array;
   N: Int32Array;
@@ -115,54 +140,85 @@ interface Growing {
 /**
  * Grows one tree on gradients g and hessians h over binned columns, level by level. A node's
  * histograms are built by one pass over its rows for the smaller child of a split, and by
- * subtraction from the parent for the larger one.
+ * subtraction from the parent for the larger one. A node's rows are a range of `root.order`, in
+ * ascending row order (every sum runs in row order).
  */
 function growTree(
-  binned: Uint8Array,
   nBins: number[],
   g: Float64Array,
   h: Float64Array,
   opts: GbmOptions,
   scale: number,
   root: Root,
-): { tree: GbmTree; leafOf: Int32Array } {
+  leafOf: Int32Array,
+): GbmTree {
   const n = g.length;
   const d = nBins.length;
-  const { offset, width } = root;
+  const { offset, width, slot, columns, order } = root;
   const tree: GbmTree = { feature: [-1], bin: [0], left: [-1], right: [-1], value: [0] };
   // The same sums in the same order as one pass per node over its rows (in row order).
-  const histogram = (id: number, rows: Int32Array, counts: Int32Array | null): Growing => {
+  const histogram = (id: number, start: number, end: number): Growing => {
     const GH = new Float64Array(2 * width);
-    const N = counts ?? new Int32Array(width);
+    const N = new Int32Array(width);
     let sumG = 0;
     let sumH = 0;
-    const count = counts === null;
-    for (let t = 0; t < rows.length; t++) {
-      const i = rows[t];
+    for (let t = start; t < end; t++) {
+      const i = order[t];
       const gi = g[i];
       const hi = h[i];
       sumG += gi;
       sumH += hi;
       const base = i * d;
       for (let j = 0; j < d; j++) {
-        const bin = offset[j] + binned[base + j];
-        const b = 2 * bin;
+        const b = slot[base + j];
         GH[b] += gi;
         GH[b + 1] += hi;
-        if (count) N[bin]++;
+        N[b >> 1]++;
       }
     }
-    return { id, rows, GH, N, sumG, sumH };
+    return { id, start, end, GH, N, sumG, sumH };
   };
-  const leafOf = new Int32Array(n);
+  const noBins = new Float64Array(0);
+  const noCounts = new Int32Array(0);
+  // A node that will not be split (the last level): its sums only, in the same order.
+  const sums = (id: number, start: number, end: number): Growing => {
+    let sumG = 0;
+    let sumH = 0;
+    for (let t = start; t < end; t++) {
+      const i = order[t];
+      sumG += g[i];
+      sumH += h[i];
+    }
+    return { id, start, end, GH: noBins, N: noCounts, sumG, sumH };
+  };
+  // The root: every row in order; its bin counts do not depend on the gradients.
+  const rootNode = (): Growing => {
+    const GH = new Float64Array(2 * width);
+    let sumG = 0;
+    let sumH = 0;
+    for (let i = 0; i < n; i++) {
+      const gi = g[i];
+      const hi = h[i];
+      sumG += gi;
+      sumH += hi;
+      const base = i * d;
+      for (let j = 0; j < d; j++) {
+        const b = slot[base + j];
+        GH[b] += gi;
+        GH[b + 1] += hi;
+      }
+    }
+    for (let i = 0; i < n; i++) order[i] = i;
+    return { id: 0, start: 0, end: n, GH, N: root.counts, sumG, sumH };
+  };
   const leaves: Growing[] = [];
-  // The root's rows and bin counts do not depend on the gradients: made once per fit.
-  let frontier: Growing[] = [histogram(0, root.rows, root.counts)];
+  let frontier: Growing[] = [rootNode()];
   for (let level = 0; level < opts.depth && frontier.length > 0; level++) {
     const next: Growing[] = [];
+    const last = level === opts.depth - 1;
     for (const node of frontier) {
       const { GH, N, sumG, sumH } = node;
-      const total = node.rows.length;
+      const total = node.end - node.start;
       const parent = (sumG * sumG) / (sumH + LAMBDA);
       let bestGain = 1e-12;
       let bestJ = -1;
@@ -193,18 +249,20 @@ function growTree(
         leaves.push(node);
         continue;
       }
-      // One pass into two scratch buffers (rows stay in ascending order on both sides).
-      const rows = node.rows;
-      let a = 0;
+      // A stable partition of the node's range: left rows in place, right rows after them
+      // (both sides stay in ascending row order).
+      const col = bestJ * n;
+      const right = root.right;
+      let a = node.start;
       let c = 0;
-      for (let t = 0; t < total; t++) {
-        const i = rows[t];
-        if (binned[i * d + bestJ] <= bestB) root.left[a++] = i;
-        else root.right[c++] = i;
+      for (let t = node.start; t < node.end; t++) {
+        const i = order[t];
+        if (columns[col + i] <= bestB) order[a++] = i;
+        else right[c++] = i;
       }
-      const nLeft = a;
-      const leftRows = root.left.slice(0, a);
-      const rightRows = root.right.slice(0, c);
+      const mid = a;
+      order.set(right.subarray(0, c), mid);
+      const nLeft = mid - node.start;
       const l = tree.feature.length;
       const r = l + 1;
       for (let k = 0; k < 2; k++) {
@@ -218,16 +276,23 @@ function growTree(
       tree.bin[node.id] = bestB;
       tree.left[node.id] = l;
       tree.right[node.id] = r;
-      // The smaller child by a pass over its rows, the larger by subtraction.
+      // The smaller child by a pass over its rows, the larger by subtraction; on the last level
+      // the children are leaves, which need their sums only.
       const leftSmaller = nLeft <= total - nLeft;
-      const small = histogram(leftSmaller ? l : r, leftSmaller ? leftRows : rightRows, null);
-      const GH2 = new Float64Array(2 * width);
-      const N2 = new Int32Array(width);
-      for (let b = 0; b < 2 * width; b++) GH2[b] = GH[b] - small.GH[b];
-      for (let b = 0; b < width; b++) N2[b] = N[b] - small.N[b];
+      const pass = last ? sums : histogram;
+      const small = leftSmaller ? pass(l, node.start, mid) : pass(r, mid, node.end);
+      let GH2 = noBins;
+      let N2 = noCounts;
+      if (!last) {
+        GH2 = new Float64Array(2 * width);
+        N2 = new Int32Array(width);
+        for (let b = 0; b < 2 * width; b++) GH2[b] = GH[b] - small.GH[b];
+        for (let b = 0; b < width; b++) N2[b] = N[b] - small.N[b];
+      }
       const large: Growing = {
         id: leftSmaller ? r : l,
-        rows: leftSmaller ? rightRows : leftRows,
+        start: leftSmaller ? mid : node.start,
+        end: leftSmaller ? node.end : mid,
         GH: GH2,
         N: N2,
         sumG: sumG - small.sumG,
@@ -239,16 +304,17 @@ function growTree(
   }
   for (const node of [...leaves, ...frontier]) {
     tree.value[node.id] = (-node.sumG / (node.sumH + LAMBDA)) * scale;
-    for (let t = 0; t < node.rows.length; t++) leafOf[node.rows[t]] = node.id;
+    for (let t = node.start; t < node.end; t++) leafOf[order[t]] = node.id;
   }
-  return { tree, leafOf };
+  return tree;
 }
 
 /** The leaf value of a tree for one binned row. */
-function treeValue(tree: GbmTree, bins: (j: number) => number): number {
+function treeValue(tree: GbmTree, bins: ArrayLike<number>): number {
+  const { feature, bin, left, right } = tree;
   let node = 0;
-  while (tree.feature[node] !== -1) {
-    node = bins(tree.feature[node]) <= tree.bin[node] ? tree.left[node] : tree.right[node];
+  while (feature[node] !== -1) {
+    node = bins[feature[node]] <= bin[node] ? left[node] : right[node];
   }
   return tree.value[node];
 }
@@ -291,31 +357,45 @@ export function fitGbm(
   for (let j = 0; j < d; j++) offset[j + 1] = offset[j] + nBins[j];
   const width = offset[d];
   const rootCounts = new Int32Array(width);
+  const slot = new Int32Array(n * d);
+  const columns = new Uint8Array(d * n);
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j < d; j++) rootCounts[offset[j] + binned[i * d + j]]++;
+    for (let j = 0; j < d; j++) {
+      const bin = binned[i * d + j];
+      rootCounts[offset[j] + bin]++;
+      slot[i * d + j] = 2 * (offset[j] + bin);
+      columns[j * n + i] = bin;
+    }
   }
   const root: Root = {
     offset,
     width,
-    rows: Int32Array.from({ length: n }, (_, i) => i),
+    slot,
+    columns,
     counts: rootCounts,
-    left: new Int32Array(n),
+    order: new Int32Array(n),
     right: new Int32Array(n),
   };
   const counts = new Array<number>(nClasses).fill(0);
   for (const c of y) counts[c]++;
   const init = counts.map((c) => Math.log(Math.max(c, 1) / n));
-  // Scores row-major (n × C), and probabilities.
-  const F = new Float64Array(n * nClasses);
-  for (let i = 0; i < n; i++) for (let c = 0; c < nClasses; c++) F[i * nClasses + c] = init[c];
-  const P = new Float64Array(n * nClasses);
+  // Rows with the same bins fall in the same leaves: they share scores and probabilities, kept
+  // once per group of such rows (row-major, groups × C).
+  const { group, groups } = binGroups(binned, n, d);
+  const F = new Float64Array(groups * nClasses);
+  for (let q = 0; q < groups; q++) {
+    for (let c = 0; c < nClasses; c++) F[q * nClasses + c] = init[c];
+  }
+  const P = new Float64Array(groups * nClasses);
   const trees: GbmTree[][] = [];
   const scale = opts.learningRate * (nClasses - 1) / nClasses;
   const g = new Float64Array(n);
   const h = new Float64Array(n);
+  const leafOf = new Int32Array(n);
+  const leafOfGroup = new Int32Array(groups);
   for (let round = 0; round < opts.rounds; round++) {
-    for (let i = 0; i < n; i++) {
-      const o = i * nClasses;
+    for (let q = 0; q < groups; q++) {
+      const o = q * nClasses;
       let m = -Infinity;
       for (let c = 0; c < nClasses; c++) m = Math.max(m, F[o + c]);
       let t = 0;
@@ -329,14 +409,14 @@ export function fitGbm(
     const roundTrees: GbmTree[] = [];
     for (let c = 0; c < nClasses; c++) {
       for (let i = 0; i < n; i++) {
-        const p = P[i * nClasses + c];
+        const p = P[group[i] * nClasses + c];
         g[i] = p - (y[i] === c ? 1 : 0);
         h[i] = Math.max(p * (1 - p), 1e-12);
       }
-      const grown = growTree(binned, nBins, g, h, opts, scale, root);
-      roundTrees.push(grown.tree);
-      const leafOf = grown.leafOf;
-      for (let i = 0; i < n; i++) F[i * nClasses + c] += grown.tree.value[leafOf[i]];
+      const tree = growTree(nBins, g, h, opts, scale, root, leafOf);
+      roundTrees.push(tree);
+      for (let i = 0; i < n; i++) leafOfGroup[group[i]] = leafOf[i];
+      for (let q = 0; q < groups; q++) F[q * nClasses + c] += tree.value[leafOfGroup[q]];
     }
     trees.push(roundTrees);
   }
@@ -355,7 +435,7 @@ export function predictGbm(model: GbmModel, X: readonly (readonly number[])[]): 
     const bins = r.map((v, j) => binOf(model.edges[j], v));
     const F = [...model.init];
     for (const round of model.trees) {
-      round.forEach((tree, c) => (F[c] += treeValue(tree, (j) => bins[j])));
+      round.forEach((tree, c) => (F[c] += treeValue(tree, bins)));
     }
     return softmax(F);
   });

@@ -254,12 +254,11 @@ class FoldPoints {
   readonly #cand: Int32Array;
   readonly #mark: Uint8Array;
   readonly #found: FoundArrays;
-  /** Classes; class shares row-major; prefix sums of the votes. */
+  /** Classes; class shares row-major; running class mass of the votes. */
   readonly #C: number;
   readonly #share: Float64Array;
-  readonly #before: Float64Array;
-  readonly #total: Float64Array;
   readonly #massC: Float64Array;
+  readonly #totalW: Float64Array;
   readonly #bucketStart: Int32Array;
   readonly #tmpIdx: Int32Array;
 
@@ -310,44 +309,65 @@ class FoldPoints {
     this.#C = C;
     this.#share = new Float64Array(n * C);
     this.shares.forEach((sh, p) => this.#share.set(sh, p * C));
-    this.#before = new Float64Array(n + 1);
-    this.#total = new Float64Array(n + 1);
-    this.#massC = new Float64Array((n + 1) * C);
+    // (scratch for two weightings, uniform and distance; more get their own)
+    this.#massC = new Float64Array(2 * C);
+    this.#totalW = new Float64Array(2);
     this.#bucketStart = new Int32Array(n + 2);
     this.#tmpIdx = new Int32Array(n);
   }
 
   /**
-   * {@link votesByK} for "uniform" (`offset` null) or "distance" with ε = `offset` > 0, with the
-   * same products and sums in the same order, on typed arrays.
+   * {@link votesByK} for each of several weightings — "uniform" (offset null) or "distance" with
+   * ε = offset > 0 — in one pass over the neighbours, with the same products and sums in the same
+   * order as a call per weighting, on typed arrays: per weighting, the probabilities per k.
    */
-  votes(found: FoundArrays, ks: readonly number[], offset: number | null): number[][] {
+  votes(
+    found: FoundArrays,
+    ks: readonly number[],
+    offsets: readonly (number | null)[],
+  ): number[][][] {
     const m = found.length;
     const C = this.#C;
-    if (m === 0) return ks.map(() => new Array<number>(C).fill(0));
+    const W = offsets.length;
+    if (m === 0) return offsets.map(() => ks.map(() => new Array<number>(C).fill(0)));
     const share = this.#share;
-    const before = this.#before;
-    const total = this.#total;
-    const mass = this.#massC;
-    for (let p = 0; p < m; p++) {
-      const t = found.take[p];
-      const w = offset === null ? 1 : 1 / (found.distance[p] + offset);
-      const s = found.index[p] * C;
-      before[p + 1] = before[p] + t;
-      total[p + 1] = total[p] + w * t;
-      for (let c = 0; c < C; c++) mass[(p + 1) * C + c] = mass[p * C + c] + w * t * share[s + c];
-    }
+    // The prefix sums before point p (customers; per weighting, total weight and weighted class
+    // mass), advanced point by point only as far as the k need (ks ascending); every weighting's
+    // sums are those of a pass of its own.
+    const mass = W <= 2 ? this.#massC : new Float64Array(W * C);
+    mass.fill(0, 0, W * C);
+    const total = W <= 2 ? this.#totalW : new Float64Array(W);
+    total.fill(0, 0, W);
+    const out: number[][][] = offsets.map(() => []);
+    let before = 0;
     let p = 0;
-    return ks.map((k) => {
-      while (p < m - 1 && before[p + 1] < k) p++;
-      const take = Math.min(found.take[p], k - before[p]);
-      const w = offset === null ? 1 : 1 / (found.distance[p] + offset);
+    for (const k of ks) {
+      while (p < m - 1) {
+        const t = found.take[p];
+        const next = before + t;
+        if (!(next < k)) break;
+        const s = found.index[p] * C;
+        for (let v = 0; v < W; v++) {
+          const offset = offsets[v];
+          const w = offset === null ? 1 : 1 / (found.distance[p] + offset);
+          total[v] = total[v] + w * t;
+          for (let c = 0; c < C; c++) mass[v * C + c] = mass[v * C + c] + w * t * share[s + c];
+        }
+        before = next;
+        p++;
+      }
+      const take = Math.min(found.take[p], k - before);
       const s = found.index[p] * C;
-      const t = total[p] + w * take;
-      const out = new Array<number>(C);
-      for (let c = 0; c < C; c++) out[c] = (mass[p * C + c] + w * take * share[s + c]) / t;
-      return out;
-    });
+      for (let v = 0; v < W; v++) {
+        const offset = offsets[v];
+        const w = offset === null ? 1 : 1 / (found.distance[p] + offset);
+        const t = total[v] + w * take;
+        const probs = new Array<number>(C);
+        for (let c = 0; c < C; c++) probs[c] = (mass[v * C + c] + w * take * share[s + c]) / t;
+        out[v].push(probs);
+      }
+    }
+    return out;
   }
 
   /** Whether a search for `want` customers without a hint runs on the k-d tree. */
@@ -538,14 +558,16 @@ export function knnOutOfFold(
   folds: readonly RowFold[],
   options: KnnCvOptions,
 ): OutOfFold {
-  return outOfFold(data, prepareFolds(data, folds), options);
+  // One evaluation: the hints for a next one are not kept.
+  return outOfFold(data, prepareFolds(data, folds), options, false);
 }
 
-/** {@link knnOutOfFold} on prepared folds (whose hints it updates). */
+/** {@link knnOutOfFold} on prepared folds (whose hints it updates when `keepHints`). */
 function outOfFold(
   data: KnnCvData,
   prepared: readonly PreparedFold[],
   options: KnnCvOptions,
+  keepHints = true,
 ): OutOfFold {
   const { features, nClasses } = data;
   const active = features.map((_, j) => j).filter((j) => options.weights[j] > 0);
@@ -556,6 +578,10 @@ function outOfFold(
     ks.map((k) => ({ k, weighting: w }))
   );
   const out: OutOfFold = { configs, rows: [], fold: [], probs: configs.map(() => []) };
+  // Distance weighting with ε = 0 (the exact-match rule) goes through votesByK; the others are
+  // all computed in one pass over the neighbours.
+  const exactRule = options.offset === 0 && options.weightings.includes("distance");
+  const offsets = options.weightings.map((w) => (w === "uniform" ? null : options.offset));
   const slot = configs.map((c) => ({
     wi: options.weightings.indexOf(c.weighting),
     ki: ks.indexOf(c.k),
@@ -579,7 +605,7 @@ function outOfFold(
     );
     const kMax = Math.min(ks[ks.length - 1], points.totalMass);
     // Rows with the same values share one search (the same query gives the same result).
-    const memo: ({ votes: number[][][]; hint: Int32Array } | undefined)[] = [];
+    const memo: ({ votes: number[][][]; hint: Int32Array | null } | undefined)[] = [];
     const query = (v: number) => active.map((j) => prep.zValidation[v][j]);
     // The distinct rows' searches. Without hints from an earlier evaluation they run on the
     // tree, in its locality order, each hinted with the points found for the one before (a
@@ -597,13 +623,18 @@ function outOfFold(
         prep.hints[v],
         tree ? last.subarray(0, lastLength) : undefined,
       );
-      const votes = options.weightings.map((w) =>
-        w === "distance" && options.offset === 0
-          ? votesByK(found, (i) => points.shares[i], ks, w, options.offset, nClasses)
-          : points.votes(found, ks, w === "uniform" ? null : options.offset)
-      );
-      const hint = new Int32Array(found.length);
-      for (let i = 0; i < found.length; i++) hint[i] = points.firstRow[found.index[i]];
+      const votes = exactRule
+        ? options.weightings.map((w) =>
+          w === "distance"
+            ? votesByK(found, (i) => points.shares[i], ks, w, options.offset, nClasses)
+            : points.votes(found, ks, [null])[0]
+        )
+        : points.votes(found, ks, offsets);
+      let hint: Int32Array | null = null;
+      if (keepHints) {
+        hint = new Int32Array(found.length);
+        for (let i = 0; i < found.length; i++) hint[i] = points.firstRow[found.index[i]];
+      }
       if (tree) {
         if (last.length < found.length) last = new Int32Array(2 * found.length);
         last.set(found.index.subarray(0, found.length));
@@ -708,11 +739,21 @@ function bestCriterion(oof: OutOfFold, labels: ArrayLike<number>, nClasses: numb
   const isTop = ys.map((y) => y.map((v) => v === top));
   const isLow = ys.map((y) => y.map((v) => v === 0));
   let best = -Infinity;
+  // Scratch columns of P(top) and P(lowest), long enough for the largest fold.
+  const longest = Math.max(...byFold.map((entries) => entries.length));
+  const pTop = new Float64Array(longest);
+  const pLow = new Float64Array(longest);
   oof.configs.forEach((_, ci) => {
+    const probs = oof.probs[ci];
     const auc = byFold.map((entries, f) => {
-      const p = entries.map((i) => oof.probs[ci][i]);
-      const at = rocAuc(isTop[f], p.map((q) => q[top])) ?? 0.5;
-      const al = rocAuc(isLow[f], p.map((q) => q[0])) ?? 0.5;
+      const m = entries.length;
+      for (let t = 0; t < m; t++) {
+        const q = probs[entries[t]];
+        pTop[t] = q[top];
+        pLow[t] = q[0];
+      }
+      const at = rocAuc(isTop[f], pTop.subarray(0, m)) ?? 0.5;
+      const al = rocAuc(isLow[f], pLow.subarray(0, m)) ?? 0.5;
       return (at + al) / 2;
     });
     best = Math.max(best, mean(auc));

@@ -212,7 +212,20 @@ export function macroF1(
   return macroF1FromConfusion(m);
 }
 
-function macroF1FromConfusion(m: number[][]): number {
+/**
+ * Macro F1 from a confusion matrix (`m[t][p]` = rows of true class t predicted as p): what
+ * {@link macroF1} returns for the rows it counts.
+ *
+ * @example
+ * ```ts
+ * import { macroF1, macroF1FromConfusion } from "./metrics.ts";
+ * import { equal } from "node:assert/strict";
+ * equal(macroF1FromConfusion([[2, 1, 0], [0, 1, 1], [0, 0, 1]]), macroF1([0, 0, 0, 1, 1, 2], [0, 0, 1, 1, 2, 2], 3));
+ * ```
+ *
+ * @param m confusion matrix (square, counts)
+ */
+export function macroF1FromConfusion(m: number[][]): number {
   const pred = predictedCounts(m);
   const per = perClassFromConfusion(m).filter((c) => c.support > 0 || pred[c.class] > 0);
   return per.length === 0 ? 0 : per.reduce((s, c) => s + c.f1, 0) / per.length;

@@ -50,3 +50,42 @@ Deno.test("fitGbm gives bit-for-bit the trees and probabilities of the column-ma
     "e122f6af97dddeab7e6ae7ee1ec16afc817032572991fe059c986dd42467831c",
   );
 });
+
+Deno.test("fitGbm: shared scores of equal-bin rows and sums-only last level change no bit", async () => {
+  // Digests recorded with the implementation before rows with the same bins shared one score
+  // and softmax, nodes were ranges of one row order, and the last level's children kept their
+  // sums only: depth 1 (the root's children are the last level), a deep tree, and a minLeaf that
+  // stops splits early; many rows share their bins.
+  const { createHash } = await import("node:crypto");
+  const digest = (x: unknown) => createHash("sha256").update(JSON.stringify(x)).digest("hex");
+  const rng = createRng(23);
+  const X = Array.from({ length: 500 }, () => [
+    rng.int(4),
+    rng.int(3) * 2.5,
+    rng.next() < 0.5 ? 0 : rng.next() * 5,
+    rng.int(50),
+  ]);
+  const y = X.map((r) => (r[0] + r[1] / 2 + rng.next() * 3 > 4 ? 2 : r[3] > 25 ? 1 : rng.int(2)));
+  const cases: [typeof OPTS, string, string][] = [
+    [
+      { rounds: 6, depth: 1, learningRate: 0.3, bins: 8, minLeaf: 3 },
+      "bcced3966c11d6ed8c8b26e9a904fcee22a233a34b005e9f17cecbc63f1cc47f",
+      "639765a8a8f836a16c5f0011911aa89008d2805375ab000374ea1c1bc2093cb8",
+    ],
+    [
+      { rounds: 5, depth: 4, learningRate: 0.2, bins: 32, minLeaf: 10 },
+      "af5d0b5d20daee73f0382e4591e7f306a53699a64a08b23667b179b1e33ed53d",
+      "23a70c265433b19c8276233c46f62ac5cf4aad3bb086af1824881eca018f0db6",
+    ],
+    [
+      { rounds: 4, depth: 3, learningRate: 0.1, bins: 16, minLeaf: 200 },
+      "2e2f6e71fc903811fd0b536520a6fb9f650a20532a90deeb6c04e8c5f1f16f16",
+      "0239d4e033cf6602dd02a209961e8ec5bd4903ffa073bb9f74ad9bd764efb2a4",
+    ],
+  ];
+  for (const [opts, model, probs] of cases) {
+    const m = fitGbm(X, y, 3, opts);
+    assert.equal(digest(m), model, JSON.stringify(opts));
+    assert.equal(digest(predictGbm(m, X.slice(0, 80))), probs, JSON.stringify(opts));
+  }
+});
