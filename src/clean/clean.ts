@@ -22,10 +22,10 @@
 import pl from "nodejs-polars";
 import type { CleaningConfig, MappableColumn } from "../config/dataset.ts";
 import { CANONICAL_COLUMNS } from "../config/schema.ts";
-import { dropCancelledOrders } from "./cancellations.ts";
-import { dropExtremeValues } from "./outliers.ts";
+import { dropCancelledOrders, type LinesValue } from "./cancellations.ts";
+import { dropExtremeValues, type ExtremeValueBounds } from "./outliers.ts";
 import { assertSomethingKept, type CleaningReport, cleaningWarnings, reconcile } from "./report.ts";
-import { applies, applyRowRules, planRules, reasonText } from "./rules.ts";
+import { applies, applyRowRules, planRules, reasonText, type RuleInfo } from "./rules.ts";
 
 /** Result of {@link clean}. */
 export interface CleanResult {
@@ -57,6 +57,55 @@ function warnLoudly(message: string): void {
   console.error(`!!! WARNING (cleaning): ${message}`);
 }
 
+/** What {@link applySetRules} did: the frame, and the figures of the report the rules give. */
+export interface SetRulesOutcome {
+  /** The frame with `reason` set by the cancelled-order and extreme-value rules too. */
+  df: pl.DataFrame;
+  /** Purchase lines dropped as cancelled orders, and their value. */
+  cancelledOrders: LinesValue;
+  /** Cancellation lines that reversed no purchase exactly, and their value. */
+  unmatchedReturns: LinesValue;
+  /** Bounds of the extreme line value rule, or null if not applied. */
+  extremeValueBounds: ExtremeValueBounds | null;
+}
+
+/**
+ * The rules that look at other lines, in their order, as the plan has them: cancelled orders
+ * (`cancellations.ts`, rule 9, with the cancellation rule's lines) and extreme values
+ * (`outliers.ts`, rule 10, on the lines still kept). One home for both engines: {@link clean}
+ * runs them after the row rules, and the DuckDB stage runs them again on the lines the SQL
+ * cleaned, to check that both mark the same lines (`after` sees the frame after each rule).
+ *
+ * @param df rows with `reason` set by the row rules (text or rule numbers; null when kept), the
+ *   row position `__i`, and the columns the rules read
+ * @param rules the plan of the run
+ * @param cfg the dataset's cleaning configuration
+ * @param after called with the rule's code and the frame after each of the two rules
+ */
+export function applySetRules(
+  df: pl.DataFrame,
+  rules: readonly RuleInfo[],
+  cfg: CleaningConfig,
+  after: (code: "cancelled_order" | "extreme_value", df: pl.DataFrame) => void = () => {},
+): SetRulesOutcome {
+  const on = (code: string) => applies(rules, code);
+  const cancellations = on("cancellation")
+    ? dropCancelledOrders(df, on("cancelled_order"))
+    : { df, cancelledOrders: { lines: 0, value: 0 }, unmatchedReturns: { lines: 0, value: 0 } };
+  after("cancelled_order", cancellations.df);
+  const multiplier = cfg.outliers.logValueMadMultiplier;
+  const extreme = on("extreme_value") && multiplier !== null
+    ? dropExtremeValues(cancellations.df, multiplier)
+    : { df: cancellations.df, bounds: null };
+  after("extreme_value", extreme.df);
+  return {
+    df: extreme.df,
+    cancelledOrders: cancellations.cancelledOrders,
+    unmatchedReturns: cancellations.unmatchedReturns,
+    extremeValueBounds: extreme.bounds,
+  };
+}
+
 /**
  * Applies the cleaning rules to canonical transactions (several files concatenated in order).
  *
@@ -70,19 +119,10 @@ function warnLoudly(message: string): void {
  */
 export function clean(tx: pl.DataFrame, cfg: CleaningConfig, options: CleanOptions): CleanResult {
   const rules = planRules(cfg, options.provided);
-  const on = (code: string) => applies(rules, code);
   let df = applyRowRules(tx, rules, cfg);
 
-  const cancellations = on("cancellation")
-    ? dropCancelledOrders(df, on("cancelled_order"))
-    : { df, cancelledOrders: { lines: 0, value: 0 }, unmatchedReturns: { lines: 0, value: 0 } };
-  df = cancellations.df;
-
-  const multiplier = cfg.outliers.logValueMadMultiplier;
-  const extreme = on("extreme_value") && multiplier !== null
-    ? dropExtremeValues(df, multiplier)
-    : { df, bounds: null };
-  df = extreme.df;
+  const set = applySetRules(df, rules, cfg);
+  df = set.df;
 
   const counts = reconcile(df, options.rowsRead, Object.keys(options.provided));
   const warnings = cleaningWarnings(df, rules, cfg, counts);
@@ -91,9 +131,9 @@ export function clean(tx: pl.DataFrame, cfg: CleaningConfig, options: CleanOptio
     rules,
     files: counts.files,
     total: counts.total,
-    extremeValueBounds: extreme.bounds,
-    unmatchedReturns: cancellations.unmatchedReturns,
-    cancelledOrders: cancellations.cancelledOrders,
+    extremeValueBounds: set.extremeValueBounds,
+    unmatchedReturns: set.unmatchedReturns,
+    cancelledOrders: set.cancelledOrders,
     warnings,
   };
   assertSomethingKept(report);

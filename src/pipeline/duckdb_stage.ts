@@ -25,9 +25,7 @@ import { join } from "node:path";
 import type { CleaningConfig, DatasetConfig } from "../config/dataset.ts";
 import { CANONICAL_COLUMNS } from "../config/schema.ts";
 import type { RuleInfo } from "../clean/rules.ts";
-import { applies } from "../clean/rules.ts";
-import { dropExtremeValues } from "../clean/outliers.ts";
-import { dropCancelledOrders } from "../clean/cancellations.ts";
+import { applySetRules } from "../clean/clean.ts";
 import {
   assertReconciles,
   assertSomethingKept,
@@ -165,7 +163,7 @@ export function reportFromLines(
   // the lines as the engine left them before those rules: they give the report's figures, and
   // the build stops if they mark other lines than the engine did.
   const later = pl.col("reason").isIn(["cancelled_order", "extreme_value"]);
-  let df = lines.select(
+  const df = lines.select(
     "customer_id",
     "stock_code",
     "quantity",
@@ -176,10 +174,11 @@ export function reportFromLines(
     pl.col("reason").alias("__engine"),
     pl.intRange(0, lines.height, 1, pl.Int64).alias("__i"),
   );
-  const agree = (code: string) => {
+  const agree = (code: string, after: pl.DataFrame) => {
     const mine = pl.col("reason").eq(pl.lit(code)).fillNull(false);
     const theirs = pl.col("__engine").eq(pl.lit(code)).fillNull(false);
-    const differ = df.filter(mine.neq(theirs)).height;
+    const differ = after.select(pl.col("reason").cast(pl.Utf8), "__engine")
+      .filter(mine.neq(theirs)).height;
     if (differ > 0) {
       throw new Error(
         `the DuckDB engine and the polars rule ${code} disagree on ${differ} line(s); ` +
@@ -187,24 +186,14 @@ export function reportFromLines(
       );
     }
   };
-  const cancellations = applies(rules, "cancellation")
-    ? dropCancelledOrders(df, applies(rules, "cancelled_order"))
-    : { df, cancelledOrders: { lines: 0, value: 0 }, unmatchedReturns: { lines: 0, value: 0 } };
-  df = cancellations.df;
-  agree("cancelled_order");
-  const multiplier = cfg.outliers.logValueMadMultiplier;
-  const extreme = applies(rules, "extreme_value") && multiplier !== null
-    ? dropExtremeValues(df, multiplier)
-    : { df, bounds: null };
-  df = extreme.df;
-  agree("extreme_value");
+  const set = applySetRules(df, rules, cfg, agree);
   const report: CleaningReport = {
     rules,
     files: counts.files,
     total: counts.total,
-    extremeValueBounds: extreme.bounds,
-    unmatchedReturns: cancellations.unmatchedReturns,
-    cancelledOrders: cancellations.cancelledOrders,
+    extremeValueBounds: set.extremeValueBounds,
+    unmatchedReturns: set.unmatchedReturns,
+    cancelledOrders: set.cancelledOrders,
     warnings,
   };
   assertSomethingKept(report);
