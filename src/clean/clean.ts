@@ -107,6 +107,31 @@ export function applySetRules(
 }
 
 /**
+ * The cleaning report of a run (both engines): its plan, counts, the set-level rules' figures and
+ * the warnings.
+ *
+ * @throws {NothingKeptError} (from `report.ts`) when every line read was dropped
+ */
+export function cleaningReport(
+  rules: RuleInfo[],
+  counts: Pick<CleaningReport, "files" | "total">,
+  set: Omit<SetRulesOutcome, "df">,
+  warnings: CleaningReport["warnings"],
+): CleaningReport {
+  const report: CleaningReport = {
+    rules,
+    files: counts.files,
+    total: counts.total,
+    extremeValueBounds: set.extremeValueBounds,
+    unmatchedReturns: set.unmatchedReturns,
+    cancelledOrders: set.cancelledOrders,
+    warnings,
+  };
+  assertSomethingKept(report);
+  return report;
+}
+
+/**
  * Applies the cleaning rules to canonical transactions (several files concatenated in order).
  *
  * @param tx canonical transactions (see `schema.ts`)
@@ -127,16 +152,7 @@ export function clean(tx: pl.DataFrame, cfg: CleaningConfig, options: CleanOptio
   const counts = reconcile(df, options.rowsRead, Object.keys(options.provided));
   const warnings = cleaningWarnings(df, rules, cfg, counts);
   for (const w of warnings) (options.warn ?? warnLoudly)(w.message);
-  const report: CleaningReport = {
-    rules,
-    files: counts.files,
-    total: counts.total,
-    extremeValueBounds: set.extremeValueBounds,
-    unmatchedReturns: set.unmatchedReturns,
-    cancelledOrders: set.cancelledOrders,
-    warnings,
-  };
-  assertSomethingKept(report);
+  const report = cleaningReport(rules, counts, set, warnings);
   // The rows are taken by position: one piece per column, as a parquet writer needs for the same
   // row groups (and bytes) whatever the pieces of `tx` (one per file); and the reason is put
   // beside them last (a column in one piece added to columns in several makes polars join the

@@ -25,10 +25,9 @@ import { join } from "node:path";
 import type { CleaningConfig, DatasetConfig } from "../config/dataset.ts";
 import { CANONICAL_COLUMNS } from "../config/schema.ts";
 import type { RuleInfo } from "../clean/rules.ts";
-import { applySetRules } from "../clean/clean.ts";
+import { applySetRules, cleaningReport } from "../clean/clean.ts";
 import {
   assertReconciles,
-  assertSomethingKept,
   type CleaningReport,
   cleaningWarnings,
   reconcile,
@@ -187,17 +186,7 @@ export function reportFromLines(
     }
   };
   const set = applySetRules(df, rules, cfg, agree);
-  const report: CleaningReport = {
-    rules,
-    files: counts.files,
-    total: counts.total,
-    extremeValueBounds: set.extremeValueBounds,
-    unmatchedReturns: set.unmatchedReturns,
-    cancelledOrders: set.cancelledOrders,
-    warnings,
-  };
-  assertSomethingKept(report);
-  return report;
+  return cleaningReport(rules, counts, set, warnings);
 }
 
 /**

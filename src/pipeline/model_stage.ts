@@ -106,12 +106,7 @@ export function modelStage(
   );
   checkLevels(cfg.forward.levels, levelCounts, forward.cutoff, forward.windowEnd);
   const segmentation = segmentCustomers(current, cfg);
-  onStage(
-    "k-means",
-    `k = ${segmentation.chosenK}, silhouette ${
-      segmentation.sweep.find((r) => r.k === segmentation.chosenK)?.silhouette?.toFixed(3)
-    }`,
-  );
+  onStage("k-means", kmeansDetail(segmentation));
   const segmentClassifier = fitSegmentClassifier(current, segmentation, cfg);
   onStage("segment classifier", `held-out accuracy ${segmentClassifier.test.accuracy.toFixed(3)}`);
   const loyalty = fitLoyaltyModel(
@@ -267,6 +262,12 @@ function todayVsTraining(
   });
 }
 
+/** The build log's line for the K-Means fit: the chosen k and its silhouette. */
+function kmeansDetail(segmentation: Segmentation): string {
+  const chosen = segmentation.sweep.find((r) => r.k === segmentation.chosenK);
+  return `k = ${segmentation.chosenK}, silhouette ${chosen?.silhouette?.toFixed(3)}`;
+}
+
 /** What {@link segmentationStage} produced: the K-Means segments of a customer table. */
 export interface SegmentationOnly {
   /** Segment name per customer, in the order of the customers given. */
@@ -310,12 +311,7 @@ export function segmentationStage(
     "customers to segment",
   );
   const segmentation = segmentCustomers(current, cfg);
-  onStage(
-    "k-means",
-    `k = ${segmentation.chosenK}, silhouette ${
-      segmentation.sweep.find((r) => r.k === segmentation.chosenK)?.silhouette?.toFixed(3)
-    }`,
-  );
+  onStage("k-means", kmeansDetail(segmentation));
   const { scaler: _scaler, ...segReport } = segmentation;
   return {
     cluster: segmentation.clusters.map((c) => segmentation.names[c]),

@@ -5,6 +5,7 @@
  * fixtures full of ties (integer grids, duplicated customers, collapsed counts).
  */
 import assert from "node:assert/strict";
+import { bruteMass } from "./brute.ts";
 import { fitKnn, indexFor, NeighbourIndex, sortPairs } from "../../src/score/neighbours.ts";
 import {
   DEFAULT_LIMITS,
@@ -20,29 +21,6 @@ import {
 import { createScoreExplainer, explainMany, explainScore } from "../../src/score/reasons.ts";
 import { createRng } from "../../src/model/random.ts";
 
-/** Brute force: points by (squared distance, index), the shortest prefix holding k customers. */
-function brute(points: number[][], mass: number[], w: number[], q: number[], k: number) {
-  const all = points.map((p, index) => {
-    let s = 0;
-    for (let j = 0; j < q.length; j++) {
-      if (w[j] === 0) continue;
-      const t = q[j] * Math.sqrt(w[j]) - p[j] * Math.sqrt(w[j]);
-      s += t * t;
-    }
-    return { index, sq: s };
-  });
-  all.sort((a, b) => a.sq - b.sq || a.index - b.index);
-  const out: { index: number; distance: number; take: number }[] = [];
-  let cum = 0;
-  for (const a of all) {
-    if (cum >= k) break;
-    const take = Math.min(mass[a.index], k - cum);
-    cum += take;
-    out.push({ index: a.index, distance: Math.sqrt(a.sq), take });
-  }
-  return out;
-}
-
 Deno.test("the search keeps the canonical prefix when thousands of points tie at the boundary", () => {
   const rng = createRng(5);
   // 3000 points on a 3 × 3 grid, not collapsed: every distance is shared by hundreds of points,
@@ -55,7 +33,7 @@ Deno.test("the search keeps the canonical prefix when thousands of points tie at
     const index = new NeighbourIndex(points, { weights: w, mass });
     for (const q of [[0, 0], [1, 1], [2.5, 0], [1, 0.5], [-3, 7]]) {
       for (const k of [1, 5, 64, 65, 66, 200, 333.5, 1000, 2999, 10000]) {
-        const want = brute(points, mass, w, q, k);
+        const want = bruteMass(points, mass, w, q, k);
         assert.deepEqual(index.nearest(q, k), want, `unit=${unit} q=${q} k=${k}`);
         const t = index.nearestTransient(q, k, want.slice(0, 3).map((f) => f.index));
         assert.deepEqual(
@@ -83,7 +61,7 @@ Deno.test("the search ranks tiny (subnormal) and huge squared distances exactly"
       for (const k of [1, 5, 70, 400]) {
         assert.deepEqual(
           index.nearest(q, k),
-          brute(points, mass, [1, 1], q, k),
+          bruteMass(points, mass, [1, 1], q, k),
           `${unit} ${q} ${k}`,
         );
       }

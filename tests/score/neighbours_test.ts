@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { bruteMass } from "./brute.ts";
 import {
   argmax,
   collapseDuplicates,
@@ -139,29 +140,6 @@ Deno.test("fitKnn validates its input", () => {
   assert.equal(predictOne(m, [0.9]).neighbours.length, 2);
   assert.throws(() => predictOne(m, [0, 1]), RangeError);
 });
-
-/** Brute force with customers per point and weights: the shortest prefix holding k customers. */
-function bruteMass(points: number[][], mass: number[], w: number[], q: number[], k: number) {
-  const all = points.map((p, index) => {
-    let s = 0;
-    for (let j = 0; j < q.length; j++) {
-      if (w[j] === 0) continue;
-      const t = q[j] * Math.sqrt(w[j]) - p[j] * Math.sqrt(w[j]);
-      s += t * t;
-    }
-    return { index, sq: s };
-  });
-  all.sort((a, b) => a.sq - b.sq || a.index - b.index);
-  const out: { index: number; distance: number; take: number }[] = [];
-  let cum = 0;
-  for (const a of all) {
-    if (cum >= k) break;
-    const take = Math.min(mass[a.index], k - cum);
-    cum += take;
-    out.push({ index: a.index, distance: Math.sqrt(a.sq), take });
-  }
-  return out;
-}
 
 Deno.test("nearest with customers per point and weights equals brute force (walk and scan)", () => {
   for (const [grid, seed] of [[false, 11], [true, 12]] as const) {
