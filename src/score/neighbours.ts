@@ -322,18 +322,51 @@ export function collapseDuplicates(
   labels: ArrayLike<number>,
   nClasses: number,
 ): Collapsed {
-  const byKey = new Map<string, number>();
   const out: Collapsed = { points: [], counts: [], labels: [], firstRow: [], pointOf: [] };
-  const bits = new Float64Array(rows[0]?.length ?? 0);
-  const words = new Uint16Array(bits.buffer);
+  const d = rows[0]?.length ?? 0;
+  // The exact bits of the values are the key: an open-addressing table of point indices, hashed
+  // over the 32-bit words of the row and compared word by word (so -0 and 0, or two NaN payloads,
+  // stay apart, as a key made of the bits would keep them).
+  const words = 2 * d;
+  const bits = new Float64Array(d);
+  const row = new Uint32Array(bits.buffer);
+  let store = new Uint32Array(Math.max(16, words * 64));
+  let size = 1024;
+  while (size < 2 * rows.length) size *= 2;
+  const table = new Int32Array(size).fill(-1);
+  const mask = size - 1;
   rows.forEach((r, i) => {
-    // The exact bits of the values are the key.
     bits.set(r);
-    const key = String.fromCharCode(...words);
-    let p = byKey.get(key);
-    if (p === undefined) {
+    let h = 0x811c9dc5;
+    for (let w = 0; w < words; w++) h = Math.imul(h ^ row[w], 0x01000193);
+    let slot = (h ^ (h >>> 15)) & mask;
+    let p = -1;
+    for (;;) {
+      const q = table[slot];
+      if (q === -1) break;
+      let same = true;
+      const at = q * words;
+      for (let w = 0; w < words; w++) {
+        if (store[at + w] !== row[w]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) {
+        p = q;
+        break;
+      }
+      slot = (slot + 1) & mask;
+    }
+    if (p === -1) {
       p = out.points.length;
-      byKey.set(key, p);
+      table[slot] = p;
+      if ((p + 1) * words > store.length) {
+        const grown = new Uint32Array(store.length * 2);
+        grown.set(store);
+        store = grown;
+      }
+      store.set(row, p * words);
       out.points.push([...r]);
       out.counts.push(new Array<number>(nClasses).fill(0));
       out.firstRow.push(i);

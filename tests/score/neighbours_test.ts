@@ -283,3 +283,45 @@ Deno.test("a prepared query of another customer or another index is still exact"
     predictOne(model, [1, 1, 2], 5),
   );
 });
+
+Deno.test("collapseDuplicates keys rows by their exact bits, in first-seen order", () => {
+  // The reference: a key made of the rows' bits (what the table replaced).
+  const reference = (rows: number[][], labels: number[], nClasses: number) => {
+    const byKey = new Map<string, number>();
+    const points: number[][] = [];
+    const counts: number[][] = [];
+    const pointOf: number[] = [];
+    for (const [i, r] of rows.entries()) {
+      const key = String.fromCharCode(...new Uint16Array(Float64Array.from(r).buffer));
+      let p = byKey.get(key);
+      if (p === undefined) {
+        p = points.length;
+        byKey.set(key, p);
+        points.push([...r]);
+        counts.push(new Array<number>(nClasses).fill(0));
+      }
+      counts[p][labels[i]]++;
+      pointOf.push(p);
+    }
+    return { points, counts, pointOf };
+  };
+  const rng = createRng(3);
+  const values = [0, -0, 1, 2.5, NaN, 1e-300, -7];
+  for (const d of [1, 3, 6]) {
+    // Many duplicates (few values per coordinate), and enough rows to fill and probe the table.
+    const rows = Array.from(
+      { length: 5000 },
+      () => Array.from({ length: d }, () => values[rng.int(values.length)]),
+    );
+    const labels = rows.map(() => rng.int(3));
+    const got = collapseDuplicates(rows, labels, 3);
+    const want = reference(rows, labels, 3);
+    assert.ok(got.points.length < rows.length, `d=${d}: duplicates`);
+    if (d > 1) assert.ok(got.points.length > 50, `d=${d}: the table holds many points`);
+    assert.deepEqual(got.pointOf, want.pointOf, `d=${d}`);
+    assert.deepEqual(got.counts, want.counts, `d=${d}`);
+    assert.equal(got.points.length, want.points.length);
+  }
+  // -0 and 0 are different bits: two points, as the bit key had them.
+  assert.equal(collapseDuplicates([[0], [-0], [0]], [0, 0, 0], 1).points.length, 2);
+});
