@@ -52,8 +52,8 @@ export interface CleanOptions {
   warn?: (message: string) => void;
 }
 
-/** The default printer of cleaning warnings: loud, on standard error. */
-function warnLoudly(message: string): void {
+/** The default printer of cleaning warnings (both engines): loud, on standard error. */
+export function warnLoudly(message: string): void {
   console.error(`!!! WARNING (cleaning): ${message}`);
 }
 

@@ -64,15 +64,11 @@ export interface DuckdbOptions {
 
 /** What the DuckDB data stage returns: the counts of the cleaning and the customer table. */
 export interface DuckdbStage {
-  /** Lines per file in the cleaned table (kept and dropped). */
-  rowsIn: Record<string, number>;
   /**
    * Lines read per file, counted by a query of its own over the file (`COUNT(*)` of the reader),
    * not from the cleaned table: what the cleaning counts are reconciled with.
    */
   rowsRead: Record<string, number>;
-  /** Lines per file per reason (kept lines under the key `kept`). */
-  byFile: Record<string, Record<string, number>>;
   /** Lines per reason, all files (kept lines under `kept`). */
   byReason: Record<string, number>;
   /** Lines kept, all files. */
@@ -334,22 +330,12 @@ export async function duckdbDataStage(
     }
     const counts = await rows(
       c,
-      "SELECT source_file, COALESCE(reason, 'kept') AS reason, COUNT(*) AS n FROM rfm_lines GROUP BY 1, 2",
+      "SELECT COALESCE(reason, 'kept') AS reason, COUNT(*) AS n FROM rfm_lines GROUP BY 1",
     );
-    const rowsIn: Record<string, number> = {};
-    const byFile: Record<string, Record<string, number>> = {};
     const byReason: Record<string, number> = {};
-    for (const s of sources) {
-      rowsIn[s.file.name] = 0;
-      byFile[s.file.name] = {};
-    }
     for (const r of counts) {
-      const f = String(r.source_file);
       const reason = String(r.reason);
-      const n = Number(r.n);
-      rowsIn[f] += n;
-      byFile[f][reason] = n;
-      byReason[reason] = (byReason[reason] ?? 0) + n;
+      byReason[reason] = (byReason[reason] ?? 0) + Number(r.n);
     }
     const result = await c.runAndReadAll(
       `SELECT ${CUSTOMER_TABLE_COLUMNS.join(", ")} FROM rfm_customers ORDER BY customer_id`,
@@ -372,9 +358,7 @@ export async function duckdbDataStage(
       );
     }
     return {
-      rowsIn,
       rowsRead,
-      byFile,
       byReason,
       kept: byReason.kept ?? 0,
       rules: sql.rules,

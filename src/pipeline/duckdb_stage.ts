@@ -25,7 +25,7 @@ import { join } from "node:path";
 import type { CleaningConfig, DatasetConfig } from "../config/dataset.ts";
 import { CANONICAL_COLUMNS } from "../config/schema.ts";
 import type { RuleInfo } from "../clean/rules.ts";
-import { applySetRules, cleaningReport } from "../clean/clean.ts";
+import { applySetRules, cleaningReport, warnLoudly } from "../clean/clean.ts";
 import {
   assertReconciles,
   type CleaningReport,
@@ -151,7 +151,7 @@ export function reportFromLines(
   rules: RuleInfo[],
   rowsRead: Record<string, number>,
   files: string[],
-  warn: (message: string) => void = (m) => console.error(`!!! WARNING (cleaning): ${m}`),
+  warn: (message: string) => void = warnLoudly,
 ): CleaningReport {
   const counts = reconcile(lines, rowsRead, files);
   assertReconciles(counts);
