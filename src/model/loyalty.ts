@@ -575,17 +575,97 @@ export function fitLoyaltyModel(
   config: ModelConfig,
   onStep: (stage: string, detail: string) => void = () => {},
 ): LoyaltyFit {
+  const p = prepare(input, config);
+  const knn = fitKnnPart(p.rows, p.split, config, p.seed, input, onStep);
+  return finish(p, knn, baselinesOf(p, input, config, onStep), input, config, onStep);
+}
+
+/**
+ * {@link fitLoyaltyModel} with its baselines computed elsewhere (another core): the KNN part
+ * runs on this thread while `baselines` (the {@link loyaltyBaselines} of the same input and
+ * configuration) is awaited after it. Same result as {@link fitLoyaltyModel}, bit for bit.
+ *
+ * @param baselines the baselines of `input` and `config`, being computed
+ */
+export async function fitLoyaltyModelBeside(
+  input: LoyaltyInput,
+  config: ModelConfig,
+  baselines: Promise<LoyaltyBaselines>,
+  onStep: (stage: string, detail: string) => void = () => {},
+): Promise<LoyaltyFit> {
+  let knn;
+  let p;
+  try {
+    p = prepare(input, config);
+    knn = fitKnnPart(p.rows, p.split, config, p.seed, input, onStep);
+  } catch (e) {
+    await baselines.catch(() => {}); // no worker left running, no rejection left unhandled
+    throw e;
+  }
+  const b = await baselines;
+  onStep("logistic, gbm and bg/nbd baselines", "fitted beside the KNN part, on another core");
+  return finish(p, knn, b, input, config, onStep);
+}
+
+/** The learned and BG/NBD baselines of a loyalty fit: plain data, independent of the KNN part. */
+export interface LoyaltyBaselines {
+  learned: ReturnType<typeof fitLearnedBaselines>;
+  bg: ReturnType<typeof fitBgnbdBaseline>;
+}
+
+/**
+ * The logistic, GBM and BG/NBD baselines of {@link fitLoyaltyModel} for `input` and `config`
+ * (same rows, split and seeds): what {@link fitLoyaltyModelBeside} awaits, e.g. from a worker.
+ */
+export function loyaltyBaselines(input: LoyaltyInput, config: ModelConfig): LoyaltyBaselines {
+  return baselinesOf(prepare(input, config), input, config, () => {});
+}
+
+/** The checked input stacked into rows, its split and seed: shared by the KNN part and baselines. */
+interface Prepared {
+  levels: string[];
+  candidates: string[];
+  rows: LoyaltyRows;
+  seed: number;
+  split: ReturnType<typeof splitByCustomer>;
+  latest: LoyaltySnapshot;
+}
+
+function prepare(input: LoyaltyInput, config: ModelConfig): Prepared {
   const levels = [...config.forward.levels];
-  const C = levels.length;
   if (input.snapshots.length === 0) throw new Error("no snapshot to learn from");
-  for (const s of input.snapshots) checkSnapshot(s, C);
+  for (const s of input.snapshots) checkSnapshot(s, levels.length);
   const candidates = [...config.loyalty.features];
   const rows = stackSnapshots(input.snapshots, candidates);
   const seed = deriveSeed(config.seed, "loyalty");
   const split = splitByCustomer(rows, config.knn.testShare, config.knn.folds, seed);
-  const latest = input.snapshots[0];
+  return { levels, candidates, rows, seed, split, latest: input.snapshots[0] };
+}
 
-  const knn = fitKnnPart(rows, split, config, seed, input, onStep);
+function baselinesOf(
+  p: Prepared,
+  input: LoyaltyInput,
+  config: ModelConfig,
+  onStep: (stage: string, detail: string) => void,
+): LoyaltyBaselines {
+  const learned = fitLearnedBaselines(p.rows, p.split, config, p.candidates);
+  onStep("logistic and gbm baselines", `${config.knn.folds} folds and a final fit each`);
+  const bg = fitBgnbdBaseline(p.latest, p.split, config, input.horizonDays);
+  onStep("bg/nbd baseline", `r ${bg.params.r.toFixed(3)}, α ${bg.params.alpha.toFixed(3)}`);
+  return { learned, bg };
+}
+
+/** Held-out scoring, baselines' comparison and the evaluation, once the parts are fitted. */
+function finish(
+  p: Prepared,
+  knn: ReturnType<typeof fitKnnPart>,
+  { learned, bg }: LoyaltyBaselines,
+  input: LoyaltyInput,
+  config: ModelConfig,
+  onStep: (stage: string, detail: string) => void,
+): LoyaltyFit {
+  const { levels, candidates, rows, seed, split, latest } = p;
+  const C = levels.length;
   const { model } = knn;
 
   // The held-out customers, scored by the scoring module's own path.
@@ -603,10 +683,6 @@ export function fitLoyaltyModel(
   const ytrLatest = split.trainPositions.map((p) => latest.labels[p]);
   const majority = majorityBaseline(ytrLatest, yte.length, C);
   const persist = persistenceBaseline(split.testPositions.map((p) => latest.persistence[p]));
-  const learned = fitLearnedBaselines(rows, split, config, candidates);
-  onStep("logistic and gbm baselines", `${config.knn.folds} folds and a final fit each`);
-  const bg = fitBgnbdBaseline(latest, split, config, input.horizonDays);
-  onStep("bg/nbd baseline", `r ${bg.params.r.toFixed(3)}, α ${bg.params.alpha.toFixed(3)}`);
   const basePreds: Record<string, Predictions> = {
     logistic: learned.logistic.predictions,
     gbm: learned.gbm.predictions,

@@ -275,7 +275,7 @@ async function analyse(
     }
   } else {
     try {
-      models = runModels(
+      models = await runModels(
         ds,
         cleaned,
         rfm,
@@ -389,7 +389,7 @@ function runModels(
   packages: Record<string, string>,
   progress: Progress,
   stage: typeof modelStage,
-): ModelStage {
+): Promise<ModelStage> {
   const current = toArrays(rfm.customers, rfm.scores.rfm_segment);
   const forward = forwardData(ds, cleaned);
   progress.done(

@@ -48,7 +48,7 @@ export async function modelComparison(
   let lastCpu = cpuSeconds();
   const t0 = last;
   const cpu0 = lastCpu;
-  const fitted = modelStage(ds, current, forward, {}, (stage) => {
+  const fitted = await modelStage(ds, current, forward, {}, (stage) => {
     const now = performance.now();
     const cpu = cpuSeconds();
     stages.push({ stage, ms: now - last, cpu: cpu - lastCpu });

@@ -10,6 +10,7 @@ import { MAPPABLE_COLUMNS, type MappableColumn, parseDataset } from "../../src/c
 import { ConfigError } from "../../src/config/errors.ts";
 import { ModelStageSkipped } from "../../src/model/skip.ts";
 import { segmentCustomers } from "../../src/model/segmentation.ts";
+import { inWorker } from "../../src/lib/worker.ts";
 import { modelStage } from "../../src/pipeline/model_stage.ts";
 import { Progress } from "../../src/pipeline/progress.ts";
 import {
@@ -89,12 +90,15 @@ function shop(n: number, seed = 1): Line[] {
   return out;
 }
 
-/** The whole model path of a build: clean → RFM → forward data → model stage. */
-function runModels(ds: ReturnType<typeof config>, lines: Line[]) {
+/**
+ * The whole model path of a build: clean → RFM → forward data → model stage (with its workers,
+ * as a build runs it; `workers: false` runs every part on this thread).
+ */
+async function runModels(ds: ReturnType<typeof config>, lines: Line[], workers = true) {
   const c = cleaned(ds, lines);
   const rfm = rfmStage(ds, c.kept, quiet, c.quarantine);
   const current = toArrays(rfm.customers, rfm.scores.rfm_segment);
-  return modelStage(ds, current, forwardData(ds, c), {});
+  return await modelStage(ds, current, forwardData(ds, c), {}, undefined, { workers });
 }
 
 /** Asserts that `f` throws a ModelStageSkipped whose message matches every pattern. */
@@ -122,10 +126,23 @@ function capture(f: () => void): string[] {
   return lines;
 }
 
-Deno.test("a sound shop fits: three levels, no warning, no note", () => {
+/** {@link capture} of an async `f` (this thread's standard error; a worker's is its own). */
+async function captureAsync(f: () => Promise<void>): Promise<string[]> {
+  const lines: string[] = [];
+  const original = console.error;
+  console.error = (...a: unknown[]) => lines.push(a.join(" "));
+  try {
+    await f();
+  } finally {
+    console.error = original;
+  }
+  return lines;
+}
+
+Deno.test("a sound shop fits: three levels, no warning, no note", async () => {
   const ds = config();
-  let m!: ReturnType<typeof runModels>;
-  const err = capture(() => (m = runModels(ds, shop(150))));
+  let m!: Awaited<ReturnType<typeof runModels>>;
+  const err = await captureAsync(async () => void (m = await runModels(ds, shop(150))));
   const metrics = m.metrics as { warnings: string[]; notes: string[] };
   assert.deepEqual(metrics.warnings, []);
   assert.deepEqual(metrics.notes, []);
@@ -178,7 +195,7 @@ Deno.test("a single populated level stops the model stage with the counts per le
   );
 });
 
-Deno.test("a level with very few customers warns (stderr and metrics)", () => {
+Deno.test("a level with very few customers warns (stderr and metrics)", async () => {
   const ds = config();
   // 60 customers, only two of them buy three times or more in the window.
   const lines = shop(60).filter((l) => l[2] < "2023-01-01" || l[2] >= "2023-07-01");
@@ -193,7 +210,7 @@ Deno.test("a level with very few customers warns (stderr and metrics)", () => {
   assert.ok(err.some((l) => /^warning: loyalty level "loyal" has only 2/.test(l)));
   // … and the metrics carry it.
   const rfm = rfmStage(ds, cleaned(ds, lines).kept, quiet);
-  const m = modelStage(ds, toArrays(rfm.customers, rfm.scores.rfm_segment), fd, {});
+  const m = await modelStage(ds, toArrays(rfm.customers, rfm.scores.rfm_segment), fd, {});
   assert.deepEqual((m.metrics as { warnings: string[] }).warnings, fd.warnings);
 });
 
@@ -214,10 +231,10 @@ Deno.test("kMax above the distinct customers is capped with a note instead of fa
   assert.match(fixed.notes.join(" "), /k = 1000 was capped/);
 });
 
-Deno.test("a KNN k grid above the training rows is capped with a note", () => {
+Deno.test("a KNN k grid above the training rows is capped with a note", async () => {
   const ds = config({ knn: { kGrid: [3, 500], folds: 3 }, loyalty: { kGrid: [3, 5000] } });
-  let m!: ReturnType<typeof runModels>;
-  const err = capture(() => (m = runModels(ds, shop(90))));
+  let m!: Awaited<ReturnType<typeof runModels>>;
+  const err = await captureAsync(async () => void (m = await runModels(ds, shop(90))));
   const notes = (m.metrics as { notes: string[] }).notes;
   assert.ok(notes.some((n) => /segment classifier's k grid .* capped at \d+/.test(n)), notes[0]);
   assert.ok(notes.some((n) => /loyalty model's k grid .* capped at \d+.*5000 left out/.test(n)));
@@ -225,7 +242,7 @@ Deno.test("a KNN k grid above the training rows is capped with a note", () => {
   assert.ok(err.some((l) => l.startsWith("note: ")));
 });
 
-Deno.test("degenerate data get messages a user can act on, never internal ones", () => {
+Deno.test("degenerate data get messages a user can act on, never internal ones", async () => {
   const ds = config();
   const one: Line = ["a", "1", "2022-03-01T10:00:00Z", 1, 10];
   const cases: [string, Line[], RegExp][] = [
@@ -244,7 +261,7 @@ Deno.test("degenerate data get messages a user can act on, never internal ones",
     ["twelve customers", shop(12), /only 1\d customers to segment; the models need at least 20/],
   ];
   for (const [name, lines, pattern] of cases) {
-    assert.throws(() => runModels(ds, lines), (e: unknown) => {
+    await assert.rejects(() => runModels(ds, lines), (e: unknown) => {
       assert.ok(e instanceof ModelStageSkipped, `${name}: ${e}`);
       assert.match(e.message, pattern, name);
       assert.doesNotMatch(e.message, INTERNAL, name);
@@ -253,7 +270,7 @@ Deno.test("degenerate data get messages a user can act on, never internal ones",
   }
 });
 
-Deno.test("customers who all look the same: K-Means has nothing to separate", () => {
+Deno.test("customers who all look the same: K-Means has nothing to separate", async () => {
   // 40 customers, each one purchase of the same value on the same day.
   const ds = config();
   const lines: Line[] = Array.from(
@@ -263,6 +280,33 @@ Deno.test("customers who all look the same: K-Means has nothing to separate", ()
   const rfm = rfmStage(ds, cleaned(ds, lines).kept, quiet);
   const table = toArrays(rfm.customers, rfm.scores.rfm_segment);
   skips(() => segmentCustomers(table, ds.model), /all 40 customers have the same/, /nothing to/);
+  // The same from a worker, as the build runs K-Means: still a ModelStageSkipped (the build
+  // publishes RFM only). Planted fault: without the class to rebuild, only its name is left.
+  const stage = new URL("../../src/pipeline/model_stage.ts", import.meta.url);
+  await assert.rejects(
+    inWorker(stage, "segmentAndClassify", [table, ds.model], { ModelStageSkipped }),
+    (e: unknown) => {
+      assert.ok(e instanceof ModelStageSkipped, String(e));
+      assert.match(e.message, /all 40 customers have the same/);
+      return true;
+    },
+  );
+  await assert.rejects(inWorker(stage, "segmentAndClassify", [table, ds.model]), (e: unknown) => {
+    assert.ok(!(e instanceof ModelStageSkipped));
+    assert.equal((e as Error).name, "ModelStageSkipped");
+    return true;
+  });
+});
+
+Deno.test("the model stage's workers change nothing: same result as on one thread", async () => {
+  const ds = config();
+  const lines = shop(150);
+  const [withWorkers, oneThread] = [await runModels(ds, lines), await runModels(ds, lines, false)];
+  assert.deepEqual(withWorkers.columns, oneThread.columns);
+  assert.deepEqual(withWorkers.metrics, oneThread.metrics);
+  assert.deepEqual(withWorkers.model, oneThread.model);
+  assert.deepEqual(withWorkers.loyalty, oneThread.loyalty);
+  assert.ok(oneThread.columns.score.length > 100);
 });
 
 Deno.test("an analysis date before every purchase is an error naming the dates", () => {

@@ -116,10 +116,10 @@ Deno.test("planted fault: with the guards off, the cohort's stale customers are 
   assert.equal((off.rfm.summary.guards as { moved: number }).moved, 0);
 });
 
-Deno.test("metrics.json holds segments × predicted levels with the conflicts flagged", () => {
+Deno.test("metrics.json holds segments × predicted levels with the conflicts flagged", async () => {
   const ds = config();
   const { rfm, fd, c } = staleLoyal(ds);
-  const m = modelStage(ds, toArrays(rfm.customers, rfm.scores.rfm_segment), fd, {});
+  const m = await modelStage(ds, toArrays(rfm.customers, rfm.scores.rfm_segment), fd, {});
   const t = (m.metrics as { segmentLevels: SegmentLevelTable }).segmentLevels;
   assert.equal(t.customers, rfm.customers.height);
   assert.deepEqual(t.levels, ["lapsed", "occasional", "loyal"]);
