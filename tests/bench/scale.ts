@@ -3,9 +3,11 @@
  * N`): writes N replicas of the default dataset as CSV (each replica with its own customer ids
  * and invoice numbers), then runs, alternately, the public `build --until rfm --out TMP` (all
  * cleaning rules on polars, all rules on DuckDB (`--engine duckdb`), and only the plain ones)
- * and the plain pandas script (`pandas_rfm.py`), each in a fresh process, measuring wall time
- * and peak resident memory. Prints each figure beside its
- * target (wall ≤ 0.5× pandas, peak memory ≤ 0.5× pandas). The replicas are deleted after.
+ * the plain pandas script (`pandas_rfm.py`), and the same plain script in polars alone
+ * (`polars_rfm.ts`: lazy scan, streaming engine, no checks or outputs beyond the customer table:
+ * the floor of the stack), each in a fresh process, measuring wall time and peak resident memory.
+ * Prints each figure beside its target (wall ≤ 0.5× pandas, peak memory ≤ 0.5× pandas). The
+ * replicas are deleted after.
  *
  * @module
  */
@@ -169,13 +171,34 @@ export async function scaleComparison(
         "--engine",
         engine,
       ], { cwd: o.root });
-    const runs: Record<string, ChildRun[]> = { all: [], duckdb: [], plain: [], pandas: [] };
+    const polarsSpec = join(dir, "polars.json");
+    await Deno.writeTextFile(
+      polarsSpec,
+      JSON.stringify({
+        files: groups.map((g) => ({ ...g, glob: join(dir, g.glob) })),
+        out: join(dir, "polars-customers.csv"),
+      }),
+    );
+    const runs: Record<string, ChildRun[]> = {
+      all: [],
+      duckdb: [],
+      plain: [],
+      polars: [],
+      pandas: [],
+    };
     for (let r = 0; r < o.runs; r++) {
-      for (const tag of ["all", "duckdb", "plain", "pandas"] as const) {
+      for (const tag of ["all", "duckdb", "plain", "polars", "pandas"] as const) {
         let run: ChildRun;
         if (tag === "pandas") {
           if (!python) continue;
           run = await measureChild(python, [join(o.root, "tests/bench/pandas_rfm.py"), pandasSpec]);
+        } else if (tag === "polars") {
+          run = await measureChild(Deno.execPath(), [
+            "run",
+            "-A",
+            join(o.root, "tests/bench/polars_rfm.ts"),
+            polarsSpec,
+          ], { cwd: o.root });
         } else {
           run = await build(
             tag === "plain" ? cfgPlain : cfgAll,
@@ -241,6 +264,14 @@ export async function scaleComparison(
         plain.peak.toFixed(0)
       } MiB   (${customersOf(runs.plain[0]) ?? "?"} customers)`,
     );
+    const alone = summary("polars");
+    const aloneCounts = JSON.parse(runs.polars[0].stdout.trim().split("\n").pop() ?? "{}");
+    o.log(
+      `  polars alone, plain rules (lazy scan, streaming engine; no checks, quarantine or ` +
+        `report)  wall ${alone.wall.toFixed(2)} s   peak ${alone.peak.toFixed(0)} MiB   (${
+          aloneCounts.customers ?? "?"
+        } customers, ${aloneCounts.rows_kept ?? "?"} lines kept)`,
+    );
     const stages = runs.all[0].stderr.split("\n").filter((l) => /^\[\s*[\d.]+ s\]/.test(l));
     o.log("  stages of the first all-rules build (from its progress lines):");
     for (const l of stages) o.log(`    ${l.length > 150 ? `${l.slice(0, 150)}…` : l}`);
@@ -266,6 +297,11 @@ export async function scaleComparison(
     }
     o.log(`  plain rules / pandas: wall ${againstRatio(plain.wall, pd.wall, 0.5)}`);
     o.log(`                        peak ${againstRatio(plain.peak, pd.peak, 0.5)}`);
+    o.log(
+      `  polars alone / pandas (the stack's floor on the plain script): wall ${
+        (alone.wall / pd.wall).toFixed(2)
+      }×, peak ${(alone.peak / pd.peak).toFixed(2)}×`,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
