@@ -64,8 +64,16 @@ const isMoney = (name) => feature(name)?.kind === "money";
 /** Money as a field shows it: rounded to cents, without ".00". */
 const moneyText = (v) => (Math.round(v * 100) / 100).toFixed(2).replace(/\.00$/, "");
 
-/** A feature's value as field text (money rounded to cents). */
-const fieldText = (name, v) => (isMoney(name) ? moneyText(v) : String(v));
+/** Most decimals a field shows of a value that is not money (a trend of 1/3 reads "0.3333"). */
+const FIELD_DECIMALS = 4;
+
+/**
+ * A feature's value as field text: money rounded to cents, other values to
+ * {@link FIELD_DECIMALS} decimals without trailing zeros. Only the text is rounded: a picked
+ * customer is scored on the exact values behind it until a field is edited (`state.exact`).
+ */
+const fieldText = (name, v) =>
+  isMoney(name) ? moneyText(v) : String(Number(v.toFixed(FIELD_DECIMALS)) + 0);
 
 /** The id of a feature's input (its label and error line refer to it). */
 const fieldId = (name) => `sw-${name}`;
@@ -133,8 +141,12 @@ export function scoreScale(score, scale) {
         inkOn(b.color)
       }">${escapeXml(b.name)}</span>`
     ).join("") +
-    ticks.map((t) => `<span class="tick" style="left:${at(t)}%">${fmtInt(Math.ceil(t))}</span>`)
-      .join("") +
+    // The end labels sit inside the scale (a centred "850" would overflow a phone's edge).
+    ticks.map((t, i) =>
+      `<span class="tick${
+        i === 0 ? " first" : i === ticks.length - 1 ? " last" : ""
+      }" style="left:${at(t)}%">${fmtInt(Math.ceil(t))}</span>`
+    ).join("") +
     `<span class="marker" style="left:${at(score)}%">▼ ${fmtInt(score)}</span>`;
   return box;
 }

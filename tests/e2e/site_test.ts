@@ -470,11 +470,18 @@ Deno.test({
           };
         });
         assert.ok(drawn.canvas > 0 && drawn.marks > 0, `neighbour chart: ${JSON.stringify(drawn)}`);
-        // A customer picked by id gets the score of the customer table.
+        // A customer picked by id gets the score of the customer table. Picked: one whose
+        // figures hold a long fraction (a trend of 1/3), when some customer has one.
         const csv = (await Deno.readTextFile(join(REPORTS, "customers.csv"))).trim().split("\n");
         const header = csv[0].split(",");
         const at = (row: string[], c: string) => row[header.indexOf(c)];
-        const row = csv[Math.min(csv.length - 1, 7)].split(",");
+        const features = (JSON.parse(
+          await Deno.readTextFile(join(REPORTS, "model.json")),
+        ) as LoyaltyModel).features;
+        const long = (text: string) => /\.\d{5,}/.test(text);
+        const plainRows = csv.slice(1).filter((l) => !l.includes('"')).map((l) => l.split(","));
+        const row = plainRows.find((r) => features.some((f) => long(at(r, f)))) ??
+          csv[Math.min(csv.length - 1, 7)].split(",");
         const id = at(row, "customer_id");
         await page.fill("input[name=customer]", id);
         await page.waitForFunction(
@@ -488,6 +495,25 @@ Deno.test({
         assert.equal(picked.score, Number(at(row, "score")), `score of customer ${id}`);
         assert.equal(picked.band, at(row, "band"));
         assert.equal(picked.level, at(row, "loyalty_level"));
+        // The fields show rounded figures (at most four decimals), the score is the exact one's.
+        const shown = await page.evaluate(
+          (fs) =>
+            fs.map((f) => document.querySelector<HTMLInputElement>(`input[name=${f}]`)?.value),
+          features,
+        );
+        for (const [i, text] of shown.entries()) {
+          assert.ok(text !== undefined && !long(text), `${features[i]} shows "${text}"`);
+        }
+        // The score scale's labels stay within the scale (its end labels are not centred).
+        const outside = await page.evaluate(() => {
+          const box = document.querySelector(".sw-scale")!.getBoundingClientRect();
+          return [...document.querySelectorAll(".sw-scale .tick")].map((t) => ({
+            text: t.textContent,
+            r: t.getBoundingClientRect(),
+          })).filter(({ r }) => r.left < box.left - 1 || r.right > box.right + 1)
+            .map(({ text }) => text);
+        });
+        assert.deepEqual(outside, [], "score scale labels outside the scale");
         assert.deepEqual(log.errors, []);
         await page.close();
       });
