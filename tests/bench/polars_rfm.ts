@@ -17,16 +17,8 @@ interface Spec {
 }
 
 const spec: Spec = JSON.parse(await Deno.readTextFile(Deno.args[0]));
-const KEEP = [
-  "invoice",
-  "stock_code",
-  "description",
-  "quantity",
-  "timestamp",
-  "unit_price",
-  "customer_id",
-  "country",
-];
+/** The mapped columns (canonical names), as the spec's first file maps them. */
+const KEEP = Object.keys(spec.files[0].columns);
 const frames = spec.files.map((f) =>
   pl.scanCSV(f.glob, { inferSchemaLength: 0 }).select(
     ...KEEP.map((k) => pl.col(f.columns[k]).alias(k)),

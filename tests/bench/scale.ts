@@ -148,14 +148,20 @@ export async function scaleComparison(
     await Deno.writeTextFile(cfgAll, JSON.stringify(replicaConfig(ds, groups, false)));
     await Deno.writeTextFile(cfgPlain, JSON.stringify(replicaConfig(ds, groups, true)));
     const python = await pythonWith(["pandas"]);
-    const pandasSpec = join(dir, "pandas.json");
-    await Deno.writeTextFile(
-      pandasSpec,
-      JSON.stringify({
-        files: groups.map((g) => ({ ...g, glob: join(dir, g.glob) })),
-        out: join(dir, "pandas-customers.csv"),
-      }),
-    );
+    /** The spec of a plain script (pandas', polars alone's): the files, and where its table goes. */
+    const scriptSpec = async (name: string) => {
+      const path = join(dir, `${name}.json`);
+      await Deno.writeTextFile(
+        path,
+        JSON.stringify({
+          files: groups.map((g) => ({ ...g, glob: join(dir, g.glob) })),
+          out: join(dir, `${name}-customers.csv`),
+        }),
+      );
+      return path;
+    };
+    const pandasSpec = await scriptSpec("pandas");
+    const polarsSpec = await scriptSpec("polars");
     const build = (cfg: string, tag: string, r: number, engine = "polars") =>
       measureChild(Deno.execPath(), [
         "run",
@@ -171,14 +177,6 @@ export async function scaleComparison(
         "--engine",
         engine,
       ], { cwd: o.root });
-    const polarsSpec = join(dir, "polars.json");
-    await Deno.writeTextFile(
-      polarsSpec,
-      JSON.stringify({
-        files: groups.map((g) => ({ ...g, glob: join(dir, g.glob) })),
-        out: join(dir, "polars-customers.csv"),
-      }),
-    );
     const runs: Record<string, ChildRun[]> = {
       all: [],
       duckdb: [],
