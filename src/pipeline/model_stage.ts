@@ -86,7 +86,9 @@ export function trainingFingerprint(model: LoyaltyModel): string {
  * @param forward the forward model's inputs (snapshots: look-back features as of each cutoff,
  *   labels after it)
  * @param versions library versions recorded in the model artifact
- * @param onStage called after each sub-stage with its name and a detail line
+ * @param onStage called after each sub-stage with its name and a detail line (with workers, the
+ *   lines of the parts run in a worker come when this thread takes their result)
+ * @param options whether parts run in workers (see {@link ModelStageOptions})
  */
 export async function modelStage(
   ds: DatasetConfig,
@@ -268,8 +270,9 @@ export async function modelStage(
 /** Options of {@link modelStage}. */
 export interface ModelStageOptions {
   /**
-   * Run K-Means, the loyalty baselines and half of the scoring in workers, beside the KNN tuning
-   * (default true). The result is the same either way, bit for bit; false runs all on this thread.
+   * Run K-Means with the segment classifier, the loyalty baselines and the last 38 % of the
+   * scoring in workers, beside the KNN tuning on this thread (default true). The result is the
+   * same either way, bit for bit; false runs everything on this thread.
    */
   workers?: boolean;
 }
