@@ -34,6 +34,16 @@ export type WorkerAnswer =
 /** Error classes to rebuild from a worker's error, by `name` (an `instanceof` then still holds). */
 export type ErrorClasses = Record<string, new (message: string) => Error>;
 
+/** Options of {@link inWorker}. */
+export interface WorkerOptions {
+  /**
+   * Error classes to rebuild by name (others become an `Error` with the same name and message).
+   */
+  errors?: ErrorClasses;
+  /** Ends the worker when aborted (its result is not wanted any more); the promise rejects. */
+  signal?: AbortSignal;
+}
+
 /**
  * Calls `fn` of `module` with `args` in a new worker and resolves to its result.
  *
@@ -41,23 +51,30 @@ export type ErrorClasses = Record<string, new (message: string) => Error>;
  *   import.meta.url)`)
  * @param fn the exported function's name (it may return a promise)
  * @param args its arguments (structured-cloned: no functions)
- * @param errors error classes to rebuild by name (others become an `Error` with the same name
- *   and message)
+ * @param options error classes to rebuild, and a signal that ends the worker early
  * @returns the function's result
  * @throws the function's error, or an error naming the module and function when the worker
- *   itself fails (a module that does not load, a missing export)
+ *   itself fails (a module that does not load, a missing export), or the signal's reason
  */
 export function inWorker<T>(
   module: URL,
   fn: string,
   args: unknown[],
-  errors: ErrorClasses = {},
+  options: WorkerOptions = {},
 ): Promise<T> {
+  const { errors = {}, signal } = options;
+  if (signal?.aborted) return Promise.reject(signal.reason);
   const worker = new Worker(new URL("./worker_entry.ts", import.meta.url).href, {
     type: "module",
   });
   return new Promise<T>((resolve, reject) => {
+    const stop = () => {
+      worker.terminate();
+      reject(signal!.reason);
+    };
+    signal?.addEventListener("abort", stop, { once: true });
     worker.onmessage = (e: MessageEvent<WorkerAnswer>) => {
+      signal?.removeEventListener("abort", stop);
       worker.terminate();
       const a = e.data;
       if (a.ok) return resolve(a.value as T);
@@ -71,6 +88,7 @@ export function inWorker<T>(
     };
     worker.onerror = (e: ErrorEvent) => {
       e.preventDefault();
+      signal?.removeEventListener("abort", stop);
       worker.terminate();
       reject(new Error(`worker for ${fn} of ${module.pathname} failed: ${e.message}`));
     };

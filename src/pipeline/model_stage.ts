@@ -121,7 +121,7 @@ export async function modelStage(
   if (workers) {
     // Two workers beside this thread's KNN tuning: K-Means with the segment classifier, and the
     // loyalty baselines. Each is a pure function of what it is sent: the same result as here.
-    segmented = inWorker<Segmented>(SELF, "segmentAndClassify", [current, cfg], SKIPPED);
+    segmented = options.segmented ?? segmentInWorker(current, cfg);
     const baselines = inWorker<LoyaltyBaselines>(LOYALTY, "loyaltyBaselines", [forward, cfg]);
     // A rejection is taken up below; until then it must not count as unhandled.
     segmented.catch(() => {});
@@ -275,6 +275,27 @@ export interface ModelStageOptions {
    * same either way, bit for bit; false runs everything on this thread.
    */
   workers?: boolean;
+  /**
+   * K-Means and the segment classifier of `current`, already started in a worker
+   * ({@link segmentInWorker}; the build starts it before the forward data are computed).
+   */
+  segmented?: Promise<Segmented>;
+}
+
+/**
+ * Starts {@link segmentAndClassify} in a worker (a `ModelStageSkipped` comes back as one).
+ *
+ * @param signal ends the worker early (when the run stops before it needs the segments)
+ */
+export function segmentInWorker(
+  current: CustomerArrays,
+  cfg: DatasetConfig["model"],
+  signal?: AbortSignal,
+): Promise<Segmented> {
+  return inWorker<Segmented>(SELF, "segmentAndClassify", [current, cfg], {
+    errors: SKIPPED,
+    signal,
+  });
 }
 
 /** This module and the loyalty model's, for the workers. */

@@ -39,6 +39,7 @@ import {
   modelStage,
   type SegmentationOnly,
   segmentationStage,
+  segmentInWorker,
 } from "./model_stage.ts";
 import { duckdbClean } from "./duckdb_stage.ts";
 import { readCustomerTables } from "../engine/customers.ts";
@@ -382,7 +383,7 @@ async function releaseNative(options: { trim?: boolean } = {}): Promise<void> {
 }
 
 /** Forward data and the model stage; throws {@link ModelStageSkipped} when the data cannot fit them. */
-function runModels(
+async function runModels(
   ds: DatasetConfig,
   cleaned: CleanStage,
   rfm: ReturnType<typeof rfmStage>,
@@ -391,16 +392,32 @@ function runModels(
   stage: typeof modelStage,
 ): Promise<ModelStage> {
   const current = toArrays(rfm.customers, rfm.scores.rfm_segment);
-  const forward = forwardData(ds, cleaned);
-  progress.done(
-    "features at cutoff",
-    `${forward.features.customer_id.length} customers before ${forward.cutoff}`,
-  );
-  return stage(ds, current, forward, {
-    "ml-kmeans": packages["ml-kmeans"],
-    "ml-knn": packages["ml-knn"],
-    "ml-logistic-regression": packages["ml-logistic-regression"],
-  }, (name, detail) => progress.done(name, detail));
+  // K-Means needs only today's customers: it starts in a worker while polars computes the
+  // forward data, and is ended if the run stops before it needs the segments.
+  const abort = new AbortController();
+  const segmented = segmentInWorker(current, ds.model, abort.signal);
+  segmented.catch(() => {}); // taken up by the model stage
+  try {
+    const forward = forwardData(ds, cleaned);
+    progress.done(
+      "features at cutoff",
+      `${forward.features.customer_id.length} customers before ${forward.cutoff}`,
+    );
+    return await stage(
+      ds,
+      current,
+      forward,
+      {
+        "ml-kmeans": packages["ml-kmeans"],
+        "ml-knn": packages["ml-knn"],
+        "ml-logistic-regression": packages["ml-logistic-regression"],
+      },
+      (name, detail) => progress.done(name, detail),
+      { segmented },
+    );
+  } finally {
+    abort.abort(new Error("the model stage stopped before it needed the segments"));
+  }
 }
 
 /**

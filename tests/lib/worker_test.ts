@@ -30,3 +30,19 @@ Deno.test("a worker's error comes back with its name and message; a missing expo
   );
   await assert.rejects(inWorker(MISSING, "x", []), /no_such_module\.ts/);
 });
+
+Deno.test("an aborted call ends its worker and rejects with the signal's reason", async () => {
+  const early = new AbortController();
+  const running = inWorker(STATS, "median", [[1, 2, 3]], { signal: early.signal });
+  early.abort(new Error("not wanted any more"));
+  await assert.rejects(running, /not wanted any more/);
+  // Already aborted: no worker at all.
+  await assert.rejects(
+    inWorker(STATS, "median", [[1]], { signal: AbortSignal.abort(new Error("before")) }),
+    /before/,
+  );
+  // Aborting after the answer changes nothing.
+  const late = new AbortController();
+  assert.equal(await inWorker(STATS, "median", [[4, 6]], { signal: late.signal }), 5);
+  late.abort();
+});

@@ -284,7 +284,7 @@ Deno.test("customers who all look the same: K-Means has nothing to separate", as
   // publishes RFM only). Planted fault: without the class to rebuild, only its name is left.
   const stage = new URL("../../src/pipeline/model_stage.ts", import.meta.url);
   await assert.rejects(
-    inWorker(stage, "segmentAndClassify", [table, ds.model], { ModelStageSkipped }),
+    inWorker(stage, "segmentAndClassify", [table, ds.model], { errors: { ModelStageSkipped } }),
     (e: unknown) => {
       assert.ok(e instanceof ModelStageSkipped, String(e));
       assert.match(e.message, /all 40 customers have the same/);
