@@ -133,12 +133,15 @@ export async function modelStage(
       throw e;
     }
   } else {
-    segmented = Promise.resolve(segmentAndClassify(current, cfg));
+    // In order, each progress line timing its own part (as `bench --models` reads them).
+    segmented = Promise.resolve(segmentAndClassify(current, cfg, onStage));
     loyalty = fitLoyaltyModel(forward, cfg, loyaltyStep);
   }
   const { segmentation, segmentClassifier } = await segmented;
-  onStage("k-means", `${kmeansDetail(segmentation)}${workers ? " (in a worker)" : ""}`);
-  onStage("segment classifier", `held-out accuracy ${segmentClassifier.test.accuracy.toFixed(3)}`);
+  if (workers) {
+    onStage("k-means", `${kmeansDetail(segmentation)} (in a worker)`);
+    onStage("segment classifier", classifierDetail(segmentClassifier));
+  }
   const ev = loyalty.evaluation;
   onStage(
     "loyalty model",
@@ -314,15 +317,20 @@ export interface Segmented {
 /**
  * The K-Means segments of the current customers and the classifier that predicts them (the part of
  * {@link modelStage} that does not depend on the loyalty model; run in a worker by the build).
+ * `onStage` gets a line after each of the two fits (a worker calls it without one).
  *
  * @throws {ModelStageSkipped} when the customers are too few or all alike
  */
 export function segmentAndClassify(
   current: CustomerArrays,
   cfg: DatasetConfig["model"],
+  onStage: (stage: string, detail: string) => void = () => {},
 ): Segmented {
   const segmentation = segmentCustomers(current, cfg);
-  return { segmentation, segmentClassifier: fitSegmentClassifier(current, segmentation, cfg) };
+  onStage("k-means", kmeansDetail(segmentation));
+  const segmentClassifier = fitSegmentClassifier(current, segmentation, cfg);
+  onStage("segment classifier", classifierDetail(segmentClassifier));
+  return { segmentation, segmentClassifier };
 }
 
 /**
@@ -374,6 +382,11 @@ function todayVsTraining(
     features,
     score: { reference: "held-out customers", ...scoreShift(loyalty.heldOut.score, scores) },
   });
+}
+
+/** The build log's line for the segment classifier. */
+function classifierDetail(c: SegmentClassifier): string {
+  return `held-out accuracy ${c.test.accuracy.toFixed(3)}`;
 }
 
 /** The build log's line for the K-Means fit: the chosen k and its silhouette. */
