@@ -157,9 +157,9 @@ function growTree(
   const { offset, width, slot, columns, order } = root;
   const tree: GbmTree = { feature: [-1], bin: [0], left: [-1], right: [-1], value: [0] };
   // The same sums in the same order as one pass per node over its rows (in row order).
-  const histogram = (id: number, start: number, end: number): Growing => {
-    const GH = new Float64Array(2 * width);
-    const N = new Int32Array(width);
+  // Rows order[start..end) added to their bins' gradient and hessian sums (and to the bin counts
+  // N, when given), in row order; returns the node's sums.
+  const accumulate = (GH: Float64Array, N: Int32Array | null, start: number, end: number) => {
     let sumG = 0;
     let sumH = 0;
     for (let t = start; t < end; t++) {
@@ -173,10 +173,15 @@ function growTree(
         const b = slot[base + j];
         GH[b] += gi;
         GH[b + 1] += hi;
-        N[b >> 1]++;
+        if (N) N[b >> 1]++;
       }
     }
-    return { id, start, end, GH, N, sumG, sumH };
+    return { sumG, sumH };
+  };
+  const histogram = (id: number, start: number, end: number): Growing => {
+    const GH = new Float64Array(2 * width);
+    const N = new Int32Array(width);
+    return { id, start, end, GH, N, ...accumulate(GH, N, start, end) };
   };
   const noBins = new Float64Array(0);
   const noCounts = new Int32Array(0);
@@ -193,23 +198,9 @@ function growTree(
   };
   // The root: every row in order; its bin counts do not depend on the gradients.
   const rootNode = (): Growing => {
-    const GH = new Float64Array(2 * width);
-    let sumG = 0;
-    let sumH = 0;
-    for (let i = 0; i < n; i++) {
-      const gi = g[i];
-      const hi = h[i];
-      sumG += gi;
-      sumH += hi;
-      const base = i * d;
-      for (let j = 0; j < d; j++) {
-        const b = slot[base + j];
-        GH[b] += gi;
-        GH[b + 1] += hi;
-      }
-    }
     for (let i = 0; i < n; i++) order[i] = i;
-    return { id: 0, start: 0, end: n, GH, N: root.counts, sumG, sumH };
+    const GH = new Float64Array(2 * width);
+    return { id: 0, start: 0, end: n, GH, N: root.counts, ...accumulate(GH, null, 0, n) };
   };
   const leaves: Growing[] = [];
   let frontier: Growing[] = [rootNode()];

@@ -1724,23 +1724,20 @@ export function predictOne(
   if (model.weighting === "distance" && offset === 0) {
     for (let i = 0; i < found.length; i++) if (isExact(found.distance[i])) exact = true;
   }
+  // A neighbour's vote weight: 1, 1 / (d + offset), or 1 / d (only the exact matches when some
+  // neighbour is one).
+  const uniform = model.weighting === "uniform";
+  const weightOf = (d: number): number =>
+    uniform ? 1 : offset > 0 ? 1 / (d + offset) : exact ? (isExact(d) ? 1 : 0) : 1 / d;
   let total = 0;
   let voters = 0;
   if (flat) {
     // the same products and sums in the same order, on typed arrays
     const { counts: fc, sums } = flat;
-    const uniform = model.weighting === "uniform";
     const acc = new Float64Array(C);
     const { distance, take, index } = found;
     for (let i = 0; i < found.length; i++) {
-      const d = distance[i];
-      const weight = uniform
-        ? 1
-        : offset > 0
-        ? 1 / (d + offset)
-        : exact
-        ? (isExact(d) ? 1 : 0)
-        : 1 / d;
+      const weight = weightOf(distance[i]);
       const t = take[i];
       const m = weight * t;
       const base = index[i] * C;
@@ -1750,29 +1747,22 @@ export function predictOne(
       voters += t;
     }
     for (let k = 0; k < C; k++) w[k] = acc[k];
-  }
-  for (let i = 0; i < (flat ? 0 : found.length); i++) {
-    const d = found.distance[i];
-    const weight = model.weighting === "uniform"
-      ? 1
-      : offset > 0
-      ? 1 / (d + offset)
-      : exact
-      ? (isExact(d) ? 1 : 0)
-      : 1 / d;
-    const t = found.take[i];
-    const m = weight * t;
-    const idx = found.index[i];
-    const c = counts?.[idx];
-    if (c) {
-      let sum = 0;
-      for (let k = 0; k < C; k++) sum += c[k];
-      for (let k = 0; k < C; k++) w[k] += (m * c[k]) / sum;
-    } else {
-      w[model.labels[idx]] += m;
+  } else {
+    for (let i = 0; i < found.length; i++) {
+      const t = found.take[i];
+      const m = weightOf(found.distance[i]) * t;
+      const idx = found.index[i];
+      const c = counts?.[idx];
+      if (c) {
+        let sum = 0;
+        for (let k = 0; k < C; k++) sum += c[k];
+        for (let k = 0; k < C; k++) w[k] += (m * c[k]) / sum;
+      } else {
+        w[model.labels[idx]] += m;
+      }
+      total += m;
+      voters += t;
     }
-    total += m;
-    voters += t;
   }
   const probabilities = total > 0 ? w.map((x) => x / total) : w;
   const shown = Math.min(found.length, maxNeighbours);
