@@ -1,5 +1,5 @@
 /**
- * Native memory: handing freed pages back to the system.
+ * Native memory: collecting dropped polars frames now, and handing freed pages back to the system.
  *
  * @module
  */
@@ -36,4 +36,29 @@ export function trimNativeHeap(): boolean {
     // not glibc, or no FFI permission: the pages stay with the process
     return false;
   }
+}
+
+/**
+ * Asks V8 for a full collection when the process runs with `--v8-flags=--expose-gc` (the build
+ * and verify tasks do), and lets the finalizers run: polars frames hold native memory that V8
+ * does not see, so a frame a stage dropped otherwise stays allocated until V8 happens to
+ * collect, and the stages' leftovers add up. With `trim` (after ingest, whose leftovers the
+ * cleaning peak would stack on) the freed pages then go back to the system
+ * ({@link trimNativeHeap}); trimming costs time on a large heap, so only there.
+ *
+ * @example
+ * ```ts
+ * import { releaseNative } from "./memory.ts";
+ * await releaseNative(); // without --expose-gc and without trim: nothing to do, and no error
+ * ```
+ */
+export async function releaseNative(options: { trim?: boolean } = {}): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc) {
+    gc();
+    // The native memory of collected frames is freed by finalizers, on a later turn.
+    await new Promise((done) => setTimeout(done, 0));
+    gc();
+  }
+  if (options.trim) trimNativeHeap();
 }

@@ -35,6 +35,7 @@ import {
 import { duckdbDataStage, type DuckdbOptions, type DuckdbStage } from "../engine/duckdb.ts";
 import type { Progress } from "./progress.ts";
 import { checkRowCount, type CleanStage, describeClean, type SourceFile } from "./stages.ts";
+import { releaseNative } from "../lib/memory.ts";
 
 /** Columns of the lines file as the polars path types them, by canonical name. */
 function canonicalColumn(c: string): pl.Expr {
@@ -67,19 +68,6 @@ function canonicalLines(path: string, columns: string[], quarantined?: boolean):
     lf = lf.filter(quarantined ? pl.col("reason").isNotNull() : pl.col("reason").isNull());
   }
   return lf.sort(["file_idx", "source_row"]).select(...columns.map(canonicalColumn)).collectSync();
-}
-
-/**
- * Lets V8 collect dropped polars frames now, when the process runs with `--expose-gc` (the build
- * does): their native memory is invisible to V8 and is freed by finalizers, on a later turn.
- * (As `releaseNative` of `pipeline/run.ts`, without the heap trim.)
- */
-async function releaseFrames(): Promise<void> {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) return;
-  gc();
-  await new Promise((done) => setTimeout(done, 0));
-  gc();
 }
 
 /** The columns the cleaning report reads (`reconcile`, `cleaningWarnings`, the two set rules). */
@@ -225,7 +213,7 @@ export async function duckdbClean(
       got.rowsRead,
       sources.map((s) => s.file.name),
     );
-    await releaseFrames(); // the report's frames, before the kept lines are read
+    await releaseNative(); // the report's frames, before the kept lines are read
     const kept = canonicalLines(path, [...CANONICAL_COLUMNS], false);
     const quarantine = canonicalLines(path, [...CANONICAL_COLUMNS, "reason"], true);
     progress.done("clean", describeClean(report));

@@ -32,7 +32,7 @@ import { gitState, readLockedVersions } from "../lib/provenance.ts";
 import { buildManifest } from "../report/manifest.ts";
 import { buildResults } from "../report/results.ts";
 import { ModelStageSkipped } from "../model/skip.ts";
-import { trimNativeHeap } from "../lib/memory.ts";
+import { releaseNative } from "../lib/memory.ts";
 import { heldOutCsv } from "../report/heldout.ts";
 import {
   type ModelStage,
@@ -361,25 +361,6 @@ async function analyse(
     modelStage: status,
     sitePublished: !!(options.beforePublish && models),
   };
-}
-
-/**
- * Asks V8 for a full collection when the process runs with `--v8-flags=--expose-gc` (the build
- * and verify tasks do), and lets the finalizers run: polars frames hold native memory that V8
- * does not see, so a frame a stage dropped otherwise stays allocated until V8 happens to
- * collect, and the stages' leftovers add up. With `trim` (after ingest, whose leftovers the
- * cleaning peak would stack on) the freed pages then go back to the system
- * ({@link trimNativeHeap}); trimming costs time on a large heap, so only there.
- */
-async function releaseNative(options: { trim?: boolean } = {}): Promise<void> {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (gc) {
-    gc();
-    // The native memory of collected frames is freed by finalizers, on a later turn.
-    await new Promise((done) => setTimeout(done, 0));
-    gc();
-  }
-  if (options.trim) trimNativeHeap();
 }
 
 /** Forward data and the model stage; throws {@link ModelStageSkipped} when the data cannot fit them. */
