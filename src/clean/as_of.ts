@@ -48,6 +48,73 @@ export interface CleanAsOf {
 /** Reasons of the rules re-run as of the date. */
 const RERUN = ["cancelled_order", "extreme_value"];
 
+/** The columns the re-run rules read, and the two that put the lines in source order. */
+const RULE_COLUMNS = [
+  "customer_id",
+  "stock_code",
+  "quantity",
+  "unit_price",
+  "line_value",
+  "timestamp",
+  "source_file",
+  "source_row",
+];
+
+/**
+ * A line's place in source order as one number: its file's position among `files` (in
+ * configuration order) × 2³², plus its source row. Exact in a double for up to 2²¹ files.
+ */
+function sourceOrderKeys(df: pl.DataFrame, files: readonly string[]): Float64Array {
+  let file: pl.Expr = pl.lit(null).cast(pl.Float64);
+  for (let i = files.length - 1; i >= 0; i--) {
+    file = pl.when(pl.col("source_file").eq(pl.lit(files[i]))).then(pl.lit(i)).otherwise(file);
+  }
+  const key = file.cast(pl.Float64).mul(2 ** 32).add(pl.col("source_row").cast(pl.Float64));
+  const s = df.select(key.alias("k")).getColumn("k");
+  if (s.nullCount() > 0) throw new Error("a line's source file is not among the report's files");
+  return Float64Array.from(s.toArray() as number[]);
+}
+
+/**
+ * The positions of `keys` in increasing key order, where `keys` is the concatenation of runs of
+ * the given lengths, each already in increasing order (a k-way merge; ties keep the earlier run
+ * first). A run out of order is a caller's error.
+ *
+ * @example
+ * ```ts
+ * import { mergeSorted } from "./as_of.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * deepEqual([...mergeSorted(new Float64Array([1, 4, 9, 2, 3, 5]), [3, 3])], [0, 3, 4, 1, 5, 2]);
+ * ```
+ *
+ * @throws {Error} when a run is not in increasing order
+ */
+export function mergeSorted(keys: Float64Array, runs: readonly number[]): Uint32Array {
+  const starts: number[] = [];
+  const ends: number[] = [];
+  let at = 0;
+  for (const n of runs) {
+    for (let i = at + 1; i < at + n; i++) {
+      if (!(keys[i - 1] <= keys[i])) {
+        throw new Error(`run ${starts.length} is not in order at ${i}`);
+      }
+    }
+    starts.push(at);
+    ends.push(at + n);
+    at += n;
+  }
+  if (at !== keys.length) throw new Error(`runs of ${at} keys for ${keys.length} keys`);
+  const out = new Uint32Array(at);
+  for (let o = 0; o < at; o++) {
+    let best = -1;
+    for (let r = 0; r < starts.length; r++) {
+      if (starts[r] < ends[r] && (best < 0 || keys[starts[r]] < keys[starts[best]])) best = r;
+    }
+    out[o] = starts[best]++;
+  }
+  return out;
+}
+
 /** Whether a rule ran in the full cleaning (false for a code the report does not list). */
 function ran(report: CleanedLog["report"], code: string): boolean {
   return report.rules.some((r) => r.code === code && r.applied);
@@ -68,37 +135,55 @@ export function cleanAsOf(
 ): CleanAsOf {
   const limit = pl.lit(isoDay(asOf) * DAY_US).cast(pl.Datetime("us", "UTC"));
   const before = pl.col("timestamp").isNotNull().and(pl.col("timestamp").lt(limit));
-  const files = pl.DataFrame({
-    source_file: log.report.files.map((f) => f.file),
-    __file: log.report.files.map((_, i) => i),
+  // The lines before the date: kept, dropped by a rule re-run here, and cancellations. The rules
+  // read a few columns only: they run on those, in source order, with `__w` (the line's position
+  // among `lines`); the canonical columns of the lines they keep are taken once, at the end,
+  // instead of sorting and filtering every column.
+  const parts = [
+    log.kept.filter(before),
+    log.quarantine.filter(before.and(pl.col("reason").isIn(RERUN))),
+    log.quarantine.filter(before.and(pl.col("reason").eq(pl.lit("cancellation")))),
+  ];
+  const lines = pl.concat(parts.map((p) => p.select(...CANONICAL_COLUMNS)), {
+    how: "vertical",
+    rechunk: false,
   });
-  const rank = (df: pl.DataFrame) => df.join(files, { on: "source_file", how: "left" });
   const noReason = pl.lit(null).cast(pl.Utf8).alias("reason");
-  const kept = log.kept.select(...CANONICAL_COLUMNS).filter(before).withColumns(noReason);
-  const back = log.quarantine.filter(before.and(pl.col("reason").isIn(RERUN)))
-    .select(...CANONICAL_COLUMNS).withColumns(noReason);
-  const cancels = log.quarantine.filter(before.and(pl.col("reason").eq(pl.lit("cancellation"))))
-    .select(...CANONICAL_COLUMNS, "reason");
-  let df = rank(pl.concat([kept, back, cancels], { how: "vertical" }))
-    .sort(["__file", "source_row"]).drop("__file");
+  const narrow = pl.concat([
+    parts[0].select(...RULE_COLUMNS).withColumns(noReason),
+    parts[1].select(...RULE_COLUMNS).withColumns(noReason),
+    parts[2].select(...RULE_COLUMNS, "reason"),
+  ], { how: "vertical" }).withRowIndex("__w");
+  // Each part is in source order (file, then row): merging them is cheaper than sorting.
+  const order = mergeSorted(
+    sourceOrderKeys(narrow, log.report.files.map((f) => f.file)),
+    parts.map((p) => p.height),
+  );
+  let df = narrow.select(pl.all().gather(pl.Series("__at", order)))
+    .drop("source_file", "source_row");
   df = df.withColumns(pl.intRange(0, df.height, 1, pl.Int64).alias("__i"));
+  const cancels = parts[2].height;
   let cancelledOrders = 0;
-  if (ran(log.report, "cancellation") && cancels.height > 0) {
+  if (ran(log.report, "cancellation") && cancels > 0) {
     const out = dropCancelledOrders(df, ran(log.report, "cancelled_order"));
     df = out.df;
     cancelledOrders = out.cancelledOrders.lines;
   }
+  const keptCount = () => Number(df.select(pl.col("reason").isNull().sum()).row(0)[0]);
   let extremeValues = 0;
   if (ran(log.report, "extreme_value") && logValueMadMultiplier !== null) {
-    const n = df.filter(pl.col("reason").isNull()).height;
+    const n = keptCount();
     df = dropExtremeValues(df, logValueMadMultiplier).df;
-    extremeValues = n - df.filter(pl.col("reason").isNull()).height;
+    extremeValues = n - keptCount();
   }
+  const take = (where: pl.Expr) => {
+    const at = df.select(pl.col("__w").filter(where)).getColumn("__w");
+    return lines.select(...CANONICAL_COLUMNS.map((c) => pl.col(c).gather(at)));
+  };
   return {
     asOf,
-    kept: df.filter(pl.col("reason").isNull()).select(...CANONICAL_COLUMNS),
-    cancellations: df.filter(pl.col("reason").eq(pl.lit("cancellation")))
-      .select(...CANONICAL_COLUMNS),
+    kept: take(pl.col("reason").isNull()),
+    cancellations: take(pl.col("reason").eq(pl.lit("cancellation"))),
     cancelledOrders,
     extremeValues,
   };

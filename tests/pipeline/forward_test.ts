@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import pl from "nodejs-polars";
 import { parseDataset } from "../../src/config/dataset.ts";
 import { MAPPABLE_COLUMNS, type MappableColumn } from "../../src/config/dataset.ts";
-import { cleanAsOf } from "../../src/clean/as_of.ts";
+import { cleanAsOf, mergeSorted } from "../../src/clean/as_of.ts";
 import { Progress } from "../../src/pipeline/progress.ts";
 import { cleanIngested, type CleanStage, forwardData } from "../../src/pipeline/stages.ts";
 
@@ -54,8 +54,12 @@ const ds = parseDataset({
 /** A line: [customer, invoice, ISO time, quantity, unit price, stock code]. */
 type Line = [string, string, string, number, number, string];
 
-/** The cleaning stage of canonical lines (the build's own cleaning and its checks). */
-function cleaned(lines: Line[]): CleanStage {
+/**
+ * The cleaning stage of canonical lines (the build's own cleaning and its checks); with `split`,
+ * the lines from that index on come from a second file, `two.csv`, numbered from row 1 again.
+ */
+function cleaned(lines: Line[], split = lines.length): CleanStage {
+  const file = (i: number) => i < split ? "toy.csv" : "two.csv";
   const tx = pl.DataFrame({
     invoice: pl.Series("invoice", lines.map((l) => l[1]), pl.Utf8),
     stock_code: pl.Series("stock_code", lines.map((l) => l[5]), pl.Utf8),
@@ -66,13 +70,24 @@ function cleaned(lines: Line[]): CleanStage {
     line_value: pl.Series("line_value", lines.map((l) => l[3] * l[4]), pl.Float64),
     customer_id: pl.Series("customer_id", lines.map((l) => l[0]), pl.Utf8),
     country: pl.Series("country", lines.map(() => "UK"), pl.Utf8),
-    source_file: pl.Series("source_file", lines.map(() => "toy.csv"), pl.Utf8),
-    source_row: pl.Series("source_row", lines.map((_, i) => i + 1), pl.Int64),
+    source_file: pl.Series("source_file", lines.map((_, i) => file(i)), pl.Utf8),
+    source_row: pl.Series(
+      "source_row",
+      lines.map((_, i) => i < split ? i + 1 : i - split + 1),
+      pl.Int64,
+    ),
   }).withColumns(pl.col("timestamp").cast(pl.Datetime("us")).dt.replaceTimeZone("UTC"));
-  const provided = { "toy.csv": new Set<MappableColumn>(MAPPABLE_COLUMNS) };
+  const all = new Set<MappableColumn>(MAPPABLE_COLUMNS);
+  const two = split < lines.length;
   return cleanIngested(
     ds,
-    { tx, provided, rowsRead: { "toy.csv": lines.length } },
+    {
+      tx,
+      provided: two ? { "toy.csv": all, "two.csv": all } : { "toy.csv": all },
+      rowsRead: two
+        ? { "toy.csv": split, "two.csv": lines.length - split }
+        : { "toy.csv": lines.length },
+    },
     new Progress(() => {}),
   );
 }
@@ -186,4 +201,29 @@ Deno.test("cleaning as of the day after the last line is the whole-log cleaning"
   const all = cleaned([...before, ...after]);
   const asOf = cleanAsOf(all, ds.cleaning.outliers.logValueMadMultiplier, "2011-08-02");
   assert.ok(asOf.kept.frameEqual(all.kept));
+});
+
+Deno.test("a line restored as of a date takes its place in source order, across files", () => {
+  // e's order 11 (row 6 of the first file) is dropped by the whole-log cleaning; the second file's
+  // rows are numbered from 1 again, so a merge on the row number alone would put it after them.
+  const all = cleaned([...before, ...after], before.length);
+  const asOf = cleanAsOf(all, ds.cleaning.outliers.logValueMadMultiplier, "2011-01-01");
+  const at = asOf.kept.select("source_file", "source_row", "invoice").toRecords();
+  assert.deepEqual(
+    at.map((r) => r.invoice),
+    ["1", "2", "2", "3", "4", "11", "12", "13"], // every kept line of toy.csv, in row order
+  );
+  assert.ok(at.every((r) => r.source_file === "toy.csv"));
+  // As of the day after the last line, the same lines in the same order as the whole log's.
+  const last = cleanAsOf(all, ds.cleaning.outliers.logValueMadMultiplier, "2011-08-02");
+  assert.ok(last.kept.frameEqual(all.kept));
+  assert.ok(all.kept.getColumn("source_file").toArray().includes("two.csv"));
+});
+
+Deno.test("mergeSorted: runs merged in key order, ties to the earlier run; a run out of order is refused", () => {
+  const keys = new Float64Array([1, 4, 4, 9, 0, 4, 10, 2]);
+  assert.deepEqual([...mergeSorted(keys, [4, 3, 0, 1])], [4, 0, 7, 1, 2, 5, 3, 6]);
+  assert.deepEqual([...mergeSorted(new Float64Array([]), [0, 0])], []);
+  assert.throws(() => mergeSorted(new Float64Array([1, 3, 2]), [3]), /run 0 is not in order at 2/);
+  assert.throws(() => mergeSorted(new Float64Array([1, 2]), [1]), /runs of 1 keys for 2 keys/);
 });
