@@ -43,6 +43,18 @@ export interface CleanAsOf {
   cancelledOrders: number;
   /** Lines before the date dropped by rule 10 as of the date. */
   extremeValues: number;
+  /** How the cleaning as of the date differs from the whole log's on the lines before it. */
+  difference: AsOfDifference;
+}
+
+/** Lines before the date kept as of the date but not by the whole-log cleaning, and back. */
+export interface AsOfDifference {
+  /** Lines the whole-log cleaning dropped (rules 9, 10) that are kept as of the date. */
+  linesRestored: number;
+  /** Customers with such a line. */
+  customersRestored: number;
+  /** Lines the whole-log cleaning kept that are dropped as of the date. */
+  linesDroppedOnlyAsOf: number;
 }
 
 /** Reasons of the rules re-run as of the date. */
@@ -176,6 +188,17 @@ export function cleanAsOf(
     df = dropExtremeValues(df, logValueMadMultiplier).df;
     extremeValues = n - keptCount();
   }
+  // The first part is what the whole-log cleaning kept before the date, the second what it
+  // dropped by the rules re-run here.
+  const w = pl.col("__w");
+  const wasKept = w.lt(parts[0].height);
+  const wasDropped = w.gtEq(parts[0].height).and(w.lt(parts[0].height + parts[1].height));
+  const [linesRestored, customersRestored, linesDroppedOnlyAsOf] = df.select(
+    wasDropped.and(pl.col("reason").isNull()).sum().alias("restored"),
+    pl.col("customer_id").filter(wasDropped.and(pl.col("reason").isNull())).nUnique()
+      .alias("customers"),
+    wasKept.and(pl.col("reason").isNotNull()).sum().alias("dropped"),
+  ).row(0).map(Number);
   const take = (where: pl.Expr) => {
     const at = df.select(pl.col("__w").filter(where)).getColumn("__w");
     return lines.select(...CANONICAL_COLUMNS.map((c) => pl.col(c).gather(at)));
@@ -186,5 +209,6 @@ export function cleanAsOf(
     cancellations: take(pl.col("reason").eq(pl.lit("cancellation"))),
     cancelledOrders,
     extremeValues,
+    difference: { linesRestored, customersRestored, linesDroppedOnlyAsOf },
   };
 }

@@ -14,7 +14,7 @@ import {
   toCanonical,
 } from "../ingest/ingest.ts";
 import { clean } from "../clean/clean.ts";
-import { cleanAsOf } from "../clean/as_of.ts";
+import { type AsOfDifference, cleanAsOf } from "../clean/as_of.ts";
 import { FEATURE_NAMES } from "../config/features.ts";
 import { type WindowedFeatures, windowedFeatures } from "../features/windowed.ts";
 import { assertReconciles, type CleaningReport } from "../clean/report.ts";
@@ -566,14 +566,7 @@ export interface Snapshot {
   /** BG/NBD summary of the whole history before the cutoff (weeks; purchases counted per day). */
   bgnbd: { x: number[]; tx: number[]; T: number[] };
   /** What cleaning as of the cutoff changed against the build's cleaning of the whole log. */
-  asOfCleaning: {
-    /** Purchase lines before the cutoff that the whole-log cleaning dropped and this one keeps. */
-    linesRestored: number;
-    /** Customers with such lines. */
-    customersRestored: number;
-    /** Lines before the cutoff dropped only as of the cutoff (e.g. a lower extreme bound). */
-    linesDroppedOnlyAsOf: number;
-  };
+  asOfCleaning: AsOfDifference;
 }
 
 /** Inputs of the forward-looking loyalty model, all derived without looking past each cutoff. */
@@ -830,27 +823,6 @@ function snapshotData(
       tx: lastDay.map((l, i) => (l - firstDay[i]) / 7),
       T: firstDay.map((f) => (end - f) / 7),
     },
-    asOfCleaning: asOfDifference(cleaned.kept, asOf.kept, cutoff),
-  };
-}
-
-/** Lines before the cutoff kept as of the cutoff but not by the whole-log cleaning, and back. */
-function asOfDifference(
-  keptAll: pl.DataFrame,
-  keptAsOf: pl.DataFrame,
-  cutoff: string,
-): Snapshot["asOfCleaning"] {
-  const limit = pl.lit(isoDay(cutoff) * DAY_US).cast(pl.Datetime("us", "UTC"));
-  const key = ["source_file", "source_row"];
-  const naive = keptAll.filter(pl.col("timestamp").lt(limit)).select(...key, "customer_id");
-  const asOf = keptAsOf.select(...key, "customer_id");
-  const restored = asOf.join(naive, { on: key, how: "anti" });
-  const droppedOnly = naive.join(asOf, { on: key, how: "anti" });
-  return {
-    linesRestored: restored.height,
-    customersRestored: restored.height
-      ? Number(restored.select(pl.col("customer_id").nUnique()).row(0)[0])
-      : 0,
-    linesDroppedOnlyAsOf: droppedOnly.height,
+    asOfCleaning: asOf.difference,
   };
 }

@@ -227,3 +227,23 @@ Deno.test("mergeSorted: runs merged in key order, ties to the earlier run; a run
   assert.throws(() => mergeSorted(new Float64Array([1, 3, 2]), [3]), /run 0 is not in order at 2/);
   assert.throws(() => mergeSorted(new Float64Array([1, 2]), [1]), /runs of 1 keys for 2 keys/);
 });
+
+Deno.test("what cleaning as of a date changes is counted exactly (against anti-joins of the kept lines)", () => {
+  const all = cleaned([...before, ...after, ...pricey], before.length);
+  const key = ["source_file", "source_row"];
+  let restoredSomewhere = false;
+  for (const date of ["2010-10-01", "2010-12-21", "2011-01-01", "2011-03-03", "2011-08-02"]) {
+    const asOf = cleanAsOf(all, ds.cleaning.outliers.logValueMadMultiplier, date);
+    const limit = pl.lit(new Date(`${date}T00:00:00Z`)).cast(pl.Datetime("us", "UTC"));
+    const naive = all.kept.filter(pl.col("timestamp").lt(limit)).select(...key, "customer_id");
+    const now = asOf.kept.select(...key, "customer_id");
+    const restored = now.join(naive, { on: key, how: "anti" });
+    assert.deepEqual(asOf.difference, {
+      linesRestored: restored.height,
+      customersRestored: restored.getColumn("customer_id").nUnique(),
+      linesDroppedOnlyAsOf: naive.join(now, { on: key, how: "anti" }).height,
+    }, date);
+    restoredSomewhere ||= restored.height > 0;
+  }
+  assert.ok(restoredSomewhere); // e's order 11 and f's line come back as of the cutoff
+});
