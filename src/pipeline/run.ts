@@ -34,14 +34,9 @@ import { buildResults } from "../report/results.ts";
 import { ModelStageSkipped } from "../model/skip.ts";
 import { releaseNative } from "../lib/memory.ts";
 import { heldOutCsv } from "../report/heldout.ts";
-import {
-  type ModelStage,
-  modelStage,
-  type SegmentationOnly,
-  segmentationStage,
-  segmentInWorker,
-} from "./model_stage.ts";
-import { duckdbClean } from "./duckdb_stage.ts";
+// The model stage and the DuckDB engine are loaded when a run needs them (`import()` below): a
+// run `--until rfm` on polars loads neither (DuckDB's native library alone takes 0.2 s and 30 MB).
+import type { ModelStage, modelStage, SegmentationOnly } from "./model_stage.ts";
 import { readCustomerTables } from "../engine/customers.ts";
 import { OutputSet } from "./outputs.ts";
 import { Progress } from "./progress.ts";
@@ -237,7 +232,7 @@ async function analyse(
     rfm = rfmFromCustomerTable(ds, table, sources.map((s) => s.file.name).join(", "), progress);
   } else {
     cleaned = ds.engine === "duckdb"
-      ? await duckdbClean(ds, sources, progress)
+      ? await (await import("./duckdb_stage.ts")).duckdbClean(ds, sources, progress)
       : await polarsClean(ds, sources, progress);
     rowsIn = cleaned.rowsIn;
     await releaseNative();
@@ -258,6 +253,7 @@ async function analyse(
     // A customer table: K-Means segments only (the loyalty model needs the purchase history).
     status = { status: "skipped", reason: CUSTOMER_TABLE_NO_MODELS };
     log(`model stage skipped: ${CUSTOMER_TABLE_NO_MODELS}`);
+    const { segmentationStage } = await import("./model_stage.ts");
     try {
       segmentsOnly = segmentationStage(
         ds,
@@ -282,7 +278,7 @@ async function analyse(
         rfm,
         packages,
         progress,
-        options.modelStageImpl ?? modelStage,
+        options.modelStageImpl ?? (await import("./model_stage.ts")).modelStage,
       );
     } catch (e) {
       if (!(e instanceof ModelStageSkipped)) throw e;
@@ -376,6 +372,7 @@ async function runModels(
   // K-Means needs only today's customers: it starts in a worker while polars computes the
   // forward data, and is ended if the run stops before it needs the segments.
   const abort = new AbortController();
+  const { segmentInWorker } = await import("./model_stage.ts");
   const segmented = segmentInWorker(current, ds.model, abort.signal);
   segmented.catch(() => {}); // taken up by the model stage
   try {
