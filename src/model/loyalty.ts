@@ -8,7 +8,8 @@
  * 1. rows: one per (snapshot, customer); the held-out customers are a stratified share of the
  *    latest snapshot's customers, and none of their rows, in any snapshot, is used for training;
  * 2. feature weights of the distance: coordinate search by grouped cross-validation on (a sample
- *    of) the training rows (`knn_tuning.ts`);
+ *    of) the training rows (`knn_tuning.ts`; with {@link fitLoyaltyModelBeside}, each feature's
+ *    trials shared with a worker);
  * 3. k and weighting: grouped cross-validation on all training rows;
  * 4. calibration and decision weights: fitted on the out-of-fold votes of the chosen KNN
  *    (`calibration.ts`);
@@ -26,6 +27,7 @@
 
 import type { ModelConfig } from "../config/dataset.ts";
 import { feature } from "../config/features.ts";
+import { WorkerSession } from "../lib/worker.ts";
 import { fitScaler, transform } from "../score/scaler.ts";
 import { collapseDuplicates, fitKnn, type Weighting } from "../score/neighbours.ts";
 import { decide } from "../score/calibration.ts";
@@ -65,6 +67,7 @@ import {
   knnOutOfFold,
   scoreConfigs,
   searchWeights,
+  searchWeightsBeside,
   type WeightSearch,
 } from "./knn_tuning.ts";
 import {
@@ -306,8 +309,15 @@ function rawRows(
   return at.map((r) => features.map((f) => rows.columns[f][r]));
 }
 
-/** The KNN part: weight search, k × weighting, calibration, final model. */
-function fitKnnPart(
+/** What the KNN part asks for between its steps: a feature-weight search. */
+type SearchArgs = Parameters<typeof searchWeights>;
+
+/**
+ * The KNN part: weight search, k × weighting, calibration, final model. It yields the arguments
+ * of its weight search and takes the search's result: {@link fitKnnPart} runs the search on this
+ * thread, {@link fitKnnPartBeside} shares its trials with a worker (same result).
+ */
+function* knnPart(
   rows: LoyaltyRows,
   split: ReturnType<typeof splitByCustomer>,
   config: ModelConfig,
@@ -347,13 +357,13 @@ function fitKnnPart(
   // The sample holds fewer customers: its k are the grid's, scaled to the same share of the rows.
   const share = sample.length / split.trainRows.length;
   const sampleK = [...new Set(kGrid.map((k) => Math.max(1, Math.round(k * share))))];
-  const search = searchWeights(
+  const search: WeightSearch = yield [
     data,
     sampleFolds,
     { kGrid: sampleK, weightings: config.knn.weights, offset: L.distanceOffset },
     L.weightPasses > 0 ? L.weightGrid : [1],
     L.weightPasses,
-  );
+  ] satisfies SearchArgs;
   step(
     "feature weights",
     `${search.path.length - 1} trials on ${sample.length} rows: criterion ` +
@@ -444,6 +454,46 @@ function fitKnnPart(
   };
   const notes = capped.note ? [capped.note] : [];
   return { model, tuning, calibrationReport, candidates, search, used, notes };
+}
+
+/** The KNN part ({@link knnPart}) with its weight search on this thread. */
+function fitKnnPart(...args: Parameters<typeof knnPart>) {
+  const part = knnPart(...args);
+  let next = part.next();
+  while (!next.done) next = part.next(searchWeights(...next.value));
+  return next.value;
+}
+
+/** The KNN part ({@link knnPart}) with each batch of weight trials shared with a worker. */
+async function fitKnnPartBeside(
+  ...args: Parameters<typeof knnPart>
+): Promise<ReturnType<typeof fitKnnPart>> {
+  const part = knnPart(...args);
+  let next = part.next();
+  while (!next.done) next = part.next(await searchWeightsInWorkerBeside(...next.value));
+  return next.value;
+}
+
+/** The module of the weight trials, for the worker. */
+const KNN_TUNING = new URL("./knn_tuning.ts", import.meta.url);
+
+/**
+ * {@link searchWeightsBeside} with a worker that keeps its own `weightTrials` of the same
+ * data, folds and options (sent once), closed whether the search ends or throws.
+ */
+async function searchWeightsInWorkerBeside(...args: SearchArgs): Promise<WeightSearch> {
+  const [data, folds, options] = args;
+  const worker = new WorkerSession(KNN_TUNING, {
+    make: { fn: "weightTrials", args: [data, folds, options] },
+  });
+  try {
+    return await searchWeightsBeside(
+      ...args,
+      (trials) => worker.call<number[]>("evaluateAll", [trials]),
+    );
+  } finally {
+    worker.close();
+  }
 }
 
 /** Logistic regression and gradient-boosted trees: out-of-fold decision weights, then held out. */
@@ -583,7 +633,9 @@ export function fitLoyaltyModel(
 /**
  * {@link fitLoyaltyModel} with its baselines computed elsewhere (another core): the KNN part
  * runs on this thread while `baselines` (the {@link loyaltyBaselines} of the same input and
- * configuration) is awaited after it. Same result as {@link fitLoyaltyModel}, bit for bit.
+ * configuration) is awaited after it. Each feature's weight trials are shared with a worker of
+ * their own (`searchWeightsBeside`; the worker is closed when the search ends or fails). Same
+ * result as {@link fitLoyaltyModel}, bit for bit.
  *
  * @param baselines the baselines of `input` and `config`, being computed
  */
@@ -597,7 +649,7 @@ export async function fitLoyaltyModelBeside(
   let p;
   try {
     p = prepare(input, config);
-    knn = fitKnnPart(p.rows, p.split, config, p.seed, input, onStep);
+    knn = await fitKnnPartBeside(p.rows, p.split, config, p.seed, input, onStep);
   } catch (e) {
     await baselines.catch(() => {}); // no worker left running, no rejection left unhandled
     throw e;

@@ -120,7 +120,8 @@ export async function modelStage(
   let loyalty: LoyaltyFit;
   if (workers) {
     // Two workers beside this thread's KNN tuning: K-Means with the segment classifier, and the
-    // loyalty baselines. Each is a pure function of what it is sent: the same result as here.
+    // loyalty baselines (the tuning shares its feature-weight trials with a third worker of its
+    // own). Each is a pure function of what it is sent: the same result as here.
     segmented = options.segmented ?? segmentInWorker(current, cfg);
     const baselines = inWorker<LoyaltyBaselines>(LOYALTY, "loyaltyBaselines", [forward, cfg]);
     // A rejection is taken up below; until then it must not count as unhandled.
@@ -273,9 +274,10 @@ export async function modelStage(
 /** Options of {@link modelStage}. */
 export interface ModelStageOptions {
   /**
-   * Run K-Means with the segment classifier, the loyalty baselines and the last 38 % of the
-   * scoring in workers, beside the KNN tuning on this thread (default true). The result is the
-   * same either way, bit for bit; false runs everything on this thread.
+   * Run K-Means with the segment classifier, the loyalty baselines, about half of the
+   * feature-weight trials and the last 38 % of the scoring in workers, beside the KNN tuning on
+   * this thread (default true). The result is the same either way, bit for bit; false runs
+   * everything on this thread.
    */
   workers?: boolean;
   /**

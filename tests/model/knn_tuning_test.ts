@@ -1,11 +1,15 @@
 import assert from "node:assert/strict";
 import {
+  evaluateWeightTrials,
   knnOutOfFold,
   MIN_GAIN,
   scoreConfigs,
   searchWeights,
+  searchWeightsBeside,
+  TRIALS_HERE,
   votesByK,
 } from "../../src/model/knn_tuning.ts";
+import { WorkerSession } from "../../src/lib/worker.ts";
 import { fitScaler, transform } from "../../src/score/scaler.ts";
 import {
   collapseDuplicates,
@@ -15,6 +19,8 @@ import {
   type Weighting,
 } from "../../src/score/neighbours.ts";
 import { createRng } from "../../src/model/random.ts";
+
+const KNN_TUNING = new URL("../../src/model/knn_tuning.ts", import.meta.url);
 
 Deno.test("votesByK equals one prediction per k, with counts, both weightings", () => {
   const rng = createRng(2);
@@ -197,4 +203,59 @@ Deno.test("searchWeights with reused folds and hinted scans equals a search of f
   assert.deepEqual(got.weights, weights);
   assert.deepEqual(got.path.map((p) => p.criterion), criteria);
   assert.ok(got.path.some((p) => p.changed), "the fixture should move at least one weight");
+});
+
+Deno.test("the search with trials shared with a worker is the search on one thread, bit for bit", async () => {
+  const { data, folds } = table(200, 8);
+  const options = {
+    kGrid: [3, 10, 40],
+    weightings: ["uniform", "distance"] as Weighting[],
+    offset: 0.1,
+  };
+  const grid = [0, 0.5, 1, 2];
+  const one = searchWeights(data, folds, options, grid, 2);
+  assert.ok(one.path.some((p) => p.changed), "the fixture should move at least one weight");
+  // The worker keeps its own trials of the same data (sent once), as the model stage's does.
+  const worker = new WorkerSession(KNN_TUNING, {
+    make: { fn: "weightTrials", args: [data, folds, options] },
+  });
+  try {
+    const sent: number[][][] = [];
+    const elsewhere = (trials: number[][]) => {
+      sent.push(trials);
+      return worker.call<number[]>("evaluateAll", [trials]);
+    };
+    // Most trials here, then most of them in the worker (3 trials a batch: 2 | 1, then 1 | 2).
+    for (const here of [TRIALS_HERE, 0.2]) {
+      sent.length = 0;
+      const two = await searchWeightsBeside(data, folds, options, grid, 2, elsewhere, here);
+      assert.deepEqual(two, one);
+      assert.equal(
+        sent.length,
+        one.path.length - 1,
+        "every feature's batch went in part to the worker",
+      );
+      assert.deepEqual(
+        evaluateWeightTrials(data, folds, options, sent.flat()),
+        await worker.call("evaluateAll", [sent.flat()]),
+      );
+    }
+  } finally {
+    worker.close();
+  }
+});
+
+Deno.test("a search whose trials elsewhere fail rejects with their error", async () => {
+  const { data, folds } = table(60, 2);
+  const options = { kGrid: [3], weightings: ["uniform"] as Weighting[], offset: 0.1 };
+  const failing = () => Promise.reject(new Error("the worker failed"));
+  await assert.rejects(
+    searchWeightsBeside(data, folds, options, [0, 1, 2], 1, failing),
+    /the worker failed/,
+  );
+  const short = () => Promise.resolve([]);
+  await assert.rejects(
+    searchWeightsBeside(data, folds, options, [0, 1, 2], 1, short, 0.4),
+    /expected 1 criteria from elsewhere, got 0/,
+  );
 });
