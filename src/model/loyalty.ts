@@ -357,16 +357,20 @@ function* knnPart(
   // The sample holds fewer customers: its k are the grid's, scaled to the same share of the rows.
   const share = sample.length / split.trainRows.length;
   const sampleK = [...new Set(kGrid.map((k) => Math.max(1, Math.round(k * share))))];
+  const grid = L.weightPasses > 0 ? L.weightGrid : [1];
   const search: WeightSearch = yield [
     data,
     sampleFolds,
     { kGrid: sampleK, weightings: config.knn.weights, offset: L.distanceOffset },
-    L.weightPasses > 0 ? L.weightGrid : [1],
+    grid,
     L.weightPasses,
   ] satisfies SearchArgs;
   step(
     "feature weights",
-    `${search.path.length - 1} trials on ${sample.length} rows: criterion ` +
+    // Each step tries every other weight of the grid for one feature; the start is one trial.
+    `${search.path.length - 1} steps, ${
+      1 + (search.path.length - 1) * (grid.length - 1)
+    } trials on ${sample.length} rows: criterion ` +
       `${search.startCriterion.toFixed(4)} → ${search.criterion.toFixed(4)}`,
   );
   // 2. k and weighting on all training rows.
