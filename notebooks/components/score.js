@@ -75,6 +75,23 @@ const FIELD_DECIMALS = 4;
 const fieldText = (name, v) =>
   isMoney(name) ? moneyText(v) : String(Number(v.toFixed(FIELD_DECIMALS)) + 0);
 
+/** Whether a feature is a share, between 0 and 1 (the registry's range): its field says it in per cent too. */
+const isShare = (name) => {
+  const f = feature(name);
+  return f?.kind === "ratio" && f.range?.[0] === 0 && f.range?.[1] === 1;
+};
+
+/**
+ * What a share field's text is in per cent ("= 0.14%" for "0.0014"), to two decimals at most;
+ * empty when the text is not a share (the field's error line says why).
+ */
+export function shareEcho(text) {
+  const v = Number(String(text).trim());
+  if (String(text).trim() === "" || !Number.isFinite(v) || v < 0 || v > 1) return "";
+  // Two decimals at most, without trailing zeros: "= 0%", "= 25%", "= 0.14%".
+  return `= ${fmtPct(v, 2).replace(/(\.\d*?)0+%$/, "$1%").replace(/\.%$/, "%")}`;
+}
+
 /** The id of a feature's input (its label and error line refer to it). */
 const fieldId = (name) => `sw-${name}`;
 
@@ -347,6 +364,7 @@ function widgetModel(model, rfm) {
 function featureFields(m, currency) {
   const inputs = {};
   const errors = {};
+  const echoes = {};
   const derive = m.derivable
     ? html`
       <label
@@ -364,16 +382,18 @@ function featureFields(m, currency) {
       <div class="field-error" data-field=${f} id=${`${fieldId(f)}-error`} role="alert"
         aria-live="polite"></div>
     `;
+    if (isShare(f)) echoes[f] = html`<div class="sw-echo muted" data-field=${f}></div>`;
     return html`<div class="sw-field">
       <label for=${fieldId(f)}>${label} <span class="muted">${
       unit ? `(${unit})` : ""
     }</span></label>
       ${inputs[f]}
+      ${echoes[f] ?? null}
       ${f === "avg_order_value" ? derive : null}
       ${errors[f]}
     </div>`;
   });
-  return { rows, inputs, errors, deriveBox: derive?.querySelector("input") ?? null };
+  return { rows, inputs, errors, echoes, deriveBox: derive?.querySelector("input") ?? null };
 }
 
 /** The "start from an existing customer" controls: id search with suggestions, examples, note. */
@@ -1011,6 +1031,9 @@ export function scoreWidget({ model, scoreCustomer, examples = [], loadCustomers
   function update() {
     const t0 = performance.now();
     syncDerived(ui.fields, state, m);
+    for (const [f, echo] of Object.entries(ui.fields.echoes)) {
+      echo.textContent = shareEcho(ui.fields.inputs[f].value);
+    }
     const raw = readInputs(ui.fields, state, m);
     const r = scoreCustomer(model, raw);
     showFieldErrors(ui.fields, m, r.ok ? {} : plainMessagesByField(r.errors));

@@ -504,6 +504,30 @@ Deno.test({
         for (const [i, text] of shown.entries()) {
           assert.ok(text !== undefined && !long(text), `${features[i]} shows "${text}"`);
         }
+        // A share's field says it in per cent too ("0.0014" → "= 0.14%"), for the figure as typed.
+        // (Two decimals at most, trailing zeros dropped.)
+        const shares = features.filter((f) => f === "returns_share");
+        for (const f of shares) {
+          const echo = () =>
+            page.evaluate(
+              (f) => document.querySelector(`.sw-echo[data-field=${f}]`)?.textContent ?? null,
+              f,
+            );
+          const text = shown[features.indexOf(f)]!;
+          const m = (await echo())?.match(/^= ([<>] )?([\d.]+)%$/);
+          assert.ok(m, `${f} "${text}" echoes "${await echo()}"`);
+          assert.ok(Math.abs(Number(m[2]) / 100 - Number(text)) <= (m[1] ? 1e-4 : 5e-5));
+          await setWidget(page, { [f]: "0.25" });
+          assert.equal(await echo(), "= 25%");
+          await setWidget(page, { [f]: "5" }); // not a share: no echo, the field's error says why
+          assert.equal(await echo(), "");
+          assert.notEqual(
+            await page.textContent(`.field-error[data-field=${f}]`),
+            "",
+            `${f} = 5 has an error`,
+          );
+          await setWidget(page, { [f]: text });
+        }
         // The score scale's labels stay within the scale (its end labels are not centred).
         const outside = await page.evaluate(() => {
           const box = document.querySelector(".sw-scale")!.getBoundingClientRect();
