@@ -160,14 +160,19 @@ Deno.test("knnOutOfFold's scan is bit-for-bit the k-d tree search (weights, dupl
   }
 });
 
-Deno.test("searchWeights with reused folds and hinted scans equals a search of full evaluations", () => {
+/** The weight-search case of the tests below: a table, its folds, the k grid and the weight grid. */
+function searchCase() {
   const { data, folds } = table(200, 8);
   const options = {
     kGrid: [3, 10, 40],
     weightings: ["uniform", "distance"] as Weighting[],
     offset: 0.1,
   };
-  const grid = [0, 0.5, 1, 2];
+  return { data, folds, options, grid: [0, 0.5, 1, 2] };
+}
+
+Deno.test("searchWeights with reused folds and hinted scans equals a search of full evaluations", () => {
+  const { data, folds, options, grid } = searchCase();
   const got = searchWeights(data, folds, options, grid, 2);
   // The same coordinate search, each evaluation a fresh reference cross-validation.
   const evaluate = (weights: readonly number[]) => {
@@ -206,13 +211,7 @@ Deno.test("searchWeights with reused folds and hinted scans equals a search of f
 });
 
 Deno.test("the search with trials shared with a worker is the search on one thread, bit for bit", async () => {
-  const { data, folds } = table(200, 8);
-  const options = {
-    kGrid: [3, 10, 40],
-    weightings: ["uniform", "distance"] as Weighting[],
-    offset: 0.1,
-  };
-  const grid = [0, 0.5, 1, 2];
+  const { data, folds, options, grid } = searchCase();
   const one = searchWeights(data, folds, options, grid, 2);
   assert.ok(one.path.some((p) => p.changed), "the fixture should move at least one weight");
   // The worker keeps its own trials of the same data (sent once), as the model stage's does.
