@@ -77,11 +77,10 @@ const RULE_COLUMNS = [
  * configuration order) × 2³², plus its source row. Exact in a double for up to 2²¹ files.
  */
 function sourceOrderKeys(df: pl.DataFrame, files: readonly string[]): Float64Array {
-  let file: pl.Expr = pl.lit(null).cast(pl.Float64);
-  for (let i = files.length - 1; i >= 0; i--) {
-    file = pl.when(pl.col("source_file").eq(pl.lit(files[i]))).then(pl.lit(i)).otherwise(file);
-  }
-  const key = file.cast(pl.Float64).mul(2 ** 32).add(pl.col("source_row").cast(pl.Float64));
+  // One look-up whatever the number of files (a glob may name hundreds); an unknown file is null.
+  const file = pl.col("source_file").cast(pl.Utf8)
+    .replaceStrict([...files], files.map((_, i) => i), pl.lit(null), pl.Float64);
+  const key = file.mul(2 ** 32).add(pl.col("source_row").cast(pl.Float64));
   const s = df.select(key.alias("k")).getColumn("k");
   if (s.nullCount() > 0) throw new Error("a line's source file is not among the report's files");
   return Float64Array.from(s.toArray() as number[]);
