@@ -27,7 +27,6 @@
 
 import type { ModelConfig } from "../config/dataset.ts";
 import { feature } from "../config/features.ts";
-import { WorkerSession } from "../lib/worker.ts";
 import { fitScaler, transform } from "../score/scaler.ts";
 import { collapseDuplicates, fitKnn, type Weighting } from "../score/neighbours.ts";
 import { decide } from "../score/calibration.ts";
@@ -69,6 +68,7 @@ import {
   searchWeights,
   searchWeightsBeside,
   type WeightSearch,
+  type weightTrials,
 } from "./knn_tuning.ts";
 import {
   groupedFolds,
@@ -468,36 +468,42 @@ function fitKnnPart(...args: Parameters<typeof knnPart>) {
   return next.value;
 }
 
-/** The KNN part ({@link knnPart}) with each batch of weight trials shared with a worker. */
+/**
+ * Where a weight search sends part of its trials: e.g. a worker keeping its own
+ * {@link weightTrials} of the same data, folds and options. Opened for one search (with its
+ * data, folds and options), closed after it.
+ */
+export interface TrialsElsewhere {
+  /** The criteria of the given trials, in their order. */
+  evaluate(trials: number[][]): Promise<number[]>;
+  close(): void;
+}
+
+/** Opens a {@link TrialsElsewhere} for the search of the given data, folds and options. */
+export type OpenTrialsElsewhere = (...args: Parameters<typeof weightTrials>) => TrialsElsewhere;
+
+/**
+ * The KNN part ({@link knnPart}) with each batch of weight trials shared with `open`'s
+ * evaluator ({@link searchWeightsBeside}), closed whether the search ends or throws.
+ */
 async function fitKnnPartBeside(
+  open: OpenTrialsElsewhere,
   ...args: Parameters<typeof knnPart>
 ): Promise<ReturnType<typeof fitKnnPart>> {
   const part = knnPart(...args);
   let next = part.next();
-  while (!next.done) next = part.next(await searchWeightsInWorkerBeside(...next.value));
-  return next.value;
-}
-
-/** The module of the weight trials, for the worker. */
-const KNN_TUNING = new URL("./knn_tuning.ts", import.meta.url);
-
-/**
- * {@link searchWeightsBeside} with a worker that keeps its own `weightTrials` of the same
- * data, folds and options (sent once), closed whether the search ends or throws.
- */
-async function searchWeightsInWorkerBeside(...args: SearchArgs): Promise<WeightSearch> {
-  const [data, folds, options] = args;
-  const worker = new WorkerSession(KNN_TUNING, {
-    make: { fn: "weightTrials", args: [data, folds, options] },
-  });
-  try {
-    return await searchWeightsBeside(
-      ...args,
-      (trials) => worker.call<number[]>("evaluateAll", [trials]),
-    );
-  } finally {
-    worker.close();
+  while (!next.done) {
+    const [data, folds, options] = next.value;
+    const there = open(data, folds, options);
+    let search: WeightSearch;
+    try {
+      search = await searchWeightsBeside(...next.value, (trials) => there.evaluate(trials));
+    } finally {
+      there.close();
+    }
+    next = part.next(search);
   }
+  return next.value;
 }
 
 /** Logistic regression and gradient-boosted trees: out-of-fold decision weights, then held out. */
@@ -635,25 +641,27 @@ export function fitLoyaltyModel(
 }
 
 /**
- * {@link fitLoyaltyModel} with its baselines computed elsewhere (another core): the KNN part
- * runs on this thread while `baselines` (the {@link loyaltyBaselines} of the same input and
- * configuration) is awaited after it. Each feature's weight trials are shared with a worker of
- * their own (`searchWeightsBeside`; the worker is closed when the search ends or fails). Same
- * result as {@link fitLoyaltyModel}, bit for bit.
+ * {@link fitLoyaltyModel} with parts computed elsewhere (another core): the KNN part runs on
+ * this thread while `elsewhere.baselines` (the {@link loyaltyBaselines} of the same input and
+ * configuration) is awaited after it, and each feature's weight trials are shared with
+ * `elsewhere.trials` ({@link searchWeightsBeside}). Same result as {@link fitLoyaltyModel}, bit
+ * for bit, when those give what this thread would.
  *
- * @param baselines the baselines of `input` and `config`, being computed
+ * @param elsewhere the baselines of `input` and `config`, being computed, and where part of the
+ *   weight trials go
  */
 export async function fitLoyaltyModelBeside(
   input: LoyaltyInput,
   config: ModelConfig,
-  baselines: Promise<LoyaltyBaselines>,
+  elsewhere: { baselines: Promise<LoyaltyBaselines>; trials: OpenTrialsElsewhere },
   onStep: (stage: string, detail: string) => void = () => {},
 ): Promise<LoyaltyFit> {
+  const { baselines } = elsewhere;
   let knn;
   let p;
   try {
     p = prepare(input, config);
-    knn = await fitKnnPartBeside(p.rows, p.split, config, p.seed, input, onStep);
+    knn = await fitKnnPartBeside(elsewhere.trials, p.rows, p.split, config, p.seed, input, onStep);
   } catch (e) {
     await baselines.catch(() => {}); // no worker left running, no rejection left unhandled
     throw e;

@@ -13,8 +13,10 @@ import {
   fitLoyaltyModelBeside,
   type LoyaltyBaselines,
   type LoyaltyFit,
+  type TrialsElsewhere,
 } from "../model/loyalty.ts";
-import { inWorker } from "../lib/worker.ts";
+import type { weightTrials } from "../model/knn_tuning.ts";
+import { inWorker, WorkerSession } from "../lib/worker.ts";
 import { fitSegmentClassifier, type SegmentClassifier } from "../model/segment_classifier.ts";
 import { type Segmentation, segmentCustomers } from "../model/segmentation.ts";
 import { featureShift, scoreShift } from "../model/evaluation.ts";
@@ -127,7 +129,12 @@ export async function modelStage(
     // A rejection is taken up below; until then it must not count as unhandled.
     segmented.catch(() => {});
     try {
-      loyalty = await fitLoyaltyModelBeside(forward, cfg, baselines, loyaltyStep);
+      loyalty = await fitLoyaltyModelBeside(
+        forward,
+        cfg,
+        { baselines, trials: trialsInWorker },
+        loyaltyStep,
+      );
     } catch (e) {
       // As on one thread, where K-Means runs first: its ModelStageSkipped comes before.
       await segmented;
@@ -306,6 +313,7 @@ export function segmentInWorker(
 /** This module and the loyalty model's, for the workers. */
 const SELF = new URL(import.meta.url);
 const LOYALTY = new URL("../model/loyalty.ts", import.meta.url);
+const KNN_TUNING = new URL("../model/knn_tuning.ts", import.meta.url);
 const REASONS = new URL("../score/reasons.ts", import.meta.url);
 /** The error a worker's segmentation may throw that the build handles (RFM outputs only). */
 const SKIPPED = { ModelStageSkipped };
@@ -333,6 +341,18 @@ export function segmentAndClassify(
   const segmentClassifier = fitSegmentClassifier(current, segmentation, cfg);
   onStage("segment classifier", classifierDetail(segmentClassifier));
   return { segmentation, segmentClassifier };
+}
+
+/**
+ * A worker that keeps its own `weightTrials` of one weight search's data, folds and options
+ * (sent once) and evaluates the trials the search shares with it.
+ */
+function trialsInWorker(...args: Parameters<typeof weightTrials>): TrialsElsewhere {
+  const worker = new WorkerSession(KNN_TUNING, { make: { fn: "weightTrials", args } });
+  return {
+    evaluate: (trials) => worker.call<number[]>("evaluateAll", [trials]),
+    close: () => worker.close(),
+  };
 }
 
 /**
