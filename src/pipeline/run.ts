@@ -278,7 +278,7 @@ async function analyse(
         rfm,
         packages,
         progress,
-        options.modelStageImpl ?? (await import("./model_stage.ts")).modelStage,
+        options.modelStageImpl,
       );
     } catch (e) {
       if (!(e instanceof ModelStageSkipped)) throw e;
@@ -359,20 +359,24 @@ async function analyse(
   };
 }
 
-/** Forward data and the model stage; throws {@link ModelStageSkipped} when the data cannot fit them. */
+/**
+ * Forward data and the model stage (`impl`, a test's planted fault, or else the module's own,
+ * loaded here); throws {@link ModelStageSkipped} when the data cannot fit them.
+ */
 async function runModels(
   ds: DatasetConfig,
   cleaned: CleanStage,
   rfm: ReturnType<typeof rfmStage>,
   packages: Record<string, string>,
   progress: Progress,
-  stage: typeof modelStage,
+  impl: typeof modelStage | undefined,
 ): Promise<ModelStage> {
+  const { modelStage, segmentInWorker } = await import("./model_stage.ts");
+  const stage = impl ?? modelStage;
   const current = toArrays(rfm.customers, rfm.scores.rfm_segment);
   // K-Means needs only today's customers: it starts in a worker while polars computes the
   // forward data, and is ended if the run stops before it needs the segments.
   const abort = new AbortController();
-  const { segmentInWorker } = await import("./model_stage.ts");
   const segmented = segmentInWorker(current, ds.model, abort.signal);
   segmented.catch(() => {}); // taken up by the model stage
   try {
