@@ -23,13 +23,14 @@ export function fmtFixed(x, digits = 3) {
 
 /**
  * Share 0..1 as a percentage: 0.1234 → "12.3%". A share that is not exactly 0 or 1 never prints
- * as "0%" or "100%": 0.99991 → "> 99.9%", 0.00004 → "< 0.1%".
+ * as "0%" or "100%": 0.99991 → "> 99.9%", 0.00004 → "< 0.1%". With `trim`, trailing zeros are
+ * left out: fmtPct(0.25, 2, { trim: true }) → "25%", fmtPct(0.0014, 2, { trim: true }) → "0.14%".
  */
-export function fmtPct(x, digits = 1) {
+export function fmtPct(x, digits = 1, { trim = false } = {}) {
   if (x == null || !Number.isFinite(x)) return "–";
   const f = new Intl.NumberFormat("en-GB", {
     style: "percent",
-    minimumFractionDigits: digits,
+    minimumFractionDigits: trim ? 0 : digits,
     maximumFractionDigits: digits,
   });
   const step = 10 ** -digits / 100; // the smallest share shown

@@ -88,8 +88,7 @@ const isShare = (name) => {
 export function shareEcho(text) {
   const v = Number(String(text).trim());
   if (String(text).trim() === "" || !Number.isFinite(v) || v < 0 || v > 1) return "";
-  // Two decimals at most, without trailing zeros: "= 0%", "= 25%", "= 0.14%".
-  return `= ${fmtPct(v, 2).replace(/(\.\d*?)0+%$/, "$1%").replace(/\.%$/, "%")}`;
+  return `= ${fmtPct(v, 2, { trim: true })}`;
 }
 
 /** The id of a feature's input (its label and error line refer to it). */
