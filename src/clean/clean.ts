@@ -26,6 +26,7 @@ import { dropCancelledOrders, type LinesValue } from "./cancellations.ts";
 import { dropExtremeValues, type ExtremeValueBounds } from "./outliers.ts";
 import { assertSomethingKept, type CleaningReport, cleaningWarnings, reconcile } from "./report.ts";
 import { applies, applyRowRules, planRules, reasonText, type RuleInfo } from "./rules.ts";
+import { runSteps, type Steps } from "../lib/memory.ts";
 
 /** Result of {@link clean}. */
 export interface CleanResult {
@@ -143,16 +144,31 @@ export function cleaningReport(
  *   names the rules and their counts; the error carries the report)
  */
 export function clean(tx: pl.DataFrame, cfg: CleaningConfig, options: CleanOptions): CleanResult {
+  return runSteps(cleanSteps(tx, cfg, options));
+}
+
+/**
+ * {@link clean} in steps: it pauses after the row rules, the set rules, the report and the clean
+ * lines, where the frames of the step before can be released (run it with `runReleasing` on large
+ * data: without the pauses, every intermediate frame stays allocated until the end).
+ */
+export function* cleanSteps(
+  tx: pl.DataFrame,
+  cfg: CleaningConfig,
+  options: CleanOptions,
+): Steps<CleanResult> {
   const rules = planRules(cfg, options.provided);
   let df = applyRowRules(tx, rules, cfg);
-
+  yield;
   const set = applySetRules(df, rules, cfg);
   df = set.df;
+  yield;
 
   const counts = reconcile(df, options.rowsRead, Object.keys(options.provided));
   const warnings = cleaningWarnings(df, rules, cfg, counts);
   for (const w of warnings) (options.warn ?? warnLoudly)(w.message);
   const report = cleaningReport(rules, counts, set, warnings);
+  yield;
   // The rows are taken by position: one piece per column, as a parquet writer needs for the same
   // row groups (and bytes) whatever the pieces of `tx` (one per file); and the reason is put
   // beside them last (a column in one piece added to columns in several makes polars join the
@@ -167,9 +183,7 @@ export function clean(tx: pl.DataFrame, cfg: CleaningConfig, options: CleanOptio
   const dropped = isKept.not().argTrue();
   const reasonCodes = pl.DataFrame([reason]).select(pl.col("reason").gather(dropped))
     .select(reasonText(df));
-  return {
-    kept: rows(isKept.argTrue()),
-    quarantine: rows(dropped).hstack(reasonCodes),
-    report,
-  };
+  const kept = rows(isKept.argTrue());
+  yield;
+  return { kept, quarantine: rows(dropped).hstack(reasonCodes), report };
 }

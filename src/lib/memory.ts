@@ -62,3 +62,57 @@ export async function releaseNative(options: { trim?: boolean } = {}): Promise<v
   }
   if (options.trim) trimNativeHeap();
 }
+
+/**
+ * A computation in steps: it pauses (yields) where the polars frames it has just dropped could be
+ * released, because Deno frees a frame's native memory only on a later turn of the event loop
+ * (see {@link releaseNative}), which a synchronous stage never gives it: without the pauses every
+ * intermediate frame of a stage stays allocated until the stage ends. Run it with
+ * {@link runSteps} (synchronous, no release: tests and small data) or {@link runReleasing}.
+ */
+export type Steps<T> = Generator<void, T, void>;
+
+/**
+ * Runs `steps` through without pausing.
+ *
+ * @example
+ * ```ts
+ * import { runSteps, type Steps } from "./memory.ts";
+ * import { equal } from "node:assert/strict";
+ * function* twice(x: number): Steps<number> {
+ *   yield;
+ *   return 2 * x;
+ * }
+ * equal(runSteps(twice(21)), 42);
+ * ```
+ */
+export function runSteps<T>(steps: Steps<T>): T {
+  let r = steps.next();
+  while (!r.done) r = steps.next();
+  return r.value;
+}
+
+/**
+ * Runs `steps`, releasing the native memory of dropped frames at every pause
+ * ({@link releaseNative}; a full collection only with `--v8-flags=--expose-gc`, as the build runs).
+ *
+ * @example
+ * ```ts
+ * import { runReleasing, type Steps } from "./memory.ts";
+ * import { equal } from "node:assert/strict";
+ * function* count(n: number): Steps<number> {
+ *   let pauses = 0;
+ *   for (let i = 0; i < n; i++, pauses++) yield;
+ *   return pauses;
+ * }
+ * equal(await runReleasing(count(3)), 3);
+ * ```
+ */
+export async function runReleasing<T>(steps: Steps<T>): Promise<T> {
+  let r = steps.next();
+  while (!r.done) {
+    await releaseNative();
+    r = steps.next();
+  }
+  return r.value;
+}

@@ -32,7 +32,7 @@ import { gitState, readLockedVersions } from "../lib/provenance.ts";
 import { buildManifest } from "../report/manifest.ts";
 import { buildResults } from "../report/results.ts";
 import { ModelStageSkipped } from "../model/skip.ts";
-import { releaseNative } from "../lib/memory.ts";
+import { releaseNative, runReleasing } from "../lib/memory.ts";
 import { heldOutCsv } from "../report/heldout.ts";
 // The model stage and the DuckDB engine are loaded when a run needs them (`import()` below): a
 // run `--until rfm` on polars loads neither (DuckDB's native library alone takes 0.2 s and 30 MB).
@@ -41,13 +41,13 @@ import { readCustomerTables } from "../engine/customers.ts";
 import { OutputSet } from "./outputs.ts";
 import { Progress } from "./progress.ts";
 import {
-  cleanIngested,
+  cleanIngestedSteps,
   type CleanStage,
   CUSTOMER_COLUMNS,
   customerOutputTable,
   forwardData,
-  ingestSources,
   type IngestStage,
+  ingestSteps,
   preflight,
   rfmFromCustomerTable,
   type RfmStage,
@@ -196,9 +196,9 @@ async function polarsClean(
   sources: Resolved,
   progress: Progress,
 ): Promise<CleanStage> {
-  let ingested: IngestStage | null = ingestSources(ds, sources, progress);
+  let ingested: IngestStage | null = await runReleasing(ingestSteps(ds, sources, progress));
   await releaseNative({ trim: true });
-  const cleaned = cleanIngested(ds, ingested, progress);
+  const cleaned = await runReleasing(cleanIngestedSteps(ds, ingested, progress));
   ingested = null; // the line table as read: the clean lines and the quarantine replace it
   return cleaned;
 }
