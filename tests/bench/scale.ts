@@ -5,7 +5,9 @@
  * cleaning rules on polars, all rules on DuckDB (`--engine duckdb`), and only the plain ones)
  * the plain pandas script (`pandas_rfm.py`), and the same plain script in polars alone
  * (`polars_rfm.ts`: lazy scan, streaming engine, no checks or outputs beyond the customer table:
- * the floor of the stack), each in a fresh process, measuring wall time and peak resident memory.
+ * the floor of the stack in time) and in chunks with each chunk's frames released
+ * (`polars_chunked.ts`: the floor in memory, what a streaming data stage could reach), each in a
+ * fresh process, measuring wall time and peak resident memory.
  * Prints each figure beside its target (wall ≤ 0.5× pandas, peak memory ≤ 0.5× pandas). The
  * replicas are deleted after.
  *
@@ -162,6 +164,7 @@ export async function scaleComparison(
     };
     const pandasSpec = await scriptSpec("pandas");
     const polarsSpec = await scriptSpec("polars");
+    const chunkedSpec = await scriptSpec("chunked");
     const build = (cfg: string, tag: string, r: number, engine = "polars") =>
       measureChild(Deno.execPath(), [
         "run",
@@ -182,10 +185,11 @@ export async function scaleComparison(
       duckdb: [],
       plain: [],
       polars: [],
+      chunked: [],
       pandas: [],
     };
     for (let r = 0; r < o.runs; r++) {
-      for (const tag of ["all", "duckdb", "plain", "polars", "pandas"] as const) {
+      for (const tag of ["all", "duckdb", "plain", "polars", "chunked", "pandas"] as const) {
         let run: ChildRun;
         if (tag === "pandas") {
           if (!python) continue;
@@ -196,6 +200,14 @@ export async function scaleComparison(
             "-A",
             join(o.root, "tests/bench/polars_rfm.ts"),
             polarsSpec,
+          ], { cwd: o.root });
+        } else if (tag === "chunked") {
+          run = await measureChild(Deno.execPath(), [
+            "run",
+            "-A",
+            "--v8-flags=--expose-gc",
+            join(o.root, "tests/bench/polars_chunked.ts"),
+            chunkedSpec,
           ], { cwd: o.root });
         } else {
           run = await build(
@@ -270,6 +282,16 @@ export async function scaleComparison(
           aloneCounts.customers ?? "?"
         } customers, ${aloneCounts.rows_kept ?? "?"} lines kept)`,
     );
+    const chunked = summary("chunked");
+    const chunkedCounts = JSON.parse(runs.chunked[0].stdout.trim().split("\n").pop() ?? "{}");
+    o.log(
+      `  polars alone, plain rules, in 4 MiB chunks (each chunk's frames released; no checks, ` +
+        `quarantine or report)  wall ${chunked.wall.toFixed(2)} s   peak ${
+          chunked.peak.toFixed(0)
+        } MiB   (${chunkedCounts.customers ?? "?"} customers, ${
+          chunkedCounts.rows_kept ?? "?"
+        } lines kept)`,
+    );
     const stages = runs.all[0].stderr.split("\n").filter((l) => /^\[\s*[\d.]+ s\]/.test(l));
     o.log("  stages of the first all-rules build (from its progress lines):");
     for (const l of stages) o.log(`    ${l.length > 150 ? `${l.slice(0, 150)}…` : l}`);
@@ -299,6 +321,11 @@ export async function scaleComparison(
       `  polars alone / pandas (the stack's floor on the plain script): wall ${
         (alone.wall / pd.wall).toFixed(2)
       }×, peak ${(alone.peak / pd.peak).toFixed(2)}×`,
+    );
+    o.log(
+      `  polars alone in chunks / pandas (the stack's floor in memory): wall ${
+        (chunked.wall / pd.wall).toFixed(2)
+      }×, peak ${(chunked.peak / pd.peak).toFixed(2)}×`,
     );
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
