@@ -12,8 +12,9 @@ import { intOption, parseOptions, runMain } from "../lib/args.ts";
 import { display } from "../lib/paths.ts";
 import { buildSite, previewSite } from "../site/framework.ts";
 
-const USAGE = "site.ts build|dev [--dataset <id | path/to/dataset.json>] [--port N] " +
-  "[--allow-outside-workspace]";
+const USAGE = "deno task site [--dataset <id | path/to/dataset.json>] " +
+  "[--allow-outside-workspace]  (build the site)\n" +
+  "       deno task dev [--dataset <id | path/to/dataset.json>] [--port N]  (preview it)";
 
 async function main(args: string[]): Promise<void> {
   const { values, positionals } = parseOptions(

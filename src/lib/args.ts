@@ -17,8 +17,18 @@ export class UsageError extends Error {
   }
 }
 
+/** `--help` or `-h` was given: the command prints its usage and does nothing else. */
+export class HelpRequest extends Error {
+  constructor(readonly usage: string) {
+    super(`usage: ${usage}`);
+    this.name = "HelpRequest";
+  }
+}
+
 /**
- * Parses `args` against `options` (strict; no positionals unless `positionals` is true).
+ * Parses `args` against `options` (strict; no positionals unless `positionals` is true). With
+ * `--help` or `-h` among them (before a `--`), it throws a {@link HelpRequest} instead, which
+ * {@link runMain} answers with the usage on standard output and status 0.
  *
  * @example
  * ```ts
@@ -28,8 +38,10 @@ export class UsageError extends Error {
  * const { values } = parseOptions(["--dataset", "cdnow"], spec, "build [--dataset ID]");
  * equal(values.dataset, "cdnow");
  * throws(() => parseOptions(["--datset", "x"], spec, "build"), /unknown option '--datset'/);
+ * throws(() => parseOptions(["--help"], spec, "build [--dataset ID]"), /usage: build/);
  * ```
  * @throws {UsageError} naming the offending option
+ * @throws {HelpRequest} when asked for help
  */
 export function parseOptions<const T extends OptionSpec>(
   args: string[],
@@ -37,6 +49,9 @@ export function parseOptions<const T extends OptionSpec>(
   usage: string,
   positionals = false,
 ) {
+  const end = args.indexOf("--");
+  const own = end < 0 ? args : args.slice(0, end);
+  if (own.includes("--help") || own.includes("-h")) throw new HelpRequest(usage);
   try {
     return parseArgs({ args, options, strict: true, allowPositionals: positionals });
   } catch (e) {
@@ -68,7 +83,8 @@ export function intOption(
 }
 
 /**
- * Runs a command's `main` as the entry point: on an error, prints `<name> failed: <message>` on
+ * Runs a command's `main` as the entry point: asked for help ({@link HelpRequest}), prints the
+ * usage on standard output and exits with 0; on an error, prints `<name> failed: <message>` on
  * standard error and exits with 2 for a usage mistake ({@link UsageError}) or `errorCode`
  * otherwise; a number returned by `main` is the exit status (nothing returned: the process ends
  * by itself once its work is done). One place for every command's exit rules.
@@ -93,6 +109,10 @@ export async function runMain(
   try {
     code = await main(Deno.args);
   } catch (e) {
+    if (e instanceof HelpRequest) {
+      console.log(e.message);
+      Deno.exit(0);
+    }
     console.error(`${name} failed: ${e instanceof Error ? e.message : String(e)}`);
     code = e instanceof UsageError ? 2 : errorCode;
   }

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { intOption, parseOptions, UsageError } from "../../src/lib/args.ts";
+import { HelpRequest, intOption, parseOptions, UsageError } from "../../src/lib/args.ts";
 import { ROOT } from "../../src/lib/paths.ts";
 
 const SPEC = {
@@ -27,6 +27,15 @@ Deno.test("parseOptions: values, defaults and strict errors that name the option
   );
   assert.throws(() => parseOptions(["extra"], SPEC, "build"), /unexpected argument 'extra'/);
   assert.deepEqual(parseOptions(["dev"], SPEC, "site", true).positionals, ["dev"]);
+  // Help, with any other option, before work; after "--" it is an argument like any other.
+  for (const help of [["--help"], ["-h"], ["--dataset", "x", "--help"], ["--datset", "-h"]]) {
+    assert.throws(() => parseOptions(help, SPEC, "build [--dataset ID]"), (e) => {
+      assert.ok(e instanceof HelpRequest);
+      assert.equal(e.message, "usage: build [--dataset ID]");
+      return true;
+    });
+  }
+  assert.deepEqual(parseOptions(["--", "--help"], SPEC, "site", true).positionals, ["--help"]);
 });
 
 Deno.test("intOption: positive integers only", () => {
@@ -49,5 +58,17 @@ for (const cli of ["build", "data", "verify", "site", "score", "serve", "sql"]) 
     assert.equal(out.code, 2, "a usage mistake exits with 2 (runMain)");
     assert.match(stderr, new RegExp(`^${cli} failed: unknown option '--no-such-option'`));
     assert.match(stderr, /usage: /);
+  });
+
+  Deno.test(`deno task ${cli} --help: the usage on standard output, status 0, no work`, async () => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", join(ROOT, "src/cli", `${cli}.ts`), "--help"],
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    assert.match(new TextDecoder().decode(out.stdout), /^usage: \S/);
+    assert.equal(new TextDecoder().decode(out.stderr), "");
   });
 }
