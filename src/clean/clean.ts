@@ -144,46 +144,73 @@ export function cleaningReport(
  *   names the rules and their counts; the error carries the report)
  */
 export function clean(tx: pl.DataFrame, cfg: CleaningConfig, options: CleanOptions): CleanResult {
-  return runSteps(cleanSteps(tx, cfg, options));
+  return runSteps(cleanSteps({ tx }, cfg, options));
 }
 
 /**
- * {@link clean} in steps: it pauses after the row rules, the set rules, the report and the clean
- * lines, where the frames of the step before can be released (run it with `runReleasing` on large
- * data: without the pauses, every intermediate frame stays allocated until the end).
+ * The rules' outcome: the report, the positions of the clean lines and of the quarantined ones,
+ * and the quarantined lines' reasons (a generator of its own, so that its frames, which hold
+ * columns of `tx`, are unreachable once it returns).
  */
-export function* cleanSteps(
+function* reasons(
   tx: pl.DataFrame,
   cfg: CleaningConfig,
   options: CleanOptions,
-): Steps<CleanResult> {
+): Steps<
+  { report: CleaningReport; keptAt: pl.Series; droppedAt: pl.Series; reasonCodes: pl.DataFrame }
+> {
   const rules = planRules(cfg, options.provided);
-  let df = applyRowRules(tx, rules, cfg);
+  const rowRules = applyRowRules(tx, rules, cfg);
   yield;
-  const set = applySetRules(df, rules, cfg);
-  df = set.df;
+  const { df, ...figures } = applySetRules(rowRules, rules, cfg);
   yield;
-
   const counts = reconcile(df, options.rowsRead, Object.keys(options.provided));
   const warnings = cleaningWarnings(df, rules, cfg, counts);
   for (const w of warnings) (options.warn ?? warnLoudly)(w.message);
-  const report = cleaningReport(rules, counts, set, warnings);
-  yield;
-  // The rows are taken by position: one piece per column, as a parquet writer needs for the same
-  // row groups (and bytes) whatever the pieces of `tx` (one per file); and the reason is put
-  // beside them last (a column in one piece added to columns in several makes polars join the
-  // pieces of every column). Dictionary columns (see ingest) are written back as plain text.
+  const report = cleaningReport(rules, counts, figures, warnings);
   const reason = df.getColumn("reason");
   const isKept = reason.isNull();
-  const rows = (at: pl.Series) =>
-    tx.select(...CANONICAL_COLUMNS.map((c) => {
-      const taken = pl.col(c).gather(at);
-      return tx.getColumn(c).dtype.variant === "Categorical" ? taken.cast(pl.Utf8) : taken;
-    }));
-  const dropped = isKept.not().argTrue();
-  const reasonCodes = pl.DataFrame([reason]).select(pl.col("reason").gather(dropped))
+  const droppedAt = isKept.not().argTrue();
+  const reasonCodes = pl.DataFrame([reason]).select(pl.col("reason").gather(droppedAt))
     .select(reasonText(df));
-  const kept = rows(isKept.argTrue());
+  return { report, keptAt: isKept.argTrue(), droppedAt, reasonCodes };
+}
+
+/** The line table handed over to {@link cleanSteps}, which takes it apart column by column. */
+export interface LineTable {
+  /** Canonical transactions; left without the canonical columns when the cleaning is done. */
+  tx: pl.DataFrame;
+}
+
+/**
+ * {@link clean} in steps, taking the line table over: it pauses after the row rules, the set
+ * rules, the report and each column of the clean lines and quarantine, where the frames of the
+ * step before can be released (run it with `runReleasing` on large data: without the pauses,
+ * every intermediate frame stays allocated until the end). Each column of `lines.tx` is dropped
+ * from it once its rows are taken, so that the table as read and the clean lines and quarantine
+ * are never all in memory at once (when the caller holds the table only through `lines`).
+ */
+export function* cleanSteps(
+  lines: LineTable,
+  cfg: CleaningConfig,
+  options: CleanOptions,
+): Steps<CleanResult> {
+  const { report, keptAt, droppedAt, reasonCodes } = yield* reasons(lines.tx, cfg, options);
+  // The frames of the rules hold columns of the table: with them gone (this pause), each column
+  // of the table is freed as soon as it is dropped from it.
   yield;
-  return { kept, quarantine: rows(dropped).hstack(reasonCodes), report };
+  const kept: pl.Series[] = [];
+  const quarantine: pl.Series[] = [];
+  for (const c of CANONICAL_COLUMNS) {
+    const taken = (at: pl.Series) => lines.tx.select(pl.col(c).gather(at)).getColumn(c);
+    kept.push(taken(keptAt));
+    quarantine.push(taken(droppedAt));
+    lines.tx = lines.tx.drop(c);
+    yield;
+  }
+  return {
+    kept: pl.DataFrame(kept),
+    quarantine: pl.DataFrame([...quarantine, ...reasonCodes.getColumns()]),
+    report,
+  };
 }

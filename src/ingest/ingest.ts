@@ -49,6 +49,31 @@ export { InputError };
  */
 export const DICTIONARY_COLUMNS = ["description", "country", "source_file"] as const;
 
+/**
+ * `df` with its dictionary (categorical) columns as plain text, as the clean lines and the
+ * quarantine are written: cleaning keeps them as dictionaries (a few bytes a row instead of a
+ * string each), and this copy of them is made only when a file is written.
+ *
+ * @example
+ * ```ts
+ * import pl from "nodejs-polars";
+ * import { asPlainText } from "./ingest.ts";
+ * import { deepEqual, equal } from "node:assert/strict";
+ * const df = pl.DataFrame({ country: ["UK", "FR", "UK"], n: [1, 2, 3] })
+ *   .withColumns(pl.col("country").cast(pl.Categorical));
+ * const text = asPlainText(df);
+ * equal(String(text.getColumn("country").dtype), "String");
+ * deepEqual(text.getColumn("country").toArray(), ["UK", "FR", "UK"]);
+ * equal(asPlainText(text), text); // nothing to cast: the same frame
+ * ```
+ */
+export function asPlainText(df: pl.DataFrame): pl.DataFrame {
+  const dictionary = df.columns.filter((c) => df.getColumn(c).dtype.variant === "Categorical");
+  return dictionary.length === 0
+    ? df
+    : df.withColumns(...dictionary.map((c) => pl.col(c).cast(pl.Utf8)));
+}
+
 /** Options of {@link toCanonical}. */
 export interface CanonicalOptions {
   /**

@@ -7,6 +7,7 @@
 import pl from "nodejs-polars";
 import type { DatasetConfig, MappableColumn } from "../config/dataset.ts";
 import {
+  asPlainText,
   describeIngest,
   ingestFile,
   type IngestSummary,
@@ -178,13 +179,16 @@ export function cleanIngested(
   return runSteps(cleanIngestedSteps(ds, ingested, progress));
 }
 
-/** {@link cleanIngested} in steps (those of `cleanSteps`), for `runReleasing`. */
+/**
+ * {@link cleanIngested} in steps (those of `cleanSteps`), for `runReleasing`. Cleaning takes the
+ * line table over: `ingested.tx` is left without its canonical columns.
+ */
 export function* cleanIngestedSteps(
   ds: DatasetConfig,
   ingested: IngestStage,
   progress: Progress,
 ): Steps<CleanStage> {
-  const result = yield* cleanSteps(ingested.tx, ds.cleaning, {
+  const result = yield* cleanSteps(ingested, ds.cleaning, {
     provided: ingested.provided,
     rowsRead: ingested.rowsRead,
   });
@@ -532,8 +536,15 @@ export function stageCoreOutputs(
   const P = ds.outputs.processed;
   const R = ds.outputs.reports;
   if (cleanStage) {
-    out.addWriter(`${P}/transactions.parquet`, (tmp) => cleanStage.kept.writeParquet(tmp));
-    out.addWriter(`${P}/quarantine.parquet`, (tmp) => cleanStage.quarantine.writeParquet(tmp));
+    // (dictionary columns as text: the files' schema, whichever engine cleaned)
+    out.addWriter(
+      `${P}/transactions.parquet`,
+      (tmp) => asPlainText(cleanStage.kept).writeParquet(tmp),
+    );
+    out.addWriter(
+      `${P}/quarantine.parquet`,
+      (tmp) => asPlainText(cleanStage.quarantine).writeParquet(tmp),
+    );
   }
   out.addWriter(`${P}/customers.parquet`, (tmp) => customerTable.writeParquet(tmp));
   if (cleanStage) {

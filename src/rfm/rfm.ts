@@ -133,7 +133,7 @@ export function customerMetrics(tx: pl.DataFrame, asOf: string): pl.DataFrame {
     pl.col("monetary").div(pl.col("frequency").cast(pl.Float64)).alias("avg_order_value"),
     pl.col("__first").alias("first_day"),
     pl.col("__last").alias("last_day"),
-    pl.col("country"),
+    pl.col("country").cast(pl.Utf8), // (a dictionary column in the clean lines)
   ).sort("customer_id");
 }
 

@@ -8,7 +8,9 @@
  */
 import assert from "node:assert/strict";
 import pl from "nodejs-polars";
-import { clean, type CleanResult } from "../../src/clean/clean.ts";
+import { clean, type CleanResult, cleanSteps } from "../../src/clean/clean.ts";
+import { asPlainText } from "../../src/ingest/ingest.ts";
+import { runSteps } from "../../src/lib/memory.ts";
 import { dropCancelledOrders } from "../../src/clean/cancellations.ts";
 import {
   applyRowRules,
@@ -124,16 +126,55 @@ Deno.test("pieces: the first copy of a line (file order, then row order) is the 
     "b.csv#2": "duplicate",
     "b.csv#3": null,
   });
-  // The written tables are in one piece each (a parquet file's row groups follow the pieces), their
-  // columns plain text again, in source order.
+  // The written tables are in one piece each (a parquet file's row groups follow the pieces), in
+  // source order; dictionary columns stay dictionaries until they are written as plain text.
   assert.deepEqual([r.kept.nChunks(), r.quarantine.nChunks()], [1, 1]);
   assert.deepEqual(r.kept.columns, [...CANONICAL_COLUMNS]);
-  assert.equal(r.kept.getColumn("description").dtype.variant, "String");
+  assert.equal(r.kept.getColumn("description").dtype.variant, "Categorical");
+  assert.equal(asPlainText(r.kept).getColumn("description").dtype.variant, "String");
+  assert.deepEqual(asPlainText(r.kept).getColumn("description").toArray(), [
+    "thing",
+    "thing",
+    "other",
+    "thing",
+    "thing",
+  ]);
   assert.deepEqual(r.kept.getColumn("source_row").toArray(), [1, 2, 3, 5, 3]);
   // The same table in one piece gives the same result.
   const one = run(tx.rechunk(), Object.keys(files));
   assert.ok(one.kept.frameEqual(r.kept, true));
   assert.ok(one.quarantine.frameEqual(r.quarantine, true));
+});
+
+Deno.test("pieces: cleaning in steps takes the table over, column by column, with the same result", () => {
+  const files = { "a.csv": [BOWL, { ...BOWL, q: -1 }, BOWL, { ...BOWL, c: null }] };
+  const tx = pieces(files);
+  const whole = run(tx, Object.keys(files));
+  const lines = { tx };
+  const options = {
+    provided: { "a.csv": new Set(FULL_FILE_COLUMNS) },
+    rowsRead: { "a.csv": 4 },
+    warn: () => {},
+  };
+  const steps = cleanSteps(lines, CFG, options);
+  // Until the rules are done, the table is whole at every pause; then it loses a column a pause.
+  const widths: number[] = [];
+  for (let r = steps.next();; r = steps.next()) {
+    if (r.done) {
+      assert.ok(r.value.kept.frameEqual(whole.kept, true));
+      assert.ok(r.value.quarantine.frameEqual(whole.quarantine, true));
+      assert.deepEqual(r.value.report, whole.report);
+      break;
+    }
+    widths.push(lines.tx.width);
+  }
+  const n = CANONICAL_COLUMNS.length;
+  assert.equal(widths[0], n);
+  assert.equal(widths.at(-1), 0);
+  assert.deepEqual(widths.slice(-n - 1), Array.from({ length: n + 1 }, (_, i) => n - i));
+  // The synchronous run leaves the caller's table alone.
+  assert.equal(tx.width, n);
+  assert.ok(runSteps(cleanSteps({ tx }, CFG, options)).kept.frameEqual(whole.kept, true));
 });
 
 Deno.test("pieces: a duplicate that an earlier rule drops keeps that rule's reason", () => {
