@@ -62,7 +62,7 @@ export const DICTIONARY_COLUMNS = ["description", "country", "source_file"] as c
  * const df = pl.DataFrame({ country: ["UK", "FR", "UK"], n: [1, 2, 3] })
  *   .withColumns(pl.col("country").cast(pl.Categorical));
  * const text = asPlainText(df);
- * equal(String(text.getColumn("country").dtype), "String");
+ * equal(text.getColumn("country").dtype.variant, "String");
  * deepEqual(text.getColumn("country").toArray(), ["UK", "FR", "UK"]);
  * equal(asPlainText(text), text); // nothing to cast: the same frame
  * ```

@@ -176,7 +176,8 @@ export function cleanIngested(
   ingested: IngestStage,
   progress: Progress,
 ): CleanStage {
-  return runSteps(cleanIngestedSteps(ds, ingested, progress));
+  // (a holder of its own: the caller's `ingested.tx` stays whole)
+  return runSteps(cleanIngestedSteps(ds, { ...ingested }, progress));
 }
 
 /**
