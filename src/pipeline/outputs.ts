@@ -14,6 +14,7 @@
 import { dirname, resolve } from "node:path";
 import { tempPathFor, toJson, writeData, writeErrorMessage } from "../lib/files.ts";
 import { display } from "../lib/paths.ts";
+import { releaseNative } from "../lib/memory.ts";
 
 type Writer = (tmpPath: string) => void | Promise<void>;
 
@@ -65,6 +66,8 @@ export class OutputSet {
         throw new Error(writeErrorMessage(e, display(target), dirname(path)), { cause: e });
       }
       written.push(path);
+      // A writer's own frames (the clean lines as plain text …) go before the next one's.
+      await releaseNative();
     }
     return written;
   }
