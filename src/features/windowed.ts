@@ -26,6 +26,7 @@
 import pl from "nodejs-polars";
 import { feature } from "../config/features.ts";
 import { DAY_US, isoDay } from "../lib/time.ts";
+import { perCustomer } from "../rfm/rfm.ts";
 
 /** Clean transactions as of a reference date. */
 export interface LogAsOf {
@@ -145,7 +146,7 @@ export function windowedFeatures(
     const e = pl.col(col).filter(since(w.days));
     aggs.push((w.family === "value" ? e.sum() : e.nUnique()).alias(name));
   }
-  const g = tx.groupBy("customer_id").agg(...aggs).sort("customer_id");
+  const g = perCustomer(tx, ...aggs);
   const ids = g.getColumn("customer_id").toArray() as string[];
   const first = numbers(g, "__first");
   const last = numbers(g, "__last");
@@ -197,7 +198,8 @@ function needsReturns(features: readonly string[]): boolean {
 
 /** Net revenue per customer in the look-back. */
 function windowValue(tx: pl.DataFrame, R: number, L: number): Map<string, number> {
-  const g = tx.filter(pl.col("__day").gtEq(R - L)).groupBy("customer_id").agg(
+  const g = perCustomer(
+    tx.filter(pl.col("__day").gtEq(R - L)),
     pl.col("line_value").sum().alias("v"),
   );
   const ids = g.getColumn("customer_id").toArray() as string[];
