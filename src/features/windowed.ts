@@ -26,7 +26,7 @@
 import pl from "nodejs-polars";
 import { feature } from "../config/features.ts";
 import { DAY_US, isoDay } from "../lib/time.ts";
-import { perCustomer } from "../rfm/rfm.ts";
+import { perCustomer } from "../lib/per_customer.ts";
 
 /** Clean transactions as of a reference date. */
 export interface LogAsOf {
