@@ -63,6 +63,39 @@ export async function releaseNative(options: { trim?: boolean } = {}): Promise<v
   if (options.trim) trimNativeHeap();
 }
 
+/** The process's resident memory in MiB. */
+function residentMiB(): number {
+  return Deno.memoryUsage().rss / 2 ** 20;
+}
+
+/**
+ * Releases native memory ({@link releaseNative}) at pauses, but only once the process has grown
+ * by `growthMiB` since the last release: a full collection costs tens of milliseconds, which a
+ * small table should not pay at every pause, while on a large one every pause releases.
+ *
+ * @example
+ * ```ts
+ * import { GrowthRelease } from "./memory.ts";
+ * import { equal } from "node:assert/strict";
+ * const release = new GrowthRelease(1024);
+ * equal(await release.pause(), false); // not grown by 1 GiB since it was made
+ * ```
+ */
+export class GrowthRelease {
+  #mark = residentMiB();
+
+  /** @param growthMiB growth of the resident memory that calls for a release (default 32) */
+  constructor(readonly growthMiB = 32) {}
+
+  /** Releases when the process has grown enough since the last release; returns whether it did. */
+  async pause(): Promise<boolean> {
+    if (residentMiB() - this.#mark < this.growthMiB) return false;
+    await releaseNative();
+    this.#mark = residentMiB();
+    return true;
+  }
+}
+
 /**
  * A computation in steps: it pauses (yields) where the polars frames it has just dropped could be
  * released, because Deno frees a frame's native memory only on a later turn of the event loop
@@ -93,8 +126,9 @@ export function runSteps<T>(steps: Steps<T>): T {
 }
 
 /**
- * Runs `steps`, releasing the native memory of dropped frames at every pause
- * ({@link releaseNative}; a full collection only with `--v8-flags=--expose-gc`, as the build runs).
+ * Runs `steps`, releasing the native memory of dropped frames at its pauses once the process has
+ * grown by 32 MiB since the last release ({@link GrowthRelease}; a full collection only with
+ * `--v8-flags=--expose-gc`, as the build runs).
  *
  * @example
  * ```ts
@@ -109,9 +143,10 @@ export function runSteps<T>(steps: Steps<T>): T {
  * ```
  */
 export async function runReleasing<T>(steps: Steps<T>): Promise<T> {
+  const release = new GrowthRelease();
   let r = steps.next();
   while (!r.done) {
-    await releaseNative();
+    await release.pause();
     r = steps.next();
   }
   return r.value;

@@ -14,7 +14,7 @@
 import { dirname, resolve } from "node:path";
 import { tempPathFor, toJson, writeData, writeErrorMessage } from "../lib/files.ts";
 import { display } from "../lib/paths.ts";
-import { releaseNative } from "../lib/memory.ts";
+import { GrowthRelease } from "../lib/memory.ts";
 
 type Writer = (tmpPath: string) => void | Promise<void>;
 
@@ -55,6 +55,7 @@ export class OutputSet {
    */
   async writeInto(place: (target: string) => string): Promise<string[]> {
     const written: string[] = [];
+    const release = new GrowthRelease();
     for (const [rel, write] of this.#entries) {
       const target = resolve(this.root, rel);
       const path = place(target);
@@ -67,7 +68,7 @@ export class OutputSet {
       }
       written.push(path);
       // A writer's own frames (the clean lines as plain text …) go before the next one's.
-      await releaseNative();
+      await release.pause();
     }
     return written;
   }
