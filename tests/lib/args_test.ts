@@ -46,14 +46,19 @@ Deno.test("intOption: positive integers only", () => {
   }
 });
 
+/** Runs the command's entry point with one argument, in a fresh process. */
+async function runCli(cli: string, arg: string): Promise<Deno.CommandOutput> {
+  return await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", join(ROOT, "src/cli", `${cli}.ts`), arg],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+}
+
 for (const cli of ["build", "data", "verify", "site", "score", "serve", "sql"]) {
   Deno.test(`deno task ${cli}: an unknown option is refused before any work, naming it`, async () => {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", join(ROOT, "src/cli", `${cli}.ts`), "--no-such-option"],
-      cwd: ROOT,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
+    const out = await runCli(cli, "--no-such-option");
     const stderr = new TextDecoder().decode(out.stderr);
     assert.equal(out.code, 2, "a usage mistake exits with 2 (runMain)");
     assert.match(stderr, new RegExp(`^${cli} failed: unknown option '--no-such-option'`));
@@ -61,12 +66,7 @@ for (const cli of ["build", "data", "verify", "site", "score", "serve", "sql"]) 
   });
 
   Deno.test(`deno task ${cli} --help: the usage on standard output, status 0, no work`, async () => {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", join(ROOT, "src/cli", `${cli}.ts`), "--help"],
-      cwd: ROOT,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
+    const out = await runCli(cli, "--help");
     assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
     assert.match(new TextDecoder().decode(out.stdout), /^usage: \S/);
     assert.equal(new TextDecoder().decode(out.stderr), "");
