@@ -176,7 +176,7 @@ function* reasons(
   return { report, keptAt: isKept.argTrue(), droppedAt, reasonCodes };
 }
 
-/** The line table handed over to {@link cleanSteps}, which takes it apart column by column. */
+/** The line table handed over to {@link cleanSteps}, which takes it apart two columns at a time. */
 export interface LineTable {
   /** Canonical transactions; left without the canonical columns when the cleaning is done. */
   tx: pl.DataFrame;
@@ -184,11 +184,11 @@ export interface LineTable {
 
 /**
  * {@link clean} in steps, taking the line table over: it pauses after the row rules, the set
- * rules, the report and each column of the clean lines and quarantine, where the frames of the
- * step before can be released (run it with `runReleasing` on large data: without the pauses,
- * every intermediate frame stays allocated until the end). Each column of `lines.tx` is dropped
- * from it once its rows are taken, so that the table as read and the clean lines and quarantine
- * are never all in memory at once (when the caller holds the table only through `lines`).
+ * rules, and every two columns of the clean lines and quarantine, where the frames of the step
+ * before can be released (run it with `runReleasing` on large data: without the pauses, every
+ * intermediate frame stays allocated until the end). The columns of `lines.tx` are dropped from
+ * it once their rows are taken, so that the table as read and the clean lines and quarantine are
+ * never all in memory at once (when the caller holds the table only through `lines`).
  */
 export function* cleanSteps(
   lines: LineTable,
@@ -199,18 +199,21 @@ export function* cleanSteps(
   // The frames of the rules hold columns of the table: with them gone (this pause), each column
   // of the table is freed as soon as it is dropped from it.
   yield;
-  const kept: pl.Series[] = [];
-  const quarantine: pl.Series[] = [];
-  for (const c of CANONICAL_COLUMNS) {
-    const taken = (at: pl.Series) => lines.tx.select(pl.col(c).gather(at)).getColumn(c);
+  const kept: pl.DataFrame[] = [];
+  const quarantine: pl.DataFrame[] = [];
+  // Two columns at a time: polars gathers them side by side (two cores), and only two columns of
+  // the table are ever held twice.
+  for (let i = 0; i < CANONICAL_COLUMNS.length; i += 2) {
+    const cols = CANONICAL_COLUMNS.slice(i, i + 2);
+    const taken = (at: pl.Series) => lines.tx.select(...cols.map((c) => pl.col(c).gather(at)));
     kept.push(taken(keptAt));
     quarantine.push(taken(droppedAt));
-    lines.tx = lines.tx.drop(c);
+    lines.tx = lines.tx.drop(cols);
     yield;
   }
   return {
-    kept: pl.DataFrame(kept),
-    quarantine: pl.DataFrame([...quarantine, ...reasonCodes.getColumns()]),
+    kept: pl.concat(kept, { how: "horizontal" }),
+    quarantine: pl.concat([...quarantine, reasonCodes], { how: "horizontal" }),
     report,
   };
 }
