@@ -32,7 +32,7 @@ import { gitState, readLockedVersions } from "../lib/provenance.ts";
 import { buildManifest } from "../report/manifest.ts";
 import { buildResults } from "../report/results.ts";
 import { ModelStageSkipped } from "../model/skip.ts";
-import { releaseNative, runReleasing } from "../lib/memory.ts";
+import { releaseNative } from "../lib/memory.ts";
 import { heldOutCsv } from "../report/heldout.ts";
 // The model stage and the DuckDB engine are loaded when a run needs them (`import()` below): a
 // run `--until rfm` on polars loads neither (DuckDB's native library alone takes 0.2 s and 30 MB).
@@ -41,13 +41,11 @@ import { readCustomerTables } from "../engine/customers.ts";
 import { OutputSet } from "./outputs.ts";
 import { Progress } from "./progress.ts";
 import {
-  cleanIngestedSteps,
   type CleanStage,
   CUSTOMER_COLUMNS,
   customerOutputTable,
   forwardData,
-  type IngestStage,
-  ingestSteps,
+  ingestAndCleanReleasing,
   preflight,
   rfmFromCustomerTable,
   type RfmStage,
@@ -190,19 +188,6 @@ export const CUSTOMER_TABLE_NO_MODELS = "the dataset is a customer table (one ro
   "earlier cutoffs, which a customer table does not hold, so the model stage (K-Means and the " +
   "loyalty model) does not run; the RFM scores, RFM segments and customer table are published";
 
-/** Ingest and cleaning on polars, with the line table as read released as soon as it is cleaned. */
-async function polarsClean(
-  ds: DatasetConfig,
-  sources: Resolved,
-  progress: Progress,
-): Promise<CleanStage> {
-  let ingested: IngestStage | null = await runReleasing(ingestSteps(ds, sources, progress));
-  await releaseNative({ trim: true });
-  const cleaned = await runReleasing(cleanIngestedSteps(ds, ingested, progress));
-  ingested = null; // the line table as read: the clean lines and the quarantine replace it
-  return cleaned;
-}
-
 /** The run itself, with the store open. */
 async function analyse(
   ds: DatasetConfig,
@@ -233,7 +218,7 @@ async function analyse(
   } else {
     cleaned = ds.engine === "duckdb"
       ? await (await import("./duckdb_stage.ts")).duckdbClean(ds, sources, progress)
-      : await polarsClean(ds, sources, progress);
+      : await ingestAndCleanReleasing(ds, sources, progress);
     rowsIn = cleaned.rowsIn;
     await releaseNative();
     rfm = rfmStage(ds, cleaned.kept, progress, cleaned.quarantine);

@@ -15,7 +15,7 @@ import {
   toCanonical,
 } from "../ingest/ingest.ts";
 import { cleanSteps } from "../clean/clean.ts";
-import { runSteps, type Steps } from "../lib/memory.ts";
+import { releaseNative, runReleasing, runSteps, type Steps } from "../lib/memory.ts";
 import { type AsOfDifference, cleanAsOf } from "../clean/as_of.ts";
 import { FEATURE_NAMES } from "../config/features.ts";
 import { type WindowedFeatures, windowedFeatures } from "../features/windowed.ts";
@@ -240,6 +240,26 @@ export function ingestAndClean(
   progress: Progress,
 ): CleanStage {
   return cleanIngested(ds, ingestSources(ds, sources, progress), progress);
+}
+
+/**
+ * {@link ingestAndClean} as the build runs it: in steps, with the native memory of dropped frames
+ * released at the pauses (`runReleasing`), the heap trimmed after ingest, and the line table as
+ * read handed over to the cleaning, which takes it apart.
+ *
+ * @param ds dataset configuration
+ * @param sources resolved source files, in configuration order
+ * @param progress progress printer
+ */
+export async function ingestAndCleanReleasing(
+  ds: DatasetConfig,
+  sources: SourceFile[],
+  progress: Progress,
+): Promise<CleanStage> {
+  const ingested = await runReleasing(ingestSteps(ds, sources, progress));
+  await releaseNative({ trim: true });
+  // (`ingested` is the only holder of the table: the cleaning empties it as it goes)
+  return await runReleasing(cleanIngestedSteps(ds, ingested, progress));
 }
 
 /** One example row per reason code (the first in source order), for the report. */

@@ -19,7 +19,7 @@
  */
 import { parseRegistry } from "../../src/config/dataset.ts";
 import { resolveDataset } from "../../src/acquire/resolve.ts";
-import { ingestAndClean, rfmStage } from "../../src/pipeline/stages.ts";
+import { ingestAndClean, ingestAndCleanReleasing, rfmStage } from "../../src/pipeline/stages.ts";
 import { Progress } from "../../src/pipeline/progress.ts";
 import { parseOptions } from "../../src/lib/args.ts";
 import { scaleComparison } from "./scale.ts";
@@ -77,7 +77,7 @@ if (opts["cold-worker"]) {
   // One cold run in a fresh process, as a build does it: wall time and peak memory.
   const p = new Progress(() => {});
   const t0 = performance.now();
-  const c = ingestAndClean(ds, sources, p);
+  const c = await ingestAndCleanReleasing(ds, sources, p);
   rfmStage(ds, c.kept, p);
   console.log(
     JSON.stringify({
@@ -106,7 +106,13 @@ async function stageFigures(): Promise<void> {
   // One cold run in a fresh process.
   {
     const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", new URL(import.meta.url).pathname, "--cold-worker"],
+      args: [
+        "run",
+        "-A",
+        "--v8-flags=--expose-gc", // as `deno task build`
+        new URL(import.meta.url).pathname,
+        "--cold-worker",
+      ],
       stdout: "piped",
       stderr: "inherit",
     }).output();
