@@ -94,3 +94,18 @@ export function rfmTable(g: pl.DataFrame): pl.DataFrame {
     quintile(pl.col("monetary")).alias("m_score"),
   ).drop("first", "last");
 }
+
+/**
+ * The scripts' ending: writes the RFM table of the aggregates `g` (with `lines` per customer) as
+ * CSV to `out`, and prints one JSON line of counts (rows read, lines kept, customers) for the
+ * bench to set beside pandas'.
+ */
+export function finish(g: pl.DataFrame, rowsIn: number, out: string): void {
+  const table = rfmTable(g);
+  table.writeCSV(out);
+  console.log(JSON.stringify({
+    rows_in: rowsIn,
+    rows_kept: Number(g.getColumn("lines").sum()),
+    customers: table.height,
+  }));
+}

@@ -17,10 +17,10 @@ import { expandGlob } from "../../src/acquire/glob.ts";
 import { releaseNative } from "../../src/lib/memory.ts";
 import { parseOptions } from "../../src/lib/args.ts";
 import {
+  finish,
   mappedNames,
   PLAIN_RULES,
   renamed,
-  rfmTable,
   type Spec,
   typed,
   VALUE,
@@ -153,10 +153,4 @@ const g = pl.concat(aggregates).groupBy("customer_id").agg(
   pl.concat(invoices).unique().groupBy("customer_id").agg(pl.len().alias("frequency")),
   { on: "customer_id" },
 ).select("customer_id", "first", "last", "frequency", "monetary", "lines");
-const table = rfmTable(g);
-table.writeCSV(spec.out);
-console.log(JSON.stringify({
-  rows_in: rowsIn,
-  rows_kept: Number(g.getColumn("lines").sum()),
-  customers: table.height,
-}));
+finish(g, rowsIn, spec.out);

@@ -11,10 +11,10 @@
  */
 import pl from "nodejs-polars";
 import {
+  finish,
   mappedNames,
   PLAIN_RULES,
   renamed,
-  rfmTable,
   type Spec,
   typed,
   VALUE,
@@ -39,10 +39,4 @@ const g = kept.groupBy("customer_id").agg(
   pl.col("value").sum().alias("monetary"),
   pl.len().alias("lines"),
 ).collectSync({ engine: "streaming" });
-const table = rfmTable(g);
-table.writeCSV(spec.out);
-console.log(JSON.stringify({
-  rows_in: rowsIn,
-  rows_kept: Number(g.getColumn("lines").sum()),
-  customers: table.height,
-}));
+finish(g, rowsIn, spec.out);
