@@ -74,23 +74,7 @@ export function dropCancelledOrders(df: pl.DataFrame, matchOrders: boolean): Can
       },
     };
   }
-  // Only purchases sharing a key with some cancellation can match: the pool is narrowed to them
-  // first, by the 64-bit hash of the key (a join on one number; a join on the text keys of every
-  // line costs far more, and more than linearly), then exactly by a join on the few rows left
-  // (which also drops null keys), in source order. Only those rows are copied. Every line is
-  // hashed, and the lines already dropped leave after: an expression reading `reason` (one piece)
-  // beside the key columns (one piece per file) would join the pieces of the text columns.
-  const hashes = df.select(keyHash().alias("__k")).getColumn("__k");
-  const at = (pl.DataFrame([hashes]).withRowIndex("__at")
-    .join(cancels.select(keyHash().alias("__k")).unique(), { on: "__k", how: "semi" })
-    .getColumn("__at").sort().toArray() as (number | bigint)[]).map(Number);
-  const pool = pl.DataFrame(
-    ["reason", ...KEYS, "timestamp", "__i"].map((c) => df.getColumn(c).gather(at)),
-  )
-    .filter(pl.col("reason").isNull())
-    .join(cancels.select(...KEYS).unique(), { on: KEYS, how: "semi" })
-    .drop("reason")
-    .sort("__i");
+  const pool = cancellationPool(df, cancels);
   const match = matchCancellations(cancels, pool, KEYS);
   const unmatchedReturns = { lines: match.unmatchedLines, value: match.unmatchedValue };
   if (match.matched.size === 0) {
@@ -114,11 +98,55 @@ export function dropCancelledOrders(df: pl.DataFrame, matchOrders: boolean): Can
 }
 
 /**
+ * The purchases of `df` that a cancellation of `cancels` could reverse: the rows no rule dropped
+ * whose key ({@link KEYS}) equals some cancellation's, with the keys, `timestamp` and `__i`, in
+ * source order. A frame of some rows of the lines (one file of a streamed run) gives those rows'
+ * share of the pool; the shares, concatenated and sorted by `__i`, are the pool of all lines.
+ *
+ * @param df rows from `applyRowRules` (`reason`, `__i` and the key columns)
+ * @param cancels the cancellation lines of all rows ({@link cancellationLines})
+ */
+export function cancellationPool(df: pl.DataFrame, cancels: pl.DataFrame): pl.DataFrame {
+  // Only purchases sharing a key with some cancellation can match: the pool is narrowed to them
+  // first, by the 64-bit hash of the key (a join on one number; a join on the text keys of every
+  // line costs far more, and more than linearly), then exactly by a join on the few rows left
+  // (which also drops null keys), in source order. Only those rows are copied. Every line is
+  // hashed, and the lines already dropped leave after: an expression reading `reason` (one piece)
+  // beside the key columns (one piece per file) would join the pieces of the text columns.
+  const hashes = df.select(keyHash().alias("__k")).getColumn("__k");
+  const at = (pl.DataFrame([hashes]).withRowIndex("__at")
+    .join(cancels.select(keyHash().alias("__k")).unique(), { on: "__k", how: "semi" })
+    .getColumn("__at").sort().toArray() as (number | bigint)[]).map(Number);
+  return pl.DataFrame(
+    ["reason", ...KEYS, "timestamp", "__i"].map((c) => df.getColumn(c).gather(at)),
+  )
+    .filter(pl.col("reason").isNull())
+    .join(cancels.select(...KEYS).unique(), { on: KEYS, how: "semi" })
+    .drop("reason")
+    .sort("__i");
+}
+
+/**
+ * The purchases of `pool` reversed by a line of `cancels`, and the cancellations that reversed
+ * none (the rule's decision; {@link dropCancelledOrders} marks the purchases).
+ *
+ * @param cancels the cancellation lines ({@link cancellationLines})
+ * @param pool the purchases that could match ({@link cancellationPool})
+ * @returns the `__i` of the reversed purchases, and the count and value of unmatched returns
+ */
+export function matchCancelledOrders(
+  cancels: pl.DataFrame,
+  pool: pl.DataFrame,
+): { matched: Set<number>; unmatchedLines: number; unmatchedValue: number } {
+  return matchCancellations(cancels, pool, KEYS);
+}
+
+/**
  * The cancellation lines that can reverse a purchase (a customer and a timestamp), with the
  * quantity sign flipped so that they carry the purchase's key, sorted by timestamp, with an id
  * `__c`.
  */
-function cancellationLines(df: pl.DataFrame): pl.DataFrame {
+export function cancellationLines(df: pl.DataFrame): pl.DataFrame {
   return df.select(
     "reason",
     "customer_id",

@@ -37,18 +37,55 @@ export function dropExtremeValues(
   m: number,
 ): { df: pl.DataFrame; bounds: ExtremeValueBounds | null } {
   const logs = df.lazy().select("reason", "line_value")
-    .filter(pl.col("reason").isNull().and(pl.col("line_value").gt(0)))
-    .select(pl.col("line_value").log(10).alias("v"))
+    .filter(keptValue())
+    .select(logValue())
     .collectSync();
-  if (logs.height === 0) return { df, bounds: null };
+  const bounds = extremeValueBounds(logs.getColumn("v"), m);
+  if (bounds === null || !(bounds.madLog10 > 0)) return { df, bounds };
+  return { df: markReason(df, "extreme_value", extremeCondition(bounds, m)), bounds };
+}
+
+/** The lines that set the bounds: kept so far (`reason` null) with a positive line value. */
+export function keptValue(): pl.Expr {
+  return pl.col("reason").isNull().and(pl.col("line_value").gt(0));
+}
+
+/** log10 of the line value, as `v` (the values {@link extremeValueBounds} reads). */
+export function logValue(): pl.Expr {
+  return pl.col("line_value").log(10).alias("v");
+}
+
+/**
+ * The bounds of the extreme-value rule from the log10 line values of the lines that set them
+ * ({@link keptValue}; any order: medians do not depend on it), or null when there are none.
+ *
+ * @example
+ * ```ts
+ * import pl from "nodejs-polars";
+ * import { extremeValueBounds } from "./outliers.ts";
+ * import { equal } from "node:assert/strict";
+ * const b = extremeValueBounds(pl.Series("v", [0, 1, 1, 1, 2]), 3)!;
+ * equal(b.medianLog10, 1);
+ * equal(b.madLog10, 0); // most values equal the median: no line is dropped
+ * equal(extremeValueBounds(pl.Series("v", [], pl.Float64), 3), null);
+ * ```
+ */
+export function extremeValueBounds(logs: pl.Series, m: number): ExtremeValueBounds | null {
+  if (logs.length === 0) return null;
+  const v = pl.DataFrame([logs.alias("v")]);
   // Medians in polars (selection, not a full sort).
-  const med = Number(logs.select(pl.col("v").median()).row(0)[0]);
-  const mad = Number(logs.select(pl.col("v").sub(pl.lit(med)).abs().median()).row(0)[0]) *
+  const med = Number(v.select(pl.col("v").median()).row(0)[0]);
+  const mad = Number(v.select(pl.col("v").sub(pl.lit(med)).abs().median()).row(0)[0]) *
     MAD_SCALE;
   const lowLog = med - m * mad;
   const highLog = med + m * mad;
-  const bounds = { low: 10 ** lowLog, high: 10 ** highLog, medianLog10: med, madLog10: mad };
-  if (!(mad > 0)) return { df, bounds };
+  return { low: 10 ** lowLog, high: 10 ** highLog, medianLog10: med, madLog10: mad };
+}
+
+/** The condition "beyond the bounds" of the rule (`bounds` from {@link extremeValueBounds}). */
+export function extremeCondition(bounds: ExtremeValueBounds, m: number): pl.Expr {
   const lv = pl.col("line_value").log(10);
-  return { df: markReason(df, "extreme_value", lv.lt(lowLog).or(lv.gt(highLog))), bounds };
+  const lowLog = bounds.medianLog10 - m * bounds.madLog10;
+  const highLog = bounds.medianLog10 + m * bounds.madLog10;
+  return lv.lt(lowLog).or(lv.gt(highLog));
 }

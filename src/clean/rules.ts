@@ -298,8 +298,7 @@ export function timestampLimits(
   cfg: CleaningConfig,
   now: number = Date.now(),
 ): TimestampLimits {
-  const lastDay = cfg.timestamps.notAfter ?? new Date(now).toISOString().slice(0, 10);
-  const future = (isoDay(lastDay) + 1) * DAY_US;
+  const future = futureLimit(cfg, now);
   const t = pl.col("timestamp").cast(pl.Int64);
   const q = tx.lazy().select(t.alias("t"))
     .filter(pl.col("t").isNotNull().and(pl.col("t").lt(future)))
@@ -315,6 +314,47 @@ export function timestampLimits(
   }
   const margin = m * Math.max(p99 - p01, 365 * DAY_US);
   return { future, p01, p99, low: p01 - margin, high: p99 + margin };
+}
+
+/**
+ * The first instant (µs since 1970, UTC) of the `future_timestamp` rule: the start of the day
+ * after `cleaning.timestamps.notAfter`, or after the build date `now` (ms since 1970).
+ */
+export function futureLimit(cfg: CleaningConfig, now: number): number {
+  const lastDay = cfg.timestamps.notAfter ?? new Date(now).toISOString().slice(0, 10);
+  return (isoDay(lastDay) + 1) * DAY_US;
+}
+
+/**
+ * The row-level reason of a row from its reason without the two row rules decided over all rows
+ * (`applyRowRules` given limits without `low` and `high`, and no duplicates): the
+ * `implausible_timestamp` rule replaces the reasons of the rules after it, and `duplicate` marks
+ * the rows still kept. The result is what `applyRowRules` gives on all rows at once.
+ *
+ * @param partial the reason without those rules (a rule number, {@link reasonNumber})
+ * @param rules the plan of the run
+ * @param limits the timestamp limits over all rows ({@link timestampLimits})
+ * @param duplicate whether the row repeats an earlier one (null: no duplicates)
+ */
+export function completeRowReason(
+  partial: pl.Expr,
+  rules: readonly RuleInfo[],
+  limits: TimestampLimits,
+  duplicate: pl.Expr | null,
+): pl.Expr {
+  let reason = partial;
+  if (applies(rules, "implausible_timestamp") && limits.low !== null && limits.high !== null) {
+    const n = reasonNumber("implausible_timestamp");
+    const t = pl.col("timestamp").cast(pl.Int64);
+    reason = pl.when(partial.isNotNull().and(partial.lt(n))).then(partial)
+      .when(t.lt(limits.low).or(t.gt(limits.high))).then(pl.lit(n).cast(pl.UInt8))
+      .otherwise(partial);
+  }
+  if (duplicate !== null) {
+    reason = pl.when(reason.isNull().and(duplicate))
+      .then(pl.lit(reasonNumber("duplicate")).cast(pl.UInt8)).otherwise(reason);
+  }
+  return reason.alias("reason");
 }
 
 /**
@@ -471,9 +511,10 @@ export function applyRowRules(
   rules: readonly RuleInfo[],
   cfg: CleaningConfig,
   now: number = Date.now(),
+  part?: RowRulePart,
 ): pl.DataFrame {
   const ingestReasons = tx.columns.includes("ingest_reason");
-  const limits = timestampLimits(tx, cfg, now);
+  const limits = part?.limits ?? timestampLimits(tx, cfg, now);
   // The rules before `duplicate`, computed on `tx` itself, not on a frame with columns added to it
   // (a column in one piece beside `tx`'s columns, in one piece per file, makes polars join the
   // pieces of every column of that frame first); `source_row` beside it, so that a literal still
@@ -484,7 +525,7 @@ export function applyRowRules(
   ).getColumn("reason");
   // `duplicate` is the last row-level rule: it marks the repeats no earlier rule dropped. The first
   // occurrence of a line (in file order, then row order) is the original.
-  const dups = applies(rules, "duplicate") ? duplicateRows(tx) : [];
+  const dups = !applies(rules, "duplicate") ? [] : part ? part.duplicates : duplicateRows(tx);
   if (dups.length > 0) {
     reason = pl.DataFrame([reason, flagSeries("__dup", tx.height, dups)]).select(
       pl.when(pl.col("reason").isNull().and(pl.col("__dup")))
@@ -501,7 +542,24 @@ export function applyRowRules(
     "customer_id",
     "timestamp",
     "source_file",
-  ).withColumns(pl.intRange(0, tx.height, 1, pl.Int64).alias("__i"), reason);
+  ).withColumns(
+    pl.intRange(part?.offset ?? 0, (part?.offset ?? 0) + tx.height, 1, pl.Int64).alias("__i"),
+    reason,
+  );
+}
+
+/**
+ * What {@link applyRowRules} needs to know of the other parts when it runs on one part of the
+ * lines (a file of a streamed run): the timestamp limits and the duplicates, both decided over
+ * every part, and the position of the part's first row among all rows.
+ */
+export interface RowRulePart {
+  /** The limits of plausible timestamps over all rows ({@link timestampLimits}). */
+  limits: TimestampLimits;
+  /** The positions, within the part, of its rows that repeat an earlier row of any part. */
+  duplicates: readonly number[];
+  /** The position of the part's first row among all rows (the part's `__i` starts there). */
+  offset: number;
 }
 
 /** Canonical columns compared by the duplicate rule: all but the source file and row. */
@@ -531,29 +589,74 @@ const ROW_HASH_MULTIPLIER = 1099511628211;
  * ```
  */
 export function duplicateRows(tx: pl.DataFrame): number[] {
+  return repeatedRows(
+    tx.select(rowHash().alias("h")).getColumn("h"),
+    (at) => pl.DataFrame(CONTENT_COLUMNS.map((c) => tx.getColumn(c).gather(at))),
+  );
+}
+
+/**
+ * The 64-bit hash of a line's content columns ({@link CONTENT_COLUMNS}), as a UInt64 expression:
+ * each column's own hash, combined with wrapping arithmetic. Categorical columns hash their text,
+ * so parts read apart hash alike.
+ */
+export function rowHash(): pl.Expr {
   let hash: pl.Expr = pl.lit(0).cast(pl.UInt64);
   for (const [i, c] of CONTENT_COLUMNS.entries()) {
     hash = hash.mul(pl.lit(ROW_HASH_MULTIPLIER).cast(pl.UInt64))
       // (the cast: polars does not know a hash's type when planning the sum)
       .add(pl.col(c).hash(i + 1).cast(pl.UInt64));
   }
+  return hash;
+}
+
+/**
+ * The duplicate rule's decision, given every row's content hash ({@link rowHash}, in file order
+ * then row order) and a way to fetch rows: the positions of the rows that repeat an earlier row
+ * in every content column. Only rows whose hash repeats are fetched, and compared in full.
+ *
+ * @param hashes the content hash of every row, in order
+ * @param rowsAt the content columns of the rows at the given positions (ascending), in that order
+ */
+export function repeatedRows(
+  hashes: pl.Series,
+  rowsAt: (positions: number[]) => pl.DataFrame,
+): number[] {
+  const repeated = repeatedHashes(hashes);
+  return repeated.length ? repeatsAmong(rowsAt(repeated), repeated) : [];
+}
+
+/**
+ * The positions (ascending) of the rows whose content hash ({@link rowHash}) is shared with
+ * another row: the only rows that can be duplicates.
+ */
+export function repeatedHashes(hashes: pl.Series): number[] {
   const h = pl.col("h");
   // Eager steps on one column each (one lazy plan of the hashes, a row index and a sort of both
   // costs three times as much): the hash values that repeat, found by sorting the values alone,
   // then the rows holding them, by a join on the few repeated values.
-  const hashes = tx.select(hash.alias("h")).getColumn("h");
-  const repeatedHashes = pl.DataFrame([hashes.sort()]).filter(h.eq(h.shift(1))).unique();
-  if (repeatedHashes.height === 0) return [];
-  const repeated = (pl.DataFrame([hashes]).withRowIndex("__i")
-    .join(repeatedHashes, { on: "h", how: "semi" })
+  const named = hashes.alias("h");
+  const repeats = pl.DataFrame([named.sort()]).filter(h.eq(h.shift(1))).unique();
+  if (repeats.height === 0) return [];
+  return (pl.DataFrame([named]).withRowIndex("__i")
+    .join(repeats, { on: "h", how: "semi" })
     .getColumn("__i").sort().toArray() as (number | bigint)[]).map(Number);
-  // Those rows in full, in source order (`repeated` is ascending): a repeat of an earlier one is a
-  // duplicate.
-  const twins = pl.DataFrame(CONTENT_COLUMNS.map((c) => tx.getColumn(c).gather(repeated)));
+}
+
+/**
+ * The duplicates among rows that share hashes: those that repeat an earlier one of them in every
+ * content column.
+ *
+ * @param twins the content columns of the rows at `positions`, in that order
+ * @param positions ascending positions of the rows (from {@link repeatedHashes})
+ * @returns the positions of the repeats
+ */
+export function repeatsAmong(twins: pl.DataFrame, positions: readonly number[]): number[] {
+  // In source order (`positions` is ascending): a repeat of an earlier row is a duplicate.
   const row = pl.struct(CONTENT_COLUMNS.map((c) => pl.col(c)));
   const isRepeat = twins.select(row.isFirstDistinct().not().alias("r")).getColumn("r")
     .toArray() as boolean[];
-  return repeated.filter((_, k) => isRepeat[k]);
+  return positions.filter((_, k) => isRepeat[k]);
 }
 
 /**

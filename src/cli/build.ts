@@ -24,11 +24,11 @@ import { ENGINES } from "../config/dataset_schema.ts";
 import { parseOptions, runMain } from "../lib/args.ts";
 import { display } from "../lib/paths.ts";
 import { Progress } from "../pipeline/progress.ts";
-import { runAnalysis, UNTIL, type Until } from "../pipeline/run.ts";
+import { runAnalysis, STREAM_MODES, type StreamMode, UNTIL, type Until } from "../pipeline/run.ts";
 import { buildSite, siteBusy } from "../site/framework.ts";
 
 const USAGE = "deno task build [--dataset <id | path/to/dataset.json>] [--engine polars|duckdb] " +
-  "[--no-site] [--out DIR] [--until rfm] [--allow-outside-workspace]";
+  "[--no-site] [--out DIR] [--until rfm] [--stream auto|on|off] [--allow-outside-workspace]";
 
 async function main(args: string[]): Promise<void> {
   const { values } = parseOptions(args, {
@@ -37,6 +37,7 @@ async function main(args: string[]): Promise<void> {
     out: { type: "string" },
     until: { type: "string" },
     engine: { type: "string" },
+    stream: { type: "string", default: "auto" },
     "allow-outside-workspace": { type: "boolean", default: false },
   }, USAGE);
   if (values.out === "") throw new Error("--out needs a folder");
@@ -48,6 +49,12 @@ async function main(args: string[]): Promise<void> {
   if (engine !== undefined && !(ENGINES as readonly string[]).includes(engine)) {
     throw new Error(
       `--engine must be one of ${ENGINES.join(", ")}, got "${engine}"\nusage: ${USAGE}`,
+    );
+  }
+  const stream = values.stream;
+  if (!(STREAM_MODES as readonly string[]).includes(stream)) {
+    throw new Error(
+      `--stream must be one of ${STREAM_MODES.join(", ")}, got "${stream}"\nusage: ${USAGE}`,
     );
   }
   const selector = values.dataset ?? null;
@@ -67,6 +74,7 @@ async function main(args: string[]): Promise<void> {
   const result = await runAnalysis(ds, {
     outRoot: values.out,
     until: until as Until | undefined,
+    stream: stream as StreamMode,
     progress,
     allowOutside,
     withSite,

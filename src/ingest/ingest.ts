@@ -68,10 +68,15 @@ export const DICTIONARY_COLUMNS = ["description", "country", "source_file"] as c
  * ```
  */
 export function asPlainText(df: pl.DataFrame): pl.DataFrame {
-  const dictionary = df.columns.filter((c) => df.getColumn(c).dtype.variant === "Categorical");
+  const dictionary = dictionaryColumns(df);
   return dictionary.length === 0
     ? df
     : df.withColumns(...dictionary.map((c) => pl.col(c).cast(pl.Utf8)));
+}
+
+/** The dictionary (categorical) columns of a frame, which {@link asPlainText} makes text. */
+export function dictionaryColumns(df: pl.DataFrame): string[] {
+  return df.columns.filter((c) => df.getColumn(c).dtype.variant === "Categorical");
 }
 
 /** Options of {@link toCanonical}. */

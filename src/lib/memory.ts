@@ -94,6 +94,12 @@ export class GrowthRelease {
     this.#mark = residentMiB();
     return true;
   }
+
+  /** Releases now, and hands the freed pages back to the system ({@link trimNativeHeap}). */
+  async trim(): Promise<void> {
+    await releaseNative({ trim: true });
+    this.#mark = residentMiB();
+  }
 }
 
 /**
@@ -103,7 +109,7 @@ export class GrowthRelease {
  * intermediate frame of a stage stays allocated until the stage ends. Run it with
  * {@link runSteps} (synchronous, no release: tests and small data) or {@link runReleasing}.
  */
-export type Steps<T> = Generator<void, T, void>;
+export type Steps<T> = Generator<void | typeof TRIM, T, void>;
 
 /**
  * Runs `steps` through without pausing.
@@ -146,8 +152,17 @@ export async function runReleasing<T>(steps: Steps<T>): Promise<T> {
   const release = new GrowthRelease();
   let r = steps.next();
   while (!r.done) {
-    await release.pause();
+    if (r.value === TRIM) await release.trim();
+    else await release.pause();
     r = steps.next();
   }
   return r.value;
 }
+
+/**
+ * What a step yields at the end of a phase after which the freed pages should go back to the
+ * system too (`runReleasing` trims the native heap there, {@link trimNativeHeap}): the allocator
+ * keeps the pages of large frames it freed, and the next phase's frames do not always fit in
+ * them. Trimming a large heap takes time, so only at a few such points.
+ */
+export const TRIM = "trim";

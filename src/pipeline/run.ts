@@ -38,6 +38,7 @@ import { heldOutCsv } from "../report/heldout.ts";
 // run `--until rfm` on polars loads neither (DuckDB's native library alone takes 0.2 s and 30 MB).
 import type { ModelStage, modelStage, SegmentationOnly } from "./model_stage.ts";
 import { readCustomerTables } from "../engine/customers.ts";
+import { streamedClean } from "./streamed.ts";
 import { OutputSet } from "./outputs.ts";
 import { Progress } from "./progress.ts";
 import {
@@ -85,6 +86,39 @@ export interface AnalysisOptions {
    * @internal
    */
   modelStageImpl?: typeof modelStage;
+  /**
+   * Whether the polars data stage runs in parts over spilled files (`streamed.ts`: one file's lines
+   * in memory at a time) or on the whole line table: `"on"`, `"off"`, or `"auto"` (the default:
+   * in parts when the source files hold {@link STREAM_AUTO_BYTES} or more).
+   */
+  stream?: StreamMode;
+}
+
+/** The choices of `build --stream`. */
+export const STREAM_MODES = ["auto", "on", "off"] as const;
+/** A choice of `build --stream`. */
+export type StreamMode = typeof STREAM_MODES[number];
+/** Source files of this many bytes or more run the data stage in parts under `--stream auto`. */
+export const STREAM_AUTO_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Whether a run cleans in parts (`streamed.ts`): always with `"on"`, never with `"off"`, and with
+ * `"auto"` when the source files hold {@link STREAM_AUTO_BYTES} or more. Only the polars engine
+ * cleans in parts, and only lines (not customer tables).
+ *
+ * @throws {Error} for `"on"` with the DuckDB engine or a customer table (refused before any work)
+ */
+export function streamedRun(ds: DatasetConfig, bytes: number, mode: StreamMode = "auto"): boolean {
+  if (mode === "on" && ds.engine !== "polars") {
+    throw new Error(
+      `--stream on runs the polars data stage in parts; the ${ds.engine} engine streams on its own (use --stream auto or off)`,
+    );
+  }
+  if (mode === "on" && isCustomerTable(ds)) {
+    throw new Error("--stream on cleans lines in parts; this dataset is a customer table");
+  }
+  if (mode === "off" || ds.engine !== "polars" || isCustomerTable(ds)) return false;
+  return mode === "on" || bytes >= STREAM_AUTO_BYTES;
 }
 
 /** The stages a run can stop after (`build --until`). */
@@ -151,6 +185,8 @@ export async function runAnalysis(
   };
   const progress = options.progress ?? new Progress();
   const folders = outputFolders(ds, options);
+  // (an impossible setting is refused before any work)
+  streamedRun(ds, 0, options.stream);
   const sources = await resolveDataset(ds, { root: ROOT, log: (m) => console.error(m) });
   progress.done(
     "data",
@@ -170,9 +206,11 @@ export async function runAnalysis(
     ],
   };
   const store = await OutputStore.open(folders, { datasetId: ds.id, names });
+  const cleanup: (() => void)[] = [];
   try {
-    return await analyse(ds, outRoot, folders, store, sources, progress, options);
+    return await analyse(ds, outRoot, folders, store, sources, progress, options, cleanup);
   } finally {
+    for (const f of cleanup) f();
     store.close();
   }
 }
@@ -197,6 +235,7 @@ async function analyse(
   sources: Resolved,
   progress: Progress,
   options: AnalysisOptions,
+  cleanup: (() => void)[],
 ): Promise<AnalysisResult> {
   checkpoint("ingest");
   const log = options.log ?? ((line: string) => console.error(line));
@@ -216,9 +255,21 @@ async function analyse(
     );
     rfm = rfmFromCustomerTable(ds, table, sources.map((s) => s.file.name).join(", "), progress);
   } else {
-    cleaned = ds.engine === "duckdb"
-      ? await (await import("./duckdb_stage.ts")).duckdbClean(ds, sources, progress)
-      : await ingestAndCleanReleasing(ds, sources, progress);
+    const bytes = sources.reduce((n, s) => n + Deno.statSync(s.path).size, 0);
+    if (ds.engine === "duckdb") {
+      cleaned = await (await import("./duckdb_stage.ts")).duckdbClean(ds, sources, progress);
+    } else if (streamedRun(ds, bytes, options.stream)) {
+      const streamed = await streamedClean(
+        ds,
+        sources,
+        progress,
+        options.until === "rfm" ? "rfm" : "all",
+      );
+      cleanup.push(streamed.dispose);
+      cleaned = streamed.stage;
+    } else {
+      cleaned = await ingestAndCleanReleasing(ds, sources, progress);
+    }
     rowsIn = cleaned.rowsIn;
     await releaseNative();
     rfm = rfmStage(ds, cleaned.kept, progress, cleaned.quarantine);

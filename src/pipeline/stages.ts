@@ -114,6 +114,36 @@ export function ingestSources(
   return runSteps(ingestSteps(ds, sources, progress));
 }
 
+/** What ingest counts file by file: the {@link IngestStage} without its lines. */
+export type IngestCounts = Required<Omit<IngestStage, "tx">>;
+
+/** Empty {@link IngestCounts}, for {@link ingestOne} to fill. */
+export function ingestCounts(): IngestCounts {
+  return { provided: {}, rowsRead: {}, ingest: [] };
+}
+
+/**
+ * Reads one source file and maps it to the canonical schema: its canonical rows, with its
+ * columns, rows read and summary added to `counts` and its progress line printed.
+ *
+ * @throws {Error} when the file's row count differs from the configuration (see
+ *   {@link checkRowCount})
+ */
+export function ingestOne(
+  ds: DatasetConfig,
+  s: SourceFile,
+  progress: Progress,
+  counts: IngestCounts,
+): pl.DataFrame {
+  const got = ingestFile(s.path, s.file, { timezone: ds.timezone });
+  counts.provided[got.name] = got.provided;
+  counts.rowsRead[got.name] = got.rowsRead;
+  counts.ingest.push(got.summary);
+  checkRowCount(s, got.rowsRead);
+  progress.done(`ingest ${s.file.name}`, describeIngest(got.summary));
+  return got.canonical;
+}
+
 /**
  * {@link ingestSources} in steps: it pauses after each file, where that file's intermediate frames
  * can be released (`runReleasing`; about 1.1 GiB less memory after ingesting twenty files).
@@ -124,19 +154,12 @@ export function* ingestSteps(
   progress: Progress,
 ): Steps<IngestStage> {
   const parts: pl.DataFrame[] = [];
-  const provided: Record<string, Set<MappableColumn>> = {};
-  const rowsRead: Record<string, number> = {};
-  const ingest: IngestSummary[] = [];
+  const counts = ingestCounts();
   for (const s of sources) {
-    const got = ingestFile(s.path, s.file, { timezone: ds.timezone });
-    parts.push(got.canonical);
-    provided[got.name] = got.provided;
-    rowsRead[got.name] = got.rowsRead;
-    ingest.push(got.summary);
-    checkRowCount(s, got.rowsRead);
-    progress.done(`ingest ${s.file.name}`, describeIngest(got.summary));
+    parts.push(ingestOne(ds, s, progress, counts));
     yield;
   }
+  const { provided, rowsRead, ingest } = counts;
   // Rows quarantined while reading carry `ingest_reason`; files without any get a null one.
   if (parts.some((p) => p.columns.includes("ingest_reason"))) {
     for (const [i, p] of parts.entries()) {
@@ -160,6 +183,13 @@ export interface CleanStage {
   rowsIn: Record<string, number>;
   /** How each file was read (from {@link IngestStage}), written to `cleaning.json`. */
   ingest?: IngestSummary[];
+  /**
+   * Writers of the clean lines' and the quarantine's files, when these are not written from
+   * `kept` and `quarantine` (a streamed run writes them from its spills: `streamed.ts`).
+   */
+  writers?: { kept: (path: string) => void; quarantine: (path: string) => void };
+  /** One example line per reason, when not taken from `quarantine` ({@link reasonExamples}). */
+  examples?: Record<string, Record<string, unknown>>;
 }
 
 /**
@@ -558,13 +588,14 @@ export function stageCoreOutputs(
   const R = ds.outputs.reports;
   if (cleanStage) {
     // (dictionary columns as text: the files' schema, whichever engine cleaned)
+    const writers = cleanStage.writers;
     out.addWriter(
       `${P}/transactions.parquet`,
-      (tmp) => asPlainText(cleanStage.kept).writeParquet(tmp),
+      writers?.kept ?? ((tmp) => asPlainText(cleanStage.kept).writeParquet(tmp)),
     );
     out.addWriter(
       `${P}/quarantine.parquet`,
-      (tmp) => asPlainText(cleanStage.quarantine).writeParquet(tmp),
+      writers?.quarantine ?? ((tmp) => asPlainText(cleanStage.quarantine).writeParquet(tmp)),
     );
   }
   out.addWriter(`${P}/customers.parquet`, (tmp) => customerTable.writeParquet(tmp));
@@ -573,7 +604,7 @@ export function stageCoreOutputs(
       dataset: ds.id,
       ...cleanStage.report,
       ingest: cleanStage.ingest ?? [],
-      examples: reasonExamples(cleanStage.quarantine),
+      examples: cleanStage.examples ?? reasonExamples(cleanStage.quarantine),
     });
   }
   out.addJson(`${R}/rfm.json`, rfm.summary);

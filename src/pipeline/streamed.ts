@@ -1,0 +1,413 @@
+/**
+ * The data stage in parts, for data larger than memory should hold at once: the same cleaning as
+ * `clean` (the same rules, in the same order, with the same functions), run file by file over
+ * spilled copies of the files, so that only one file's lines are ever in memory, beside a few
+ * bytes per line of state that the rules over all lines need.
+ *
+ * 1. Each file is read and mapped (`ingestOne`), its lines are spilled to an Arrow IPC file in a
+ *    private folder, and two numbers per line are kept: the timestamp (for the limits of the
+ *    `implausible_timestamp` rule) and the content hash (for the `duplicate` rule).
+ * 2. The limits and the duplicates are decided over all lines (`timestampLimits`,
+ *    `repeatedRows`, which reads back only the few lines whose hash repeats).
+ * 3. Each spilled file gets its row-rule reasons (`applyRowRules`, given the global limits and
+ *    duplicates); the cancellation lines are gathered.
+ * 4. Each file gives its share of the purchases a cancellation could reverse (`cancellationPool`)
+ *    and the log line values of its kept lines; the cancelled orders are matched over all lines
+ *    (`matchCancelledOrders`) and the extreme-value bounds set (`extremeValueBounds`).
+ * 5. Each file's lines get their final reason and are spilled again as clean lines and
+ *    quarantine; the files are written from these spills by polars' streaming Parquet writer.
+ *
+ * Lines, reasons, report and customer table are those of the whole-table path (a test checks it
+ * on fixtures and on the default dataset); the Parquet files hold the same rows but are laid out
+ * by the streaming writer (compressed, other row groups), so their bytes differ from the
+ * whole-table path's, and are the same from run to run.
+ *
+ * @module
+ */
+import pl from "nodejs-polars";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { DatasetConfig } from "../config/dataset.ts";
+import { CANONICAL_COLUMNS } from "../config/schema.ts";
+import { cleaningReport, type SetRulesOutcome, warnLoudly } from "../clean/clean.ts";
+import {
+  cancellationLines,
+  cancellationPool,
+  type LinesValue,
+  matchCancelledOrders,
+} from "../clean/cancellations.ts";
+import { extremeCondition, extremeValueBounds, keptValue, logValue } from "../clean/outliers.ts";
+import { assertReconciles, cleaningWarnings, reconcile } from "../clean/report.ts";
+import {
+  applies,
+  applyRowRules,
+  completeRowReason,
+  CONTENT_COLUMNS,
+  flagSeries,
+  futureLimit,
+  markReason,
+  planRules,
+  reasonIs,
+  reasonText,
+  repeatedHashes,
+  repeatsAmong,
+  rowHash,
+  timestampLimits,
+} from "../clean/rules.ts";
+import { dictionaryColumns, providedColumns } from "../ingest/ingest.ts";
+import { runReleasing, type Steps, TRIM } from "../lib/memory.ts";
+import type { Progress } from "./progress.ts";
+import {
+  type CleanStage,
+  describeClean,
+  ingestCounts,
+  ingestOne,
+  reasonExamples,
+  type SourceFile,
+} from "./stages.ts";
+
+/** What a streamed data stage keeps in memory for the stages after it. */
+export type StreamedLines =
+  /** The clean lines and the quarantine whole, as the whole-table path gives them (a full build). */
+  | "all"
+  /**
+   * What the RFM stage reads: the clean lines' `customer_id`, `invoice`, `stock_code`,
+   * `line_value`, `timestamp`, `country` and `source_row` (ids, invoices and products as
+   * dictionaries), and the
+   * cancellation lines of the quarantine (`build --until rfm`).
+   */
+  | "rfm";
+
+/** The clean lines' columns the RFM stage reads (`customerMetrics`, the look-back features). */
+const RFM_COLUMNS = [
+  "customer_id",
+  "invoice",
+  "stock_code",
+  "line_value",
+  "timestamp",
+  "country",
+  "source_row",
+];
+
+/** The result of {@link streamedClean}: a clean stage whose files are written from its spills. */
+export interface StreamedStage {
+  /** The clean stage (its `kept` and `quarantine` as {@link StreamedLines} says). */
+  stage: CleanStage;
+  /** Deletes the spill folder (after the outputs are written). */
+  dispose(): void;
+}
+
+/** One file's spilled lines. */
+interface Part {
+  /** The spilled canonical lines (Parquet). */
+  path: string;
+  /** Its lines. */
+  rows: number;
+  /** The position of its first line among all lines. */
+  offset: number;
+  /** Each line's reason without the rules decided over all lines (a rule number, or null). */
+  partial: pl.Series;
+}
+
+/** Thousands separators for progress lines. */
+function fmt(n: number): string {
+  return n.toLocaleString("en-GB");
+}
+
+/** The positions in `[offset, offset + rows)` of ascending `positions`, made local. */
+function within(positions: readonly number[], offset: number, rows: number): number[] {
+  return positions.filter((p) => p >= offset && p < offset + rows).map((p) => p - offset);
+}
+
+/** A spill file's name: numbered so that names sort in file order. */
+function spillName(kind: string, k: number): string {
+  return `${kind}-${String(k).padStart(6, "0")}.parquet`;
+}
+
+/** Spills are written fast rather than small (LZ4: a quarter of the plain size, read as fast). */
+function spillTo(df: pl.DataFrame, path: string): void {
+  df.writeParquet(path, { compression: "lz4" });
+}
+
+/** The series, one after the other, in one piece. */
+function joined(series: pl.Series[], name: string, dtype: pl.DataType): pl.Series {
+  return series.length === 0
+    ? pl.Series(name, [], dtype)
+    : (pl.concat(series) as unknown as pl.Series).rechunk().alias(name);
+}
+
+/**
+ * The data stage in parts (see the module documentation), in steps for `runReleasing`: it pauses
+ * after each file of each pass.
+ *
+ * @param ds dataset configuration
+ * @param sources resolved source files, in configuration order
+ * @param progress progress printer
+ * @param spill an empty folder for the spilled lines
+ * @param keep what to keep in memory for the stages after ({@link StreamedLines})
+ * @param now the build time (ms since 1970), for `future_timestamp`
+ */
+export function* streamedCleanSteps(
+  ds: DatasetConfig,
+  sources: SourceFile[],
+  progress: Progress,
+  spill: string,
+  keep: StreamedLines,
+  now: number = Date.now(),
+): Steps<CleanStage> {
+  const cfg = ds.cleaning;
+  // The plan depends on the configuration alone (the columns each file maps), known before reading.
+  const rules = planRules(
+    cfg,
+    Object.fromEntries(sources.map((s) => [s.file.name, providedColumns(s.file)])),
+  );
+  const on = (code: string) => applies(rules, code);
+  const counts = ingestCounts();
+  const parts: Part[] = [];
+  const stamps: pl.Series[] = [];
+  const hashes: pl.Series[] = [];
+  const cancelRows: pl.DataFrame[] = [];
+  // Without the rules over all lines: the future limit only, and no duplicates.
+  const noLimits = { future: futureLimit(cfg, now), p01: null, p99: null, low: null, high: null };
+  let rows = 0;
+  // Pass 1: read; the row rules that need no other line; spill; keep the timestamps, content
+  // hashes and cancellation lines.
+  for (const [k, s] of sources.entries()) {
+    const tx = ingestOne(ds, s, progress, counts);
+    stamps.push(tx.getColumn("timestamp"));
+    if (on("duplicate")) hashes.push(tx.select(rowHash().alias("h")).getColumn("h"));
+    const df = applyRowRules(tx, rules, cfg, now, {
+      limits: noLimits,
+      duplicates: [],
+      offset: rows,
+    });
+    if (on("cancellation")) cancelRows.push(df.filter(reasonIs(df, "cancellation")));
+    const path = join(spill, spillName("lines", k));
+    spillTo(tx, path);
+    parts.push({ path, rows: tx.height, offset: rows, partial: df.getColumn("reason") });
+    rows += tx.height;
+    yield;
+  }
+  yield TRIM;
+
+  // The decisions over all lines: the timestamp limits, then the duplicates (only the lines
+  // whose content hash repeats are read back, file by file).
+  const limits = timestampLimits(
+    pl.DataFrame([joined(stamps.splice(0), "timestamp", pl.Datetime("us", "UTC"))]),
+    cfg,
+    now,
+  );
+  const repeated = on("duplicate") ? repeatedHashes(joined(hashes.splice(0), "h", pl.UInt64)) : [];
+  const twins: pl.DataFrame[] = [];
+  for (const part of parts) {
+    const local = within(repeated, part.offset, part.rows);
+    if (local.length === 0) continue;
+    const df = pl.readParquet(part.path, { columns: [...CONTENT_COLUMNS] });
+    twins.push(pl.DataFrame(CONTENT_COLUMNS.map((c) => df.getColumn(c).gather(local))));
+    yield;
+  }
+  const duplicates = twins.length
+    ? repeatsAmong(pl.concat(twins.splice(0), { how: "vertical" }), repeated)
+    : [];
+  progress.done(
+    "limits, duplicates",
+    `over ${fmt(rows)} lines: ${fmt(duplicates.length)} repeat an earlier line`,
+  );
+  yield TRIM;
+
+  /** Part `k`'s lines (`columns`, or all), with their row-rule reasons and positions (`__i`). */
+  const withReasons = (k: number, columns?: string[]) => {
+    const part = parts[k];
+    const local = within(duplicates, part.offset, part.rows);
+    const df = pl.readParquet(part.path, columns ? { columns } : {}).withColumns(
+      part.partial.alias("__partial"),
+      pl.intRange(part.offset, part.offset + part.rows, 1, pl.Int64).alias("__i"),
+      ...(local.length ? [flagSeries("__dup", part.rows, local)] : []),
+    );
+    return df.withColumns(
+      completeRowReason(
+        pl.col("__partial"),
+        rules,
+        limits,
+        local.length ? pl.col("__dup") : null,
+      ),
+    ).drop("__partial", ...(local.length ? ["__dup"] : []));
+  };
+
+  // Pass 2: the cancelled orders and the extreme-value bounds (the rules over other lines).
+  const cancels = on("cancellation")
+    ? cancellationLines(
+      pl.concat(cancelRows.splice(0), { how: "vertical" }).rechunk()
+        .withColumns(completeRowReason(pl.col("reason"), rules, limits, null)),
+    )
+    : null;
+  const matchOrders = on("cancelled_order") && cancels !== null && cancels.height > 0;
+  const multiplier = cfg.outliers.logValueMadMultiplier;
+  const extremeOn = on("extreme_value") && multiplier !== null;
+  const pools: pl.DataFrame[] = [];
+  const logs: pl.Series[] = [];
+  if (matchOrders || extremeOn) {
+    for (const k of parts.keys()) {
+      const df = withReasons(k, [
+        "customer_id",
+        "stock_code",
+        "quantity",
+        "unit_price",
+        "timestamp",
+        "line_value",
+      ]);
+      const share = matchOrders ? cancellationPool(df, cancels!) : null;
+      if (share) pools.push(share);
+      if (extremeOn) {
+        // The lines of the pool may be cancelled orders: their values join once that is known.
+        const sure = share && share.height > 0
+          ? df.join(share.select("__i"), { on: "__i", how: "anti" })
+          : df;
+        logs.push(sure.filter(keptValue()).select(logValue()).getColumn("v"));
+      }
+      yield;
+    }
+  }
+  const pool = pools.length ? pl.concat(pools, { how: "vertical" }).sort("__i") : null;
+  const match = matchOrders && pool ? matchCancelledOrders(cancels!, pool) : {
+    matched: new Set<number>(),
+    unmatchedLines: cancels?.height ?? 0,
+    unmatchedValue: cancels ? -Number(cancels.getColumn("line_value").sum() ?? 0) : 0,
+  };
+  const matched = [...match.matched].sort((a, b) => a - b);
+  let bounds = null;
+  if (extremeOn) {
+    if (pool && pool.height > 0) {
+      // The pool's lines that were not cancelled, with their values.
+      const taken = pl.DataFrame({ __i: pl.Series("__i", matched, pl.Int64) });
+      for (const [k, part] of parts.entries()) {
+        const local = pool.filter(
+          pl.col("__i").gtEq(part.offset).and(pl.col("__i").lt(part.offset + part.rows)),
+        );
+        if (local.height === 0) continue;
+        const df = withReasons(k, ["line_value", "timestamp"])
+          .join(local.select("__i"), { on: "__i", how: "semi" })
+          .join(taken, { on: "__i", how: "anti" });
+        logs.push(df.filter(keptValue()).select(logValue()).getColumn("v"));
+      }
+    }
+    bounds = extremeValueBounds(joined(logs.splice(0), "v", pl.Float64), multiplier!);
+  }
+  const markExtreme = bounds !== null && bounds.madLog10 > 0;
+  progress.done(
+    "orders, bounds",
+    `${fmt(matched.length)} cancelled orders matched over ${fmt(pool?.height ?? 0)} candidates`,
+  );
+  yield TRIM;
+
+  // Pass 3: final reasons; clean lines and quarantine spilled again.
+  const fileReasons: pl.DataFrame[] = [];
+  const firsts: pl.DataFrame[] = [];
+  const cancelledValues: pl.Series[] = [];
+  const kept: pl.DataFrame[] = [];
+  const quarantine: pl.DataFrame[] = [];
+  let dictionary: string[] = [];
+  for (const [k, part] of parts.entries()) {
+    let df = withReasons(k);
+    const local = within(matched, part.offset, part.rows);
+    if (local.length > 0) {
+      df = markReason(
+        df.withColumns(flagSeries("__m", part.rows, local)),
+        "cancelled_order",
+        pl.col("__m"),
+      ).drop("__m");
+      cancelledValues.push(
+        df.select("reason", "line_value").filter(reasonIs(df, "cancelled_order"))
+          .getColumn("line_value"),
+      );
+    }
+    if (markExtreme) df = markReason(df, "extreme_value", extremeCondition(bounds!, multiplier!));
+    fileReasons.push(df.select("source_file", "reason"));
+    const isKept = pl.col("reason").isNull();
+    const clean = df.filter(isKept).select(...CANONICAL_COLUMNS);
+    const dropped = df.filter(isKept.not()).select(...CANONICAL_COLUMNS, reasonText(df));
+    if (k === 0) dictionary = dictionaryColumns(clean);
+    spillTo(clean, join(spill, spillName("kept", k)));
+    spillTo(dropped, join(spill, spillName("quarantine", k)));
+    firsts.push(dropped.filter(pl.col("reason").isFirstDistinct()));
+    if (keep === "rfm") {
+      kept.push(
+        clean.select(...RFM_COLUMNS).withColumns(
+          pl.col("customer_id").cast(pl.Categorical),
+          pl.col("invoice").cast(pl.Categorical),
+          pl.col("stock_code").cast(pl.Categorical),
+        ),
+      );
+      quarantine.push(dropped.filter(pl.col("reason").eq(pl.lit("cancellation"))));
+    }
+    part.partial = pl.Series("reason", [], pl.UInt8);
+    yield;
+  }
+  yield TRIM;
+  const cancelled = joined(cancelledValues, "line_value", pl.Float64);
+  const figures: Omit<SetRulesOutcome, "df"> = {
+    cancelledOrders: {
+      lines: cancelled.length,
+      value: cancelled.length ? Number(cancelled.sum() ?? 0) : 0,
+    } satisfies LinesValue,
+    unmatchedReturns: { lines: match.unmatchedLines, value: match.unmatchedValue },
+    extremeValueBounds: bounds,
+  };
+  const tally = reconcile(
+    pl.concat(fileReasons.splice(0), { how: "vertical" }),
+    counts.rowsRead,
+    Object.keys(counts.provided),
+  );
+  const examples = pl.concat(firsts, { how: "vertical" });
+  const warnings = cleaningWarnings(examples, rules, cfg, tally);
+  for (const w of warnings) warnLoudly(w.message);
+  const report = cleaningReport(rules, tally, figures, warnings);
+  assertReconciles(report);
+  progress.done("clean", describeClean(report));
+
+  const scan = (kind: string) => pl.scanParquet(join(spill, `${kind}-*.parquet`));
+  const all = (kind: string) => scan(kind).collectSync();
+  const writer = (kind: string) => (path: string) => {
+    scan(kind).withColumns(...dictionary.map((c) => pl.col(c).cast(pl.Utf8)))
+      .sinkParquet(path, { maintainOrder: true }).collectSync();
+  };
+  return {
+    kept: keep === "all" ? all("kept") : pl.concat(kept, { how: "vertical" }).rechunk(),
+    quarantine: keep === "all"
+      ? all("quarantine")
+      : pl.concat(quarantine, { how: "vertical" }).rechunk(),
+    report,
+    rowsIn: counts.rowsRead,
+    ingest: counts.ingest,
+    examples: reasonExamples(examples),
+    writers: { kept: writer("kept"), quarantine: writer("quarantine") },
+  };
+}
+
+/**
+ * The data stage in parts, as the build runs it (releasing native memory at every pause).
+ *
+ * @param ds dataset configuration
+ * @param sources resolved source files, in configuration order
+ * @param progress progress printer
+ * @param keep what to keep in memory for the stages after ({@link StreamedLines})
+ * @returns the clean stage and a `dispose` that deletes the spills (call it after the outputs
+ *   are written; on an error thrown here, the spills are already deleted)
+ */
+export async function streamedClean(
+  ds: DatasetConfig,
+  sources: SourceFile[],
+  progress: Progress,
+  keep: StreamedLines,
+): Promise<StreamedStage> {
+  const spill = mkdtempSync(join(tmpdir(), "rfm-spill-"));
+  const dispose = () => rmSync(spill, { recursive: true, force: true });
+  try {
+    const stage = await runReleasing(streamedCleanSteps(ds, sources, progress, spill, keep));
+    return { stage, dispose };
+  } catch (e) {
+    dispose();
+    throw e;
+  }
+}
