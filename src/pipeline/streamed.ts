@@ -247,6 +247,8 @@ export function* streamedCleanSteps(
   const extremeOn = on("extreme_value") && multiplier !== null;
   const pools: pl.DataFrame[] = [];
   const logs: pl.Series[] = [];
+  // The log values of the pool's lines, by position: those not cancelled join `logs` after.
+  const poolLogs: pl.DataFrame[] = [];
   if (matchOrders || extremeOn) {
     for (const k of parts.keys()) {
       const df = withReasons(k, [
@@ -261,10 +263,12 @@ export function* streamedCleanSteps(
       if (share) pools.push(share);
       if (extremeOn) {
         // The lines of the pool may be cancelled orders: their values join once that is known.
-        const sure = share && share.height > 0
-          ? df.join(share.select("__i"), { on: "__i", how: "anti" })
-          : df;
-        logs.push(sure.filter(keptValue()).select(logValue()).getColumn("v"));
+        const values = df.filter(keptValue()).select("__i", logValue());
+        if (share && share.height > 0) {
+          const at = share.select("__i");
+          logs.push(values.join(at, { on: "__i", how: "anti" }).getColumn("v"));
+          poolLogs.push(values.join(at, { on: "__i", how: "semi" }));
+        } else logs.push(values.getColumn("v"));
       }
       yield;
     }
@@ -278,19 +282,13 @@ export function* streamedCleanSteps(
   const matched = [...match.matched].sort((a, b) => a - b);
   let bounds = null;
   if (extremeOn) {
-    if (pool && pool.height > 0) {
-      // The pool's lines that were not cancelled, with their values.
+    if (poolLogs.length) {
+      // The pool's lines that were not cancelled.
       const taken = pl.DataFrame({ __i: pl.Series("__i", matched, pl.Int64) });
-      for (const [k, part] of parts.entries()) {
-        const local = pool.filter(
-          pl.col("__i").gtEq(part.offset).and(pl.col("__i").lt(part.offset + part.rows)),
-        );
-        if (local.height === 0) continue;
-        const df = withReasons(k, ["line_value", "timestamp"])
-          .join(local.select("__i"), { on: "__i", how: "semi" })
-          .join(taken, { on: "__i", how: "anti" });
-        logs.push(df.filter(keptValue()).select(logValue()).getColumn("v"));
-      }
+      logs.push(
+        pl.concat(poolLogs.splice(0), { how: "vertical" })
+          .join(taken, { on: "__i", how: "anti" }).getColumn("v"),
+      );
     }
     bounds = extremeValueBounds(joined(logs.splice(0), "v", pl.Float64), multiplier!);
   }
