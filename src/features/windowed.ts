@@ -27,6 +27,7 @@ import pl from "nodejs-polars";
 import { feature } from "../config/features.ts";
 import { DAY_US, isoDay } from "../lib/time.ts";
 import { perCustomer } from "../lib/per_customer.ts";
+import { linesBefore } from "../lib/before.ts";
 
 /** Clean transactions as of a reference date. */
 export interface LogAsOf {
@@ -121,8 +122,7 @@ export function windowedFeatures(
     }
   }
   const day = pl.col("timestamp").cast(pl.Int64).div(DAY_US).floor().cast(pl.Int64);
-  const limit = pl.lit(R * DAY_US).cast(pl.Datetime("us", "UTC"));
-  const tx = log.kept.filter(pl.col("timestamp").lt(limit)).withColumns(day.alias("__day"));
+  const tx = linesBefore(log.kept, R).withColumns(day.alias("__day"));
   const since = (days: number) => pl.col("__day").gtEq(R - days);
   const aggs: pl.Expr[] = [
     pl.col("__day").min().alias("__first"),

@@ -17,6 +17,7 @@
 import pl from "nodejs-polars";
 import { DAY_US, dayIso, isoDay } from "../lib/time.ts";
 import { perCustomer } from "../lib/per_customer.ts";
+import { linesBefore } from "../lib/before.ts";
 import { guardLimit, segmentOf, typicalPurchaseGap } from "./segments.ts";
 import type { RfmGuardConfig } from "../config/dataset.ts";
 
@@ -108,16 +109,10 @@ export const CUSTOMER_METRIC_COLUMNS = [
 export function customerMetrics(tx: pl.DataFrame, asOf: string): pl.DataFrame {
   const asOfDay = isoDay(asOf);
   const day = pl.col("timestamp").cast(pl.Int64).div(DAY_US).floor().cast(pl.Int64);
-  const before = tx.select(
-    "customer_id",
-    "invoice",
-    "line_value",
-    "timestamp",
-    "country",
-    "source_row",
-  )
-    .filter(pl.col("timestamp").lt(pl.lit(asOfDay * DAY_US).cast(pl.Datetime("us", "UTC"))))
-    .withColumns(day.alias("__day"));
+  const before = linesBefore(
+    tx.select("customer_id", "invoice", "line_value", "timestamp", "country", "source_row"),
+    asOfDay,
+  ).withColumns(day.alias("__day"));
   return perCustomer(
     before,
     pl.col("__day").max().alias("__last"),
