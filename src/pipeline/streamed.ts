@@ -1,26 +1,28 @@
 /**
- * The data stage in parts, for data larger than memory should hold at once: the same cleaning as
+ * The data stage in parts (`build --stream on`, and `auto` on large inputs): the same cleaning as
  * `clean` (the same rules, in the same order, with the same functions), run file by file over
- * spilled copies of the files, so that only one file's lines are ever in memory, beside a few
- * bytes per line of state that the rules over all lines need.
+ * spilled copies of the files, so that only one file's lines are in memory at a time, beside a few
+ * bytes per line for the rules decided over all lines. The whole line table is never held.
  *
- * 1. Each file is read and mapped (`ingestOne`), its lines are spilled to an Arrow IPC file in a
- *    private folder, and two numbers per line are kept: the timestamp (for the limits of the
- *    `implausible_timestamp` rule) and the content hash (for the `duplicate` rule).
- * 2. The limits and the duplicates are decided over all lines (`timestampLimits`,
- *    `repeatedRows`, which reads back only the few lines whose hash repeats).
- * 3. Each spilled file gets its row-rule reasons (`applyRowRules`, given the global limits and
- *    duplicates); the cancellation lines are gathered.
- * 4. Each file gives its share of the purchases a cancellation could reverse (`cancellationPool`)
- *    and the log line values of its kept lines; the cancelled orders are matched over all lines
- *    (`matchCancelledOrders`) and the extreme-value bounds set (`extremeValueBounds`).
- * 5. Each file's lines get their final reason and are spilled again as clean lines and
- *    quarantine; the files are written from these spills by polars' streaming Parquet writer.
+ * 1. Each file is read and mapped (`ingestOne`) and gets the reasons of the row rules that need
+ *    no other line (`applyRowRules` without timestamp limits or duplicates); its lines are spilled
+ *    to a Parquet file in a private folder, and three things are kept: each line's partial reason
+ *    (one byte), its timestamp and its content hash, and the file's cancellation lines.
+ * 2. The decisions over all lines: the limits of plausible timestamps (`timestampLimits`), and
+ *    the duplicates (`repeatedHashes`, then `repeatsAmong` on the few lines whose hash repeats,
+ *    read back file by file). `completeRowReason` then gives any line its row-rule reason.
+ * 3. Each spilled file, a few columns of it, gives its share of the purchases a cancellation
+ *    could reverse (`cancellationPool`) and the log values of its kept lines; the cancelled
+ *    orders are matched over all lines (`matchCancelledOrders`), and the extreme-value bounds set
+ *    from the values of the lines still kept (`extremeValueBounds`).
+ * 4. Each spilled file gets its final reasons and is spilled again as clean lines and
+ *    quarantine; the output files are written from these spills by polars' streaming Parquet
+ *    writer. With `--until rfm` only the columns the RFM stage reads stay in memory.
  *
- * Lines, reasons, report and customer table are those of the whole-table path (a test checks it
- * on fixtures and on the default dataset); the Parquet files hold the same rows but are laid out
- * by the streaming writer (compressed, other row groups), so their bytes differ from the
- * whole-table path's, and are the same from run to run.
+ * Lines, reasons, report, examples and customer table are those of the whole-table path (a test
+ * checks it on a two-file fixture with every rule, and on the default dataset); the Parquet files
+ * hold the same rows, but the streaming writer lays them out in other row groups, compressed, so
+ * their bytes differ from the whole-table path's (and are the same from run to run).
  *
  * @module
  */

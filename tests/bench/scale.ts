@@ -2,7 +2,8 @@
  * The data stage at N× the default dataset, side by side with pandas (`deno task bench --scale
  * N`): writes N replicas of the default dataset as CSV (each replica with its own customer ids
  * and invoice numbers), then runs, alternately, the public `build --until rfm --out TMP` (all
- * cleaning rules on polars, all rules on DuckDB (`--engine duckdb`), and only the plain ones)
+ * cleaning rules on polars on the whole table (`--stream off`) and in parts (`--stream on`), all
+ * rules on DuckDB (`--engine duckdb`), and only the plain ones)
  * the plain pandas script (`pandas_rfm.py`), and the same plain script in polars alone
  * (`polars_rfm.ts`: lazy scan, streaming engine, no checks or outputs beyond the customer table:
  * the floor of the stack in time) and in chunks with each chunk's frames released
@@ -165,7 +166,7 @@ export async function scaleComparison(
     const pandasSpec = await scriptSpec("pandas");
     const polarsSpec = await scriptSpec("polars");
     const chunkedSpec = await scriptSpec("chunked");
-    const build = (cfg: string, tag: string, r: number, engine = "polars") =>
+    const build = (cfg: string, tag: string, r: number, engine = "polars", stream = "off") =>
       measureChild(Deno.execPath(), [
         "run",
         "-A",
@@ -179,9 +180,11 @@ export async function scaleComparison(
         join(dir, `out-${tag}-${r}`),
         "--engine",
         engine,
+        ...(engine === "polars" ? ["--stream", stream] : []),
       ], { cwd: o.root });
     const runs: Record<string, ChildRun[]> = {
       all: [],
+      stream: [],
       duckdb: [],
       plain: [],
       polars: [],
@@ -189,7 +192,8 @@ export async function scaleComparison(
       pandas: [],
     };
     for (let r = 0; r < o.runs; r++) {
-      for (const tag of ["all", "duckdb", "plain", "polars", "chunked", "pandas"] as const) {
+      const tags = ["all", "stream", "duckdb", "plain", "polars", "chunked", "pandas"] as const;
+      for (const tag of tags) {
         let run: ChildRun;
         if (tag === "pandas") {
           if (!python) continue;
@@ -215,6 +219,7 @@ export async function scaleComparison(
             tag,
             r,
             tag === "duckdb" ? "duckdb" : "polars",
+            tag === "stream" ? "on" : "off",
           );
           await Deno.remove(join(dir, `out-${tag}-${r}`), { recursive: true }).catch(() => {});
         }
@@ -245,6 +250,7 @@ export async function scaleComparison(
       return { wall: median(rs.map((r) => r.wall)), peak: median(rs.map((r) => r.peakMiB)) };
     };
     const all = summary("all");
+    const stream = summary("stream");
     const duck = runs.duckdb.length ? summary("duckdb") : null;
     const plain = summary("plain");
     o.log(
@@ -254,6 +260,16 @@ export async function scaleComparison(
       `  workspace, all rules    wall ${all.wall.toFixed(2)} s   peak ${
         all.peak.toFixed(0)
       } MiB   (${customersOf(runs.all[0]) ?? "?"} customers)`,
+    );
+    o.log(
+      `  workspace, all rules, in parts (--stream on)   wall ${stream.wall.toFixed(2)} s   peak ${
+        stream.peak.toFixed(0)
+      } MiB   (${customersOf(runs.stream[0]) ?? "?"} customers)`,
+    );
+    o.log(
+      `  in parts / whole table (all rules): wall ${(stream.wall / all.wall).toFixed(2)}×, peak ${
+        (stream.peak / all.peak).toFixed(2)
+      }×`,
     );
     if (duck) {
       o.log(
@@ -292,9 +308,15 @@ export async function scaleComparison(
           chunkedCounts.rows_kept ?? "?"
         } lines kept)`,
     );
-    const stages = runs.all[0].stderr.split("\n").filter((l) => /^\[\s*[\d.]+ s\]/.test(l));
-    o.log("  stages of the first all-rules build (from its progress lines):");
-    for (const l of stages) o.log(`    ${l.length > 150 ? `${l.slice(0, 150)}…` : l}`);
+    for (const tag of ["all", "stream"]) {
+      const stages = runs[tag][0].stderr.split("\n").filter((l) => /^\[\s*[\d.]+ s\]/.test(l));
+      o.log(
+        `  stages of the first all-rules build${
+          tag === "stream" ? " in parts" : ""
+        } (from its progress lines):`,
+      );
+      for (const l of stages) o.log(`    ${l.length > 150 ? `${l.slice(0, 150)}…` : l}`);
+    }
     if (!python) {
       o.log(
         "  pandas: skipped (no python3 with pandas; `apt-get install python3-pandas`) — " +
@@ -311,6 +333,8 @@ export async function scaleComparison(
     );
     o.log(`  all rules   / pandas: wall ${againstRatio(all.wall, pd.wall, 0.5)}`);
     o.log(`                        peak ${againstRatio(all.peak, pd.peak, 0.5)}`);
+    o.log(`  all rules, in parts / pandas: wall ${againstRatio(stream.wall, pd.wall, 0.5)}`);
+    o.log(`                                peak ${againstRatio(stream.peak, pd.peak, 0.5)}`);
     if (duck) {
       o.log(`  all rules, duckdb / pandas: wall ${againstRatio(duck.wall, pd.wall, 0.5)}`);
       o.log(`                              peak ${againstRatio(duck.peak, pd.peak, 0.5)}`);
