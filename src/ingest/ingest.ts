@@ -74,6 +74,34 @@ export function asPlainText(df: pl.DataFrame): pl.DataFrame {
     : df.withColumns(...dictionary.map((c) => pl.col(c).cast(pl.Utf8)));
 }
 
+/**
+ * Writes lines to a Parquet file, their dictionary columns as plain text (as {@link asPlainText}),
+ * with polars' streaming writer: the text is made a batch at a time, never for the whole table.
+ * The file's layout (row groups, compression) is the streaming writer's, the same from run to run.
+ *
+ * @example
+ * ```ts
+ * import pl from "nodejs-polars";
+ * import { dictionaryColumns, sinkAsPlainText } from "./ingest.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * const df = pl.DataFrame({ c: pl.Series("c", ["x", "y"]).cast(pl.Categorical), n: [1, 2] });
+ * const path = Deno.makeTempFileSync({ suffix: ".parquet" });
+ * sinkAsPlainText(df.lazy(), dictionaryColumns(df), path);
+ * const back = pl.readParquet(path);
+ * deepEqual(back.getColumn("c").dtype.variant, "String");
+ * deepEqual(back.toRecords(), [{ c: "x", n: 1 }, { c: "y", n: 2 }]);
+ * Deno.removeSync(path);
+ * ```
+ */
+export function sinkAsPlainText(
+  lines: pl.LazyDataFrame,
+  dictionary: readonly string[],
+  path: string,
+): void {
+  lines.withColumns(...dictionary.map((c) => pl.col(c).cast(pl.Utf8)))
+    .sinkParquet(path, { maintainOrder: true }).collectSync();
+}
+
 /** The dictionary (categorical) columns of a frame, which {@link asPlainText} makes text. */
 export function dictionaryColumns(df: pl.DataFrame): string[] {
   return df.columns.filter((c) => df.getColumn(c).dtype.variant === "Categorical");

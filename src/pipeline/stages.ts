@@ -7,11 +7,12 @@
 import pl from "nodejs-polars";
 import type { DatasetConfig, MappableColumn } from "../config/dataset.ts";
 import {
-  asPlainText,
   describeIngest,
+  dictionaryColumns,
   ingestFile,
   type IngestSummary,
   readSource,
+  sinkAsPlainText,
   toCanonical,
 } from "../ingest/ingest.ts";
 import { cleanSteps } from "../clean/clean.ts";
@@ -589,14 +590,10 @@ export function stageCoreOutputs(
   if (cleanStage) {
     // (dictionary columns as text: the files' schema, whichever engine cleaned)
     const writers = cleanStage.writers;
-    out.addWriter(
-      `${P}/transactions.parquet`,
-      writers?.kept ?? ((tmp) => asPlainText(cleanStage.kept).writeParquet(tmp)),
-    );
-    out.addWriter(
-      `${P}/quarantine.parquet`,
-      writers?.quarantine ?? ((tmp) => asPlainText(cleanStage.quarantine).writeParquet(tmp)),
-    );
+    const sink = (lines: pl.DataFrame) => (tmp: string) =>
+      sinkAsPlainText(lines.lazy(), dictionaryColumns(lines), tmp);
+    out.addWriter(`${P}/transactions.parquet`, writers?.kept ?? sink(cleanStage.kept));
+    out.addWriter(`${P}/quarantine.parquet`, writers?.quarantine ?? sink(cleanStage.quarantine));
   }
   out.addWriter(`${P}/customers.parquet`, (tmp) => customerTable.writeParquet(tmp));
   if (cleanStage) {

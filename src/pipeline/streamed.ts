@@ -57,7 +57,7 @@ import {
   rowHash,
   timestampLimits,
 } from "../clean/rules.ts";
-import { dictionaryColumns, providedColumns } from "../ingest/ingest.ts";
+import { dictionaryColumns, providedColumns, sinkAsPlainText } from "../ingest/ingest.ts";
 import { runReleasing, type Steps, TRIM } from "../lib/memory.ts";
 import type { Progress } from "./progress.ts";
 import {
@@ -368,10 +368,7 @@ export function* streamedCleanSteps(
 
   const scan = (kind: string) => pl.scanParquet(join(spill, `${kind}-*.parquet`));
   const all = (kind: string) => scan(kind).collectSync();
-  const writer = (kind: string) => (path: string) => {
-    scan(kind).withColumns(...dictionary.map((c) => pl.col(c).cast(pl.Utf8)))
-      .sinkParquet(path, { maintainOrder: true }).collectSync();
-  };
+  const writer = (kind: string) => (path: string) => sinkAsPlainText(scan(kind), dictionary, path);
   return {
     kept: keep === "all" ? all("kept") : pl.concat(kept, { how: "vertical" }).rechunk(),
     quarantine: keep === "all"
