@@ -36,10 +36,10 @@ export function dropExtremeValues(
   df: pl.DataFrame,
   m: number,
 ): { df: pl.DataFrame; bounds: ExtremeValueBounds | null } {
-  const logs = df.lazy().select("reason", "line_value")
+  // (a frame of the two columns: a filter of the whole frame would copy its every column)
+  const logs = pl.DataFrame([df.getColumn("reason"), df.getColumn("line_value")])
     .filter(keptValue())
-    .select(logValue())
-    .collectSync();
+    .select(logValue());
   const bounds = extremeValueBounds(logs.getColumn("v"), m);
   if (bounds === null || !(bounds.madLog10 > 0)) return { df, bounds };
   return { df: markReason(df, "extreme_value", extremeCondition(bounds, m)), bounds };

@@ -36,6 +36,7 @@ import { cleaningReport, type SetRulesOutcome, warnLoudly } from "../clean/clean
 import {
   cancellationLines,
   cancellationPool,
+  cancelledValues,
   type LinesValue,
   matchCancelledOrders,
 } from "../clean/cancellations.ts";
@@ -304,7 +305,7 @@ export function* streamedCleanSteps(
   // Pass 3: final reasons; clean lines and quarantine spilled again.
   const fileReasons: pl.DataFrame[] = [];
   const firsts: pl.DataFrame[] = [];
-  const cancelledValues: pl.Series[] = [];
+  const cancelled: pl.Series[] = [];
   const kept: pl.DataFrame[] = [];
   const quarantine: pl.DataFrame[] = [];
   let dictionary: string[] = [];
@@ -317,10 +318,7 @@ export function* streamedCleanSteps(
         "cancelled_order",
         pl.col("__m"),
       ).drop("__m");
-      cancelledValues.push(
-        df.select("reason", "line_value").filter(reasonIs(df, "cancelled_order"))
-          .getColumn("line_value"),
-      );
+      cancelled.push(cancelledValues(df.getColumn("line_value"), local));
     }
     if (markExtreme) df = markReason(df, "extreme_value", extremeCondition(bounds!, multiplier!));
     fileReasons.push(df.select("source_file", "reason"));
@@ -345,11 +343,11 @@ export function* streamedCleanSteps(
     yield;
   }
   yield TRIM;
-  const cancelled = joined(cancelledValues, "line_value", pl.Float64);
+  const values = joined(cancelled, "line_value", pl.Float64);
   const figures: Omit<SetRulesOutcome, "df"> = {
     cancelledOrders: {
-      lines: cancelled.length,
-      value: cancelled.length ? Number(cancelled.sum() ?? 0) : 0,
+      lines: values.length,
+      value: values.length ? Number(values.sum() ?? 0) : 0,
     } satisfies LinesValue,
     unmatchedReturns: { lines: match.unmatchedLines, value: match.unmatchedValue },
     extremeValueBounds: bounds,
