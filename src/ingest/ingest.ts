@@ -74,10 +74,14 @@ export function asPlainText(df: pl.DataFrame): pl.DataFrame {
     : df.withColumns(...dictionary.map((c) => pl.col(c).cast(pl.Utf8)));
 }
 
+/** Rows per row group of the clean lines' and quarantine's files ({@link sinkAsPlainText}). */
+export const ROW_GROUP_ROWS = 262_144;
+
 /**
  * Writes lines to a Parquet file, their dictionary columns as plain text (as {@link asPlainText}),
  * with polars' streaming writer: the text is made a batch at a time, never for the whole table.
- * The file's layout (row groups, compression) is the streaming writer's, the same from run to run.
+ * The row groups have a fixed size, so the file's bytes depend on the lines alone, not on where
+ * they come from (a frame in memory, or the spilled parts of a streamed run) nor on the run.
  *
  * @example
  * ```ts
@@ -99,7 +103,7 @@ export function sinkAsPlainText(
   path: string,
 ): void {
   lines.withColumns(...dictionary.map((c) => pl.col(c).cast(pl.Utf8)))
-    .sinkParquet(path, { maintainOrder: true }).collectSync();
+    .sinkParquet(path, { maintainOrder: true, rowGroupSize: ROW_GROUP_ROWS }).collectSync();
 }
 
 /** The dictionary (categorical) columns of a frame, which {@link asPlainText} makes text. */

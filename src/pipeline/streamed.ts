@@ -20,9 +20,9 @@
  *    writer. With `--until rfm` only the columns the RFM stage reads stay in memory.
  *
  * Lines, reasons, report, examples and customer table are those of the whole-table path (a test
- * checks it on a two-file fixture with every rule, and on the default dataset); the Parquet files
- * hold the same rows, but the streaming writer lays them out in other row groups, compressed, so
- * their bytes differ from the whole-table path's (and are the same from run to run).
+ * checks it on a two-file fixture with every rule, and on the default dataset), and the files are
+ * byte-identical to its files (both are written by `sinkAsPlainText`, in row groups of a fixed
+ * size): `--stream` changes how the work is done, not what it gives.
  *
  * @module
  */
