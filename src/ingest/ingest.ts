@@ -75,7 +75,7 @@ export function asPlainText(df: pl.DataFrame): pl.DataFrame {
 }
 
 /** Rows per row group of the clean lines' and quarantine's files ({@link sinkAsPlainText}). */
-export const ROW_GROUP_ROWS = 262_144;
+export const ROW_GROUP_ROWS = 65_536;
 
 /**
  * Writes lines to a Parquet file, their dictionary columns as plain text (as {@link asPlainText}),
