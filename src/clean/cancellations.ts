@@ -35,6 +35,12 @@ export interface CancellationOutcome {
 /** The columns that must be equal for a cancellation to reverse a purchase. */
 const KEYS = ["customer_id", "stock_code", "quantity", "unit_price"];
 
+/**
+ * The columns the rules over other lines read, besides `reason`: the cancelled-order rule's key,
+ * timestamp and line value (the extreme-value rule reads the line value).
+ */
+export const SET_RULE_COLUMNS: readonly string[] = [...KEYS, "timestamp", "line_value"];
+
 /** Multiplier of the key hash (the 64-bit FNV prime): hash = hash × it + the next column's. */
 const KEY_HASH_MULTIPLIER = 1099511628211;
 
@@ -166,15 +172,7 @@ export function matchCancelledOrders(
  * `__c`.
  */
 export function cancellationLines(df: pl.DataFrame): pl.DataFrame {
-  return df.select(
-    "reason",
-    "customer_id",
-    "stock_code",
-    "quantity",
-    "unit_price",
-    "timestamp",
-    "line_value",
-  )
+  return df.select("reason", ...SET_RULE_COLUMNS)
     .filter(reasonIs(df, "cancellation").and(pl.col("customer_id").isNotNull()))
     .select(
       pl.col("customer_id"),

@@ -26,6 +26,7 @@ import type { CleaningConfig, DatasetConfig } from "../config/dataset.ts";
 import { CANONICAL_COLUMNS } from "../config/schema.ts";
 import type { RuleInfo } from "../clean/rules.ts";
 import { applySetRules, cleaningReport, warnLoudly } from "../clean/clean.ts";
+import { SET_RULE_COLUMNS } from "../clean/cancellations.ts";
 import {
   assertReconciles,
   type CleaningReport,
@@ -151,12 +152,7 @@ export function reportFromLines(
   // the build stops if they mark other lines than the engine did.
   const later = pl.col("reason").isIn(["cancelled_order", "extreme_value"]);
   const df = lines.select(
-    "customer_id",
-    "stock_code",
-    "quantity",
-    "unit_price",
-    "timestamp",
-    "line_value",
+    ...SET_RULE_COLUMNS,
     pl.when(later).then(pl.lit(null).cast(pl.Utf8)).otherwise(pl.col("reason")).alias("reason"),
     pl.col("reason").alias("__engine"),
     pl.intRange(0, lines.height, 1, pl.Int64).alias("__i"),

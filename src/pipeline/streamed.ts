@@ -39,6 +39,7 @@ import {
   cancelledValues,
   type LinesValue,
   matchCancelledOrders,
+  SET_RULE_COLUMNS,
 } from "../clean/cancellations.ts";
 import { extremeCondition, extremeValueBounds, keptValue, logValue } from "../clean/outliers.ts";
 import { assertReconciles, cleaningWarnings, reconcile } from "../clean/report.ts";
@@ -254,14 +255,7 @@ export function* streamedCleanSteps(
   const poolLogs: pl.DataFrame[] = [];
   if (matchOrders || extremeOn) {
     for (const k of parts.keys()) {
-      const df = withReasons(k, [
-        "customer_id",
-        "stock_code",
-        "quantity",
-        "unit_price",
-        "timestamp",
-        "line_value",
-      ]);
+      const df = withReasons(k, [...SET_RULE_COLUMNS]);
       const share = matchOrders ? cancellationPool(df, cancels!) : null;
       if (share) pools.push(share);
       if (extremeOn) {

@@ -15,9 +15,7 @@ const assertRejects = (f: () => Promise<unknown>, _e: unknown, text: string) =>
 import pl from "nodejs-polars";
 import { join } from "node:path";
 import { type DatasetConfig, parseDataset } from "../../src/config/dataset.ts";
-import { loadDataset } from "../../src/config/registry.ts";
-import { resolveDataset } from "../../src/acquire/resolve.ts";
-import { ROOT } from "../../src/lib/paths.ts";
+import { defaultSources } from "../fixtures/default_sources.ts";
 import { ingestAndClean, type SourceFile } from "../../src/pipeline/stages.ts";
 import { Progress } from "../../src/pipeline/progress.ts";
 import { customerMetrics, defaultAnalysisDate } from "../../src/rfm/rfm.ts";
@@ -253,22 +251,6 @@ Deno.test("an id in scientific notation stops the DuckDB run, naming file and co
     Deno.removeSync(dir, { recursive: true });
   }
 });
-
-/** The default dataset's files, or null when they are not available here. */
-async function defaultSources(): Promise<{ ds: DatasetConfig; sources: SourceFile[] } | null> {
-  const ds = await loadDataset(null);
-  try {
-    const files = await resolveDataset(ds, {
-      root: ROOT,
-      log: () => {},
-      env: { ...Deno.env.toObject(), RFM_ALLOW_UNPINNED_DOWNLOAD: undefined },
-      fetch: () => Promise.reject(new Error("no download in tests")),
-    });
-    return { ds, sources: files.map((f) => ({ file: f.file, path: f.path, origin: f.origin })) };
-  } catch {
-    return null;
-  }
-}
 
 const real = await defaultSources();
 

@@ -13,9 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { type DatasetConfig, parseDataset } from "../../src/config/dataset.ts";
-import { loadDataset } from "../../src/config/registry.ts";
-import { resolveDataset } from "../../src/acquire/resolve.ts";
-import { ROOT } from "../../src/lib/paths.ts";
+import { defaultSources } from "../fixtures/default_sources.ts";
 import { asPlainText, providedColumns } from "../../src/ingest/ingest.ts";
 import {
   type CleanStage,
@@ -31,6 +29,7 @@ import {
   applyRowRules,
   completeRowReason,
   planRules,
+  RULES,
   timestampLimits,
 } from "../../src/clean/rules.ts";
 import { buildArgs, run, writeConfig, writeShop } from "./shop_fixture.ts";
@@ -159,23 +158,7 @@ Deno.test("streamed: two files, every rule, the same stage as the whole table", 
     const whole = ingestAndClean(ds, sources, quiet());
     // The fixture exercises what it is meant to (not vacuous), across the two files.
     const dropped = whole.report.total.dropped;
-    for (
-      const r of [
-        "ragged_row",
-        "truncated_line",
-        "bad_timestamp",
-        "future_timestamp",
-        "implausible_timestamp",
-        "missing_customer",
-        "cancellation",
-        "bad_debt_adjustment",
-        "non_product",
-        "non_positive_quantity",
-        "non_positive_price",
-        "cancelled_order",
-        "extreme_value",
-      ]
-    ) assert(dropped[r] > 0, r);
+    for (const { code } of RULES) assert(dropped[code] > 0, code);
     assert.equal(dropped.duplicate, 2); // one across the files, one within b
     assert.equal(dropped.implausible_timestamp, 2);
     assert.equal(whole.report.unmatchedReturns.lines, 1);
@@ -351,22 +334,6 @@ function findPublic(dir: string, name: string): string {
   walk(dir);
   assert.equal(hits.length, 1, `one public ${name} below ${dir}`);
   return hits[0];
-}
-
-/** The default dataset's files, or null when they are not here. */
-async function defaultSources(): Promise<{ ds: DatasetConfig; sources: SourceFile[] } | null> {
-  const ds = await loadDataset(null);
-  try {
-    const files = await resolveDataset(ds, {
-      root: ROOT,
-      log: () => {},
-      env: { ...Deno.env.toObject(), RFM_ALLOW_UNPINNED_DOWNLOAD: undefined },
-      fetch: () => Promise.reject(new Error("no download in tests")),
-    });
-    return { ds, sources: files.map((f) => ({ file: f.file, path: f.path, origin: f.origin })) };
-  } catch {
-    return null;
-  }
 }
 
 const real = await defaultSources();
