@@ -143,3 +143,19 @@ export async function assertRfmOnly(R: string, P: string): Promise<void> {
     assert.equal(await exists(join(R, f)), false, `${f} is not published`);
   }
 }
+
+/** The one public path (not inside the store's `.builds`) of a file named `name` below `dir`. */
+export function findPublic(dir: string, name: string): string {
+  const found: string[] = [];
+  const walk = (d: string) => {
+    for (const e of Deno.readDirSync(d)) {
+      if (e.name === ".builds") continue;
+      const p = join(d, e.name);
+      if (e.name === name) found.push(p);
+      else if (e.isDirectory) walk(p);
+    }
+  };
+  walk(dir);
+  assert.equal(found.length, 1, `one public ${name} below ${dir}: ${found.join(", ")}`);
+  return found[0];
+}

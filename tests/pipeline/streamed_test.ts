@@ -32,7 +32,7 @@ import {
   RULES,
   timestampLimits,
 } from "../../src/clean/rules.ts";
-import { buildArgs, run, writeConfig, writeShop } from "./shop_fixture.ts";
+import { buildArgs, findPublic, run, writeConfig, writeShop } from "./shop_fixture.ts";
 
 const quiet = () => new Progress(() => {});
 const HEADER = "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country";
@@ -320,21 +320,6 @@ const FILES = [
   "rfm.json",
   "results.json",
 ];
-
-/** The one public path (not inside the store's `.builds`) of a file named `name` below `dir`. */
-function findPublic(dir: string, name: string): string {
-  const hits: string[] = [];
-  const walk = (d: string) => {
-    for (const e of Deno.readDirSync(d)) {
-      if (e.name === ".builds") continue;
-      if (e.name === name) hits.push(join(d, e.name));
-      else if (e.isDirectory) walk(join(d, e.name));
-    }
-  };
-  walk(dir);
-  assert.equal(hits.length, 1, `one public ${name} below ${dir}`);
-  return hits[0];
-}
 
 const real = await defaultSources();
 Deno.test({

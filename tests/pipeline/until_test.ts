@@ -7,24 +7,15 @@ import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import pl from "nodejs-polars";
 import { CUSTOMER_COLUMNS } from "../../src/pipeline/stages.ts";
-import { assertRfmOnly, buildArgs, run, writeConfig, writeShop } from "./shop_fixture.ts";
+import {
+  assertRfmOnly,
+  buildArgs,
+  findPublic,
+  run,
+  writeConfig,
+  writeShop,
+} from "./shop_fixture.ts";
 import { exists } from "../../src/lib/files.ts";
-
-/** The one public path (not inside the store's `.builds`) of a file named `name` below `dir`. */
-async function findPublic(dir: string, name: string): Promise<string> {
-  const found: string[] = [];
-  const walk = async (d: string) => {
-    for await (const e of Deno.readDir(d)) {
-      if (e.name === ".builds") continue;
-      const p = join(d, e.name);
-      if (e.name === name) found.push(p);
-      else if (e.isDirectory) await walk(p);
-    }
-  };
-  await walk(dir);
-  assert.equal(found.length, 1, `one public ${name} below ${dir}: ${found.join(", ")}`);
-  return found[0];
-}
 
 Deno.test({
   name: "build --until rfm publishes the data-stage outputs and no models",
@@ -43,8 +34,8 @@ Deno.test({
       assert.match(r.stderr, /published the RFM outputs only/);
 
       // The public output folders, wherever the configuration's folders are re-rooted below --out.
-      const R = dirname(await findPublic(out, "cleaning.json"));
-      const P = dirname(await findPublic(out, "customers.parquet"));
+      const R = dirname(findPublic(out, "cleaning.json"));
+      const P = dirname(findPublic(out, "customers.parquet"));
       await assertRfmOnly(R, P);
 
       // The customer table: the RFM columns only, one row per customer of the shop.
