@@ -247,6 +247,9 @@ async function analyse(
   let cleaned: CleanStage | null = null;
   let rfm: RfmStage;
   let rowsIn: Record<string, number>;
+  // A run in parts `--until rfm` writes its files from its spills: the lines it keeps in memory
+  // serve the RFM stage only, and the pages freed around that stage go back to the system.
+  let partsForRfm = false;
   if (isCustomerTable(ds)) {
     // The warehouse round trip: the data stage ran elsewhere; one row per customer comes back.
     const table = readCustomerTables(sources.map((s) => ({ path: s.path, name: s.file.name })));
@@ -271,14 +274,18 @@ async function analyse(
       );
       cleanup.push(streamed.dispose);
       cleaned = streamed.stage;
+      partsForRfm = options.until === "rfm";
     } else {
       cleaned = await ingestAndCleanReleasing(ds, sources, progress);
     }
     rowsIn = cleaned.rowsIn;
-    await releaseNative();
+    await releaseNative({ trim: partsForRfm });
     rfm = rfmStage(ds, cleaned.kept, progress, cleaned.quarantine);
+    if (partsForRfm) {
+      cleaned = { ...cleaned, kept: cleaned.kept.head(0), quarantine: cleaned.quarantine.head(0) };
+    }
   }
-  await releaseNative();
+  await releaseNative({ trim: partsForRfm });
 
   const packages = await readLockedVersions(ROOT);
   let models: ModelStage | null = null;

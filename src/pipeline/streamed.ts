@@ -362,7 +362,7 @@ export function* streamedCleanSteps(
   const all = (kind: string) => scan(kind).collectSync();
   const writer = (kind: string) => (path: string) => sinkAsPlainText(scan(kind), dictionary, path);
   return {
-    kept: keep === "all" ? all("kept") : pl.concat(kept, { how: "vertical" }).rechunk(),
+    kept: keep === "all" ? all("kept") : pl.concat(kept, { how: "vertical", rechunk: false }),
     quarantine: keep === "all"
       ? all("quarantine")
       : pl.concat(quarantine, { how: "vertical" }).rechunk(),
