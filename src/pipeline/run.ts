@@ -94,6 +94,18 @@ export interface AnalysisOptions {
   stream?: StreamMode;
 }
 
+/** How a run's data stage ran, recorded in `manifest.json` (`dataStage`). */
+export interface DataStageRun {
+  /** The engine that cleaned the lines. */
+  engine: DatasetConfig["engine"];
+  /** Whether it cleaned them in parts (`streamed.ts`) rather than as one table. */
+  inParts: boolean;
+  /** The `--stream` choice of the run. */
+  stream: StreamMode;
+  /** The source files' size in bytes, which `--stream auto` compares with {@link STREAM_AUTO_BYTES}. */
+  inputBytes: number;
+}
+
 /** The choices of `build --stream`. */
 export const STREAM_MODES = ["auto", "on", "off"] as const;
 /** A choice of `build --stream`. */
@@ -250,6 +262,8 @@ async function analyse(
   // A run in parts `--until rfm` writes its files from its spills: the lines it keeps in memory
   // serve the RFM stage only, and the pages freed around that stage go back to the system.
   let partsForRfm = false;
+  // How the data stage ran, for the manifest (null: a customer table, no data stage here).
+  let dataStage: DataStageRun | null = null;
   if (isCustomerTable(ds)) {
     // The warehouse round trip: the data stage ran elsewhere; one row per customer comes back.
     const table = readCustomerTables(sources.map((s) => ({ path: s.path, name: s.file.name })));
@@ -263,9 +277,16 @@ async function analyse(
     rfm = rfmFromCustomerTable(ds, table, sources.map((s) => s.file.name).join(", "), progress);
   } else {
     const bytes = sources.reduce((n, s) => n + Deno.statSync(s.path).size, 0);
+    const inParts = streamedRun(ds, bytes, options.stream);
+    dataStage = {
+      engine: ds.engine,
+      inParts,
+      stream: options.stream ?? "auto",
+      inputBytes: bytes,
+    };
     if (ds.engine === "duckdb") {
       cleaned = await (await import("./duckdb_stage.ts")).duckdbClean(ds, sources, progress);
-    } else if (streamedRun(ds, bytes, options.stream)) {
+    } else if (inParts) {
       const streamed = await streamedClean(
         ds,
         sources,
@@ -373,7 +394,7 @@ async function analyse(
     git: await gitState(ROOT),
     stages: progress.stages,
   });
-  out.addJson(`${R}/manifest.json`, { ...manifest, modelStage: status });
+  out.addJson(`${R}/manifest.json`, { ...manifest, modelStage: status, dataStage });
   const set = await store.stage();
   try {
     await out.writeInto((target) => {

@@ -284,6 +284,12 @@ Deno.test({
         assert.equal(r.code, 0, r.stderr.slice(-3000));
         // The streamed run says so in its log (its own steps).
         assert.equal(/limits, duplicates/.test(r.stderr), mode === "on");
+        // The manifest says how the data stage ran.
+        const manifest = JSON.parse(Deno.readTextFileSync(findPublic(out, "manifest.json")));
+        assert.equal(manifest.dataStage.inParts, mode === "on");
+        assert.equal(manifest.dataStage.stream, mode);
+        assert.equal(manifest.dataStage.engine, "polars");
+        assert(manifest.dataStage.inputBytes > 0);
         outputs[mode] = Object.fromEntries(
           FILES.map((f) => [f, Deno.readFileSync(findPublic(out, f))]),
         );
