@@ -71,17 +71,15 @@ function keyHash(): pl.Expr {
 export function dropCancelledOrders(df: pl.DataFrame, matchOrders: boolean): CancellationOutcome {
   const cancels = cancellationLines(df);
   if (!matchOrders || cancels.height === 0) {
+    const none = noOrderMatched(cancels);
     return {
       df,
       cancelledOrders: { lines: 0, value: 0 },
-      unmatchedReturns: {
-        lines: cancels.height,
-        value: -Number(cancels.getColumn("line_value").sum() ?? 0),
-      },
+      unmatchedReturns: { lines: none.unmatchedLines, value: none.unmatchedValue },
     };
   }
   const pool = cancellationPool(df, cancels);
-  const match = matchCancellations(cancels, pool, KEYS);
+  const match = matchCancelledOrders(cancels, pool);
   const unmatchedReturns = { lines: match.unmatchedLines, value: match.unmatchedValue };
   if (match.matched.size === 0) {
     return { df, cancelledOrders: { lines: 0, value: 0 }, unmatchedReturns };
@@ -151,19 +149,28 @@ export function cancellationPool(df: pl.DataFrame, cancels: pl.DataFrame): pl.Da
     .sort("__i");
 }
 
+/** What the cancelled-order rule decided: the purchases reversed, the returns reversing none. */
+export interface OrderMatch {
+  /** The `__i` of the reversed purchases. */
+  matched: Set<number>;
+  /** Cancellation lines that reversed no purchase, and their value (positive). */
+  unmatchedLines: number;
+  unmatchedValue: number;
+}
+
 /**
- * The purchases of `pool` reversed by a line of `cancels`, and the cancellations that reversed
- * none (the rule's decision; {@link dropCancelledOrders} marks the purchases).
+ * The outcome when no order is matched (the rule off, or no cancellation line): every
+ * cancellation line is an unmatched return.
  *
- * @param cancels the cancellation lines ({@link cancellationLines})
- * @param pool the purchases that could match ({@link cancellationPool})
- * @returns the `__i` of the reversed purchases, and the count and value of unmatched returns
+ * @param cancels the cancellation lines ({@link cancellationLines}), or null when the
+ *   cancellation rule is off
  */
-export function matchCancelledOrders(
-  cancels: pl.DataFrame,
-  pool: pl.DataFrame,
-): { matched: Set<number>; unmatchedLines: number; unmatchedValue: number } {
-  return matchCancellations(cancels, pool, KEYS);
+export function noOrderMatched(cancels: pl.DataFrame | null): OrderMatch {
+  return {
+    matched: new Set<number>(),
+    unmatchedLines: cancels?.height ?? 0,
+    unmatchedValue: cancels ? -Number(cancels.getColumn("line_value").sum() ?? 0) : 0,
+  };
 }
 
 /**
@@ -193,15 +200,15 @@ export function cancellationLines(df: pl.DataFrame): pl.DataFrame {
  * as-of joins in rounds: when several cancellations land on one purchase, the earliest
  * cancellation keeps it and the others look again among the remaining purchases.
  *
- * @param cancels cancellation lines (key columns with positive quantity, timestamp,
- *   line_value, `__c` id), sorted by timestamp
- * @param purchases candidate purchase lines (key columns, timestamp, `__i`), in source order
+ * The rule's decision ({@link dropCancelledOrders} marks the purchases; a run in parts matches
+ * over the pools of all its files).
+ *
+ * @param cancels cancellation lines ({@link cancellationLines}: key columns with positive
+ *   quantity, timestamp, line_value, `__c` id), sorted by timestamp
+ * @param purchases candidate purchase lines ({@link cancellationPool}: key columns, timestamp,
+ *   `__i`), in source order
  */
-function matchCancellations(
-  cancels: pl.DataFrame,
-  purchases: pl.DataFrame,
-  keys: string[],
-): { matched: Set<number>; unmatchedLines: number; unmatchedValue: number } {
+export function matchCancelledOrders(cancels: pl.DataFrame, purchases: pl.DataFrame): OrderMatch {
   const matched = new Set<number>();
   const winners: number[] = [];
   let pending = cancels;
@@ -209,7 +216,7 @@ function matchCancellations(
   for (let round = 0; round < 100 && pending.height > 0; round++) {
     const joined = pending.joinAsof(pool, {
       on: "timestamp",
-      by: keys,
+      by: KEYS,
       strategy: "backward",
       checkSortedness: false,
     });

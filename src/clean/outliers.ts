@@ -41,8 +41,8 @@ export function dropExtremeValues(
     .filter(keptValue())
     .select(logValue());
   const bounds = extremeValueBounds(logs.getColumn("v"), m);
-  if (bounds === null || !(bounds.madLog10 > 0)) return { df, bounds };
-  return { df: markReason(df, "extreme_value", extremeCondition(bounds, m)), bounds };
+  const beyond = extremeCondition(bounds, m);
+  return { df: beyond ? markReason(df, "extreme_value", beyond) : df, bounds };
 }
 
 /** The lines that set the bounds: kept so far (`reason` null) with a positive line value. */
@@ -82,8 +82,12 @@ export function extremeValueBounds(logs: pl.Series, m: number): ExtremeValueBoun
   return { low: 10 ** lowLog, high: 10 ** highLog, medianLog10: med, madLog10: mad };
 }
 
-/** The condition "beyond the bounds" of the rule (`bounds` from {@link extremeValueBounds}). */
-export function extremeCondition(bounds: ExtremeValueBounds, m: number): pl.Expr {
+/**
+ * The condition "beyond the bounds" of the rule (`bounds` from {@link extremeValueBounds}), or
+ * null when the rule drops no line: no bounds, or a MAD of 0 (most values equal the median).
+ */
+export function extremeCondition(bounds: ExtremeValueBounds | null, m: number): pl.Expr | null {
+  if (bounds === null || !(bounds.madLog10 > 0)) return null;
   const lv = pl.col("line_value").log(10);
   const lowLog = bounds.medianLog10 - m * bounds.madLog10;
   const highLog = bounds.medianLog10 + m * bounds.madLog10;

@@ -589,10 +589,11 @@ const ROW_HASH_MULTIPLIER = 1099511628211;
  * ```
  */
 export function duplicateRows(tx: pl.DataFrame): number[] {
-  return repeatedRows(
-    tx.select(rowHash().alias("h")).getColumn("h"),
-    (at) => pl.DataFrame(CONTENT_COLUMNS.map((c) => tx.getColumn(c).gather(at))),
-  );
+  const repeated = repeatedHashes(tx.select(rowHash().alias("h")).getColumn("h"));
+  if (repeated.length === 0) return [];
+  // Those rows in full (a run in parts reads them back from its files instead).
+  const twins = pl.DataFrame(CONTENT_COLUMNS.map((c) => tx.getColumn(c).gather(repeated)));
+  return repeatsAmong(twins, repeated);
 }
 
 /**
@@ -608,22 +609,6 @@ export function rowHash(): pl.Expr {
       .add(pl.col(c).hash(i + 1).cast(pl.UInt64));
   }
   return hash;
-}
-
-/**
- * The duplicate rule's decision, given every row's content hash ({@link rowHash}, in file order
- * then row order) and a way to fetch rows: the positions of the rows that repeat an earlier row
- * in every content column. Only rows whose hash repeats are fetched, and compared in full.
- *
- * @param hashes the content hash of every row, in order
- * @param rowsAt the content columns of the rows at the given positions (ascending), in that order
- */
-export function repeatedRows(
-  hashes: pl.Series,
-  rowsAt: (positions: number[]) => pl.DataFrame,
-): number[] {
-  const repeated = repeatedHashes(hashes);
-  return repeated.length ? repeatsAmong(rowsAt(repeated), repeated) : [];
 }
 
 /**

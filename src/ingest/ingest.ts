@@ -69,9 +69,12 @@ export const DICTIONARY_COLUMNS = ["description", "country", "source_file"] as c
  */
 export function asPlainText(df: pl.DataFrame): pl.DataFrame {
   const dictionary = dictionaryColumns(df);
-  return dictionary.length === 0
-    ? df
-    : df.withColumns(...dictionary.map((c) => pl.col(c).cast(pl.Utf8)));
+  return dictionary.length === 0 ? df : df.withColumns(...asText(dictionary));
+}
+
+/** The casts that make dictionary columns plain text. */
+function asText(dictionary: readonly string[]): pl.Expr[] {
+  return dictionary.map((c) => pl.col(c).cast(pl.Utf8));
 }
 
 /** Rows per row group of the clean lines' and quarantine's files ({@link sinkAsPlainText}). */
@@ -102,7 +105,7 @@ export function sinkAsPlainText(
   dictionary: readonly string[],
   path: string,
 ): void {
-  lines.withColumns(...dictionary.map((c) => pl.col(c).cast(pl.Utf8)))
+  lines.withColumns(...asText(dictionary))
     .sinkParquet(path, { maintainOrder: true, rowGroupSize: ROW_GROUP_ROWS }).collectSync();
 }
 

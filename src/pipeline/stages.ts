@@ -45,8 +45,8 @@ export interface SourceFile {
   origin?: string;
 }
 
-/** Thousands separators for progress lines. */
-function fmt(n: number): string {
+/** Thousands separators for progress lines (`1,067,370`). */
+export function fmt(n: number): string {
   return n.toLocaleString("en-GB");
 }
 

@@ -39,6 +39,7 @@ import {
   cancelledValues,
   type LinesValue,
   matchCancelledOrders,
+  noOrderMatched,
   SET_RULE_COLUMNS,
 } from "../clean/cancellations.ts";
 import { extremeCondition, extremeValueBounds, keptValue, logValue } from "../clean/outliers.ts";
@@ -65,6 +66,7 @@ import type { Progress } from "./progress.ts";
 import {
   type CleanStage,
   describeClean,
+  fmt,
   ingestCounts,
   ingestOne,
   reasonExamples,
@@ -73,7 +75,7 @@ import {
 
 /** What a streamed data stage keeps in memory for the stages after it. */
 export type StreamedLines =
-  /** The clean lines and the quarantine whole, as the whole-table path gives them (a full build). */
+  /** The clean lines and the quarantine whole, as the whole-table path gives them (full build). */
   | "all"
   /**
    * What the RFM stage reads: the clean lines' `customer_id`, `invoice`, `stock_code`,
@@ -112,11 +114,6 @@ interface Part {
   offset: number;
   /** Each line's reason without the rules decided over all lines (a rule number, or null). */
   partial: pl.Series;
-}
-
-/** Thousands separators for progress lines. */
-function fmt(n: number): string {
-  return n.toLocaleString("en-GB");
 }
 
 /** The positions in `[offset, offset + rows)` of ascending `positions`, made local. */
@@ -271,11 +268,9 @@ export function* streamedCleanSteps(
     }
   }
   const pool = pools.length ? pl.concat(pools, { how: "vertical" }).sort("__i") : null;
-  const match = matchOrders && pool ? matchCancelledOrders(cancels!, pool) : {
-    matched: new Set<number>(),
-    unmatchedLines: cancels?.height ?? 0,
-    unmatchedValue: cancels ? -Number(cancels.getColumn("line_value").sum() ?? 0) : 0,
-  };
+  const match = matchOrders && pool
+    ? matchCancelledOrders(cancels!, pool)
+    : noOrderMatched(cancels);
   const matched = [...match.matched].sort((a, b) => a - b);
   let bounds = null;
   if (extremeOn) {
@@ -289,7 +284,7 @@ export function* streamedCleanSteps(
     }
     bounds = extremeValueBounds(joined(logs.splice(0), "v", pl.Float64), multiplier!);
   }
-  const markExtreme = bounds !== null && bounds.madLog10 > 0;
+  const beyond = extremeOn ? extremeCondition(bounds, multiplier!) : null;
   progress.done(
     "orders, bounds",
     `${fmt(matched.length)} cancelled orders matched over ${fmt(pool?.height ?? 0)} candidates`,
@@ -314,7 +309,7 @@ export function* streamedCleanSteps(
       ).drop("__m");
       cancelled.push(cancelledValues(df.getColumn("line_value"), local));
     }
-    if (markExtreme) df = markReason(df, "extreme_value", extremeCondition(bounds!, multiplier!));
+    if (beyond) df = markReason(df, "extreme_value", beyond);
     fileReasons.push(df.select("source_file", "reason"));
     const isKept = pl.col("reason").isNull();
     const clean = df.filter(isKept).select(...CANONICAL_COLUMNS);
