@@ -110,6 +110,18 @@ function fixture(dir: string): { ds: DatasetConfig; sources: SourceFile[] } {
   return { ds, sources: ds.files.map((file) => ({ file, path: join(dir, file.name) })) };
 }
 
+/** Runs `fn` on the {@link fixture} in a temporary folder of its own, deleted after. */
+async function withFixture(
+  fn: (f: { ds: DatasetConfig; sources: SourceFile[] }) => void | Promise<void>,
+): Promise<void> {
+  const dir = Deno.makeTempDirSync({ prefix: "streamed-fixture-" });
+  try {
+    await fn(fixture(dir));
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+}
+
 /** Asserts that a streamed clean stage gives what the whole-table one does. */
 function assertSameStage(
   ds: DatasetConfig,
@@ -151,10 +163,8 @@ function spills(): string[] {
   return readdirSync(tmpdir()).filter((n) => n.startsWith("rfm-spill-"));
 }
 
-Deno.test("streamed: two files, every rule, the same stage as the whole table", async () => {
-  const dir = Deno.makeTempDirSync({ prefix: "streamed-fixture-" });
-  try {
-    const { ds, sources } = fixture(dir);
+Deno.test("streamed: two files, every rule, the same stage as the whole table", () =>
+  withFixture(async ({ ds, sources }) => {
     const whole = ingestAndClean(ds, sources, quiet());
     // The fixture exercises what it is meant to (not vacuous), across the two files.
     const dropped = whole.report.total.dropped;
@@ -169,15 +179,10 @@ Deno.test("streamed: two files, every rule, the same stage as the whole table", 
       s.dispose();
     }
     assert.deepEqual(spills(), before, "the spill folders are deleted");
-  } finally {
-    Deno.removeSync(dir, { recursive: true });
-  }
-});
+  }));
 
-Deno.test("streamed: a planted difference fails the comparison", async () => {
-  const dir = Deno.makeTempDirSync({ prefix: "streamed-fixture-" });
-  try {
-    const { ds, sources } = fixture(dir);
+Deno.test("streamed: a planted difference fails the comparison", () =>
+  withFixture(async ({ ds, sources }) => {
     const whole = ingestAndClean(ds, sources, quiet());
     const s = await streamedClean(ds, sources, quiet(), "all");
     try {
@@ -194,15 +199,10 @@ Deno.test("streamed: a planted difference fails the comparison", async () => {
     } finally {
       s.dispose();
     }
-  } finally {
-    Deno.removeSync(dir, { recursive: true });
-  }
-});
+  }));
 
-Deno.test("completeRowReason gives the reasons applyRowRules gives on all rows", () => {
-  const dir = Deno.makeTempDirSync({ prefix: "streamed-fixture-" });
-  try {
-    const { ds, sources } = fixture(dir);
+Deno.test("completeRowReason gives the reasons applyRowRules gives on all rows", () =>
+  withFixture(({ ds, sources }) => {
     const tx = ingestAndClean(ds, sources, quiet());
     // The rows as read: kept and dropped together, in source order.
     const all = pl.concat([
@@ -232,15 +232,10 @@ Deno.test("completeRowReason gives the reasons applyRowRules gives on all rows",
     // Planted fault: without the limits over all rows, the implausible rows are missed.
     const wide = { ...limits, low: null, high: null };
     assert.notDeepEqual(complete(wide).toArray(), whole.toArray());
-  } finally {
-    Deno.removeSync(dir, { recursive: true });
-  }
-});
+  }));
 
-Deno.test("streamed: a failed run leaves no spill folder", async () => {
-  const dir = Deno.makeTempDirSync({ prefix: "streamed-fixture-" });
-  try {
-    const { ds, sources } = fixture(dir);
+Deno.test("streamed: a failed run leaves no spill folder", () =>
+  withFixture(async ({ ds, sources }) => {
     const before = spills();
     // Every line is a cancellation under this definition: nothing is kept, the run stops.
     const none = {
@@ -252,21 +247,18 @@ Deno.test("streamed: a failed run leaves no spill folder", async () => {
     };
     await assert.rejects(() => streamedClean(none, sources, quiet(), "rfm"), /nothing to analyse/);
     assert.deepEqual(spills(), before);
-  } finally {
-    Deno.removeSync(dir, { recursive: true });
-  }
-});
+  }));
 
-Deno.test("streamedRun: auto by the files' size; on refused where it cannot run", () => {
-  const { ds } = fixture(Deno.makeTempDirSync({ prefix: "streamed-mode-" }));
-  assert.equal(streamedRun(ds, STREAM_AUTO_BYTES - 1), false);
-  assert.equal(streamedRun(ds, STREAM_AUTO_BYTES), true);
-  assert.equal(streamedRun(ds, 10, "on"), true);
-  assert.equal(streamedRun(ds, STREAM_AUTO_BYTES, "off"), false);
-  const duck = { ...ds, engine: "duckdb" as const };
-  assert.equal(streamedRun(duck, STREAM_AUTO_BYTES), false);
-  assert.throws(() => streamedRun(duck, 0, "on"), /duckdb engine streams on its own/);
-});
+Deno.test("streamedRun: auto by the files' size; on refused where it cannot run", () =>
+  withFixture(({ ds }) => {
+    assert.equal(streamedRun(ds, STREAM_AUTO_BYTES - 1), false);
+    assert.equal(streamedRun(ds, STREAM_AUTO_BYTES), true);
+    assert.equal(streamedRun(ds, 10, "on"), true);
+    assert.equal(streamedRun(ds, STREAM_AUTO_BYTES, "off"), false);
+    const duck = { ...ds, engine: "duckdb" as const };
+    assert.equal(streamedRun(duck, STREAM_AUTO_BYTES), false);
+    assert.throws(() => streamedRun(duck, 0, "on"), /duckdb engine streams on its own/);
+  }));
 
 Deno.test({
   name: "build --stream on writes the files of --stream off, byte for byte",
