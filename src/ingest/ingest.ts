@@ -39,6 +39,7 @@ import {
   readSourceFile,
 } from "./read.ts";
 import { fixedOffsetMinutes, OFFSET_SUFFIX, prepareFormat } from "./timestamps.ts";
+import type { TextScan } from "./text_scan.ts";
 
 export { InputError };
 
@@ -944,14 +945,16 @@ export interface IngestedFile {
  * @param path file path
  * @param file its configuration
  * @param options time zone and parse tolerance (see {@link toCanonical})
+ * @param ahead the file's pre-pass, made beforehand (`ahead.ts`; see `openSource`)
  * @throws {InputError} naming the file, column and first bad row
  */
 export function ingestFile(
   path: string,
   file: FileConfig,
   options: CanonicalOptions = {},
+  ahead?: TextScan,
 ): IngestedFile {
-  const source = openSource(path, file);
+  const source = openSource(path, file, undefined, ahead);
   let canonical: pl.DataFrame;
   let stats: MappingStats;
   try {

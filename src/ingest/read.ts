@@ -137,14 +137,23 @@ function asInputError<T>(file: FileConfig, fn: () => T): T {
  * @param path file path
  * @param file its configuration (format, header, field names, encoding)
  * @param maxRows read only the first data rows (a quick preflight check)
+ * @param ahead the file's pre-pass, made beforehand (`ahead.ts`) with {@link aheadOptions}; used
+ *   when the whole file is read, instead of scanning it again
  * @throws {InputError} when the file is missing, empty, not in its encoding, has malformed
  *   quotes, lacks a mapped column, or no row has the header's number of fields
  */
-export function openSource(path: string, file: FileConfig, maxRows?: number): OpenedSource {
+export function openSource(
+  path: string,
+  file: FileConfig,
+  maxRows?: number,
+  ahead?: TextScan,
+): OpenedSource {
   return asInputError(
     file,
     () =>
-      file.format === "parquet" ? openParquet(path, file, maxRows) : openText(path, file, maxRows),
+      file.format === "parquet"
+        ? openParquet(path, file, maxRows)
+        : openText(path, file, maxRows, ahead),
   );
 }
 
@@ -250,8 +259,44 @@ function openParquet(path: string, file: FileConfig, maxRows?: number): OpenedSo
   };
 }
 
+/** The pre-pass options of a text file (`prefix`: the input is a transcoded sample). */
+function scanOptions(file: FileConfig, maxRows?: number, prefix = false): ScanOptions {
+  return {
+    file: file.name,
+    delimiter: file.format === "csv" ? "," : file.format === "tsv" ? "\t" : null,
+    header: file.header,
+    fields: file.fields,
+    maxRows,
+    prefix,
+  };
+}
+
+/**
+ * The options of a file's whole pre-pass when it can be made beforehand, on the file as it is
+ * (`scanDelimited(path, options)`, e.g. on another core: `ahead.ts`): UTF-8 CSV or TSV. Null for
+ * the others (transcoded, whitespace text rewritten on the way, Parquet).
+ *
+ * @example
+ * ```ts
+ * import { aheadOptions } from "./read.ts";
+ * import { equal } from "node:assert/strict";
+ * const file = { name: "a.csv", format: "csv", encoding: "utf-8", header: true, fields: null };
+ * equal(aheadOptions(file as Parameters<typeof aheadOptions>[0])?.delimiter, ",");
+ * equal(aheadOptions({ ...file, encoding: "latin1" } as Parameters<typeof aheadOptions>[0]), null);
+ * ```
+ */
+export function aheadOptions(file: FileConfig): ScanOptions | null {
+  const delimited = file.format === "csv" || file.format === "tsv";
+  return delimited && file.encoding === "utf-8" ? scanOptions(file) : null;
+}
+
 /** A text file (CSV, TSV, whitespace): transcode, pre-pass, copy if needed, lazy polars scan. */
-function openText(path: string, file: FileConfig, maxRows?: number): OpenedSource {
+function openText(
+  path: string,
+  file: FileConfig,
+  maxRows?: number,
+  ahead?: TextScan,
+): OpenedSource {
   const tmp = Deno.makeTempDirSync({ prefix: "rfm-ingest-" });
   const close = () => Deno.removeSync(tmp, { recursive: true });
   try {
@@ -268,14 +313,7 @@ function openText(path: string, file: FileConfig, maxRows?: number): OpenedSourc
         maxRows === undefined ? undefined : maxRows + 2,
       ).prefix;
     }
-    const options: ScanOptions = {
-      file: file.name,
-      delimiter: file.format === "csv" ? "," : file.format === "tsv" ? "\t" : null,
-      header: file.header,
-      fields: file.fields,
-      maxRows,
-      prefix,
-    };
+    const options = scanOptions(file, maxRows, prefix);
     let scan: TextScan;
     let readPath = text;
     let quoted = true;
@@ -284,7 +322,9 @@ function openText(path: string, file: FileConfig, maxRows?: number): OpenedSourc
       scan = whitespaceToTsv(text, readPath, options);
       quoted = false;
     } else {
-      scan = scanDelimited(text, options);
+      // (a pre-pass made beforehand is of the whole file as it is: aheadOptions)
+      const whole = maxRows === undefined && aheadOptions(file) !== null;
+      scan = ahead && whole ? ahead : scanDelimited(text, options);
       // A preflight copies its sample: polars then reads exactly the rows scanned.
       if (scan.excludedCount > 0 || maxRows !== undefined) {
         readPath = `${tmp}/text.csv`;

@@ -39,6 +39,7 @@ import { heldOutCsv } from "../report/heldout.ts";
 import type { ModelStage, modelStage, SegmentationOnly } from "./model_stage.ts";
 import { readCustomerTables } from "../engine/customers.ts";
 import { streamedClean } from "./streamed.ts";
+import { PrePasses } from "../ingest/ahead.ts";
 import { OutputSet } from "./outputs.ts";
 import { Progress } from "./progress.ts";
 import {
@@ -208,6 +209,26 @@ export async function runAnalysis(
     "data",
     `${sources.length} file(s): ${sources.map((s) => `${s.file.name} (${s.origin})`).join(", ")}`,
   );
+  // The files' pre-passes are made on the other core meanwhile (polars reads them; DuckDB reads
+  // the files itself).
+  const ahead = !isCustomerTable(ds) && ds.engine === "polars" ? new PrePasses(sources) : null;
+  try {
+    return await checkAndAnalyse(ds, outRoot, folders, sources, progress, options, ahead);
+  } finally {
+    ahead?.close();
+  }
+}
+
+/** The preflight, then the run with the output folders locked. */
+async function checkAndAnalyse(
+  ds: DatasetConfig,
+  outRoot: string,
+  folders: OutputFolders,
+  sources: Resolved,
+  progress: Progress,
+  options: AnalysisOptions,
+  ahead: PrePasses | null,
+): Promise<AnalysisResult> {
   if (!isCustomerTable(ds)) {
     preflight(ds, sources);
     progress.done("preflight", "columns, types and timestamp formats checked on a sample");
@@ -224,7 +245,7 @@ export async function runAnalysis(
   const store = await OutputStore.open(folders, { datasetId: ds.id, names });
   const cleanup: (() => void)[] = [];
   try {
-    return await analyse(ds, outRoot, folders, store, sources, progress, options, cleanup);
+    return await analyse(ds, outRoot, folders, store, sources, progress, options, cleanup, ahead);
   } finally {
     for (const f of cleanup) f();
     store.close();
@@ -252,6 +273,7 @@ async function analyse(
   progress: Progress,
   options: AnalysisOptions,
   cleanup: (() => void)[],
+  ahead: PrePasses | null,
 ): Promise<AnalysisResult> {
   checkpoint("ingest");
   const log = options.log ?? ((line: string) => console.error(line));
@@ -292,12 +314,13 @@ async function analyse(
         sources,
         progress,
         options.until === "rfm" ? "rfm" : "all",
+        ahead ?? undefined,
       );
       cleanup.push(streamed.dispose);
       cleaned = streamed.stage;
       partsForRfm = options.until === "rfm";
     } else {
-      cleaned = await ingestAndCleanReleasing(ds, sources, progress);
+      cleaned = await ingestAndCleanReleasing(ds, sources, progress, ahead ?? undefined);
     }
     rowsIn = cleaned.rowsIn;
     await releaseNative({ trim: partsForRfm });

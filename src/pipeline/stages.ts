@@ -36,6 +36,7 @@ import { BGNBD_FEATURE, bgnbdExpectedFeature } from "../model/bgnbd_feature.ts";
 import { safeCsv } from "../lib/csv.ts";
 import { OutputSet } from "./outputs.ts";
 import type { Progress } from "./progress.ts";
+import type { PrePasses } from "../ingest/ahead.ts";
 
 /** A source file ready to read: its configuration and where it was found. */
 export interface SourceFile {
@@ -125,7 +126,8 @@ export function ingestCounts(): IngestCounts {
 
 /**
  * Reads one source file and maps it to the canonical schema: its canonical rows, with its
- * columns, rows read and summary added to `counts` and its progress line printed.
+ * columns, rows read and summary added to `counts` and its progress line printed. Its pre-pass
+ * is taken from `ahead` when it was made there.
  *
  * @throws {Error} when the file's row count differs from the configuration (see
  *   {@link checkRowCount})
@@ -135,8 +137,9 @@ export function ingestOne(
   s: SourceFile,
   progress: Progress,
   counts: IngestCounts,
+  ahead?: PrePasses,
 ): pl.DataFrame {
-  const got = ingestFile(s.path, s.file, { timezone: ds.timezone });
+  const got = ingestFile(s.path, s.file, { timezone: ds.timezone }, ahead?.take(s.path));
   counts.provided[got.name] = got.provided;
   counts.rowsRead[got.name] = got.rowsRead;
   counts.ingest.push(got.summary);
@@ -153,11 +156,12 @@ export function* ingestSteps(
   ds: DatasetConfig,
   sources: SourceFile[],
   progress: Progress,
+  ahead?: PrePasses,
 ): Steps<IngestStage> {
   const parts: pl.DataFrame[] = [];
   const counts = ingestCounts();
   for (const s of sources) {
-    parts.push(ingestOne(ds, s, progress, counts));
+    parts.push(ingestOne(ds, s, progress, counts, ahead));
     yield;
   }
   const { provided, rowsRead, ingest } = counts;
@@ -281,13 +285,15 @@ export function ingestAndClean(
  * @param ds dataset configuration
  * @param sources resolved source files, in configuration order
  * @param progress progress printer
+ * @param ahead the files' pre-passes, made in a worker meanwhile (see `ahead.ts`)
  */
 export async function ingestAndCleanReleasing(
   ds: DatasetConfig,
   sources: SourceFile[],
   progress: Progress,
+  ahead?: PrePasses,
 ): Promise<CleanStage> {
-  const ingested = await runReleasing(ingestSteps(ds, sources, progress));
+  const ingested = await runReleasing(ingestSteps(ds, sources, progress, ahead));
   await releaseNative({ trim: true });
   // (`ingested` is the only holder of the table: the cleaning empties it as it goes)
   return await runReleasing(cleanIngestedSteps(ds, ingested, progress));

@@ -62,6 +62,7 @@ import {
 } from "../clean/rules.ts";
 import { dictionaryColumns, providedColumns, sinkAsPlainText } from "../ingest/ingest.ts";
 import { runReleasing, type Steps, TRIM } from "../lib/memory.ts";
+import type { PrePasses } from "../ingest/ahead.ts";
 import type { Progress } from "./progress.ts";
 import {
   type CleanStage,
@@ -148,6 +149,7 @@ function joined(series: pl.Series[], name: string, dtype: pl.DataType): pl.Serie
  * @param spill an empty folder for the spilled lines
  * @param keep what to keep in memory for the stages after ({@link StreamedLines})
  * @param now the build time (ms since 1970), for `future_timestamp`
+ * @param ahead the files' pre-passes, made in a worker meanwhile (see `ahead.ts`)
  */
 export function* streamedCleanSteps(
   ds: DatasetConfig,
@@ -156,6 +158,7 @@ export function* streamedCleanSteps(
   spill: string,
   keep: StreamedLines,
   now: number = Date.now(),
+  ahead?: PrePasses,
 ): Steps<CleanStage> {
   const cfg = ds.cleaning;
   // The plan depends on the configuration alone (the columns each file maps), known before reading.
@@ -175,7 +178,7 @@ export function* streamedCleanSteps(
   // Pass 1: read; the row rules that need no other line; spill; keep the timestamps, content
   // hashes and cancellation lines.
   for (const [k, s] of sources.entries()) {
-    const tx = ingestOne(ds, s, progress, counts);
+    const tx = ingestOne(ds, s, progress, counts, ahead);
     stamps.push(tx.getColumn("timestamp"));
     if (on("duplicate")) hashes.push(tx.select(rowHash().alias("h")).getColumn("h"));
     const df = applyRowRules(tx, rules, cfg, now, {
@@ -376,6 +379,7 @@ export function* streamedCleanSteps(
  * @param sources resolved source files, in configuration order
  * @param progress progress printer
  * @param keep what to keep in memory for the stages after ({@link StreamedLines})
+ * @param ahead the files' pre-passes, made in a worker meanwhile (see `ahead.ts`)
  * @returns the clean stage and a `dispose` that deletes the spills (call it after the outputs
  *   are written; on an error thrown here, the spills are already deleted)
  */
@@ -384,11 +388,14 @@ export async function streamedClean(
   sources: SourceFile[],
   progress: Progress,
   keep: StreamedLines,
+  ahead?: PrePasses,
 ): Promise<StreamedStage> {
   const spill = mkdtempSync(join(tmpdir(), "rfm-spill-"));
   const dispose = () => rmSync(spill, { recursive: true, force: true });
   try {
-    const stage = await runReleasing(streamedCleanSteps(ds, sources, progress, spill, keep));
+    const stage = await runReleasing(
+      streamedCleanSteps(ds, sources, progress, spill, keep, Date.now(), ahead),
+    );
     return { stage, dispose };
   } catch (e) {
     dispose();

@@ -1,0 +1,86 @@
+/**
+ * Pre-passes made ahead: the byte-level pre-pass of every UTF-8 CSV or TSV file of a build
+ * (`scanDelimited`, validating UTF-8 and finding the blank, ragged and cut-short records), run in
+ * a worker on the other core, in file order, while this thread checks the samples and reads the
+ * files before. A file's reader then takes its pre-pass instead of scanning the file again.
+ *
+ * The pre-pass is a pure function of the file's bytes, so a file reads the same with or without
+ * it. A pre-pass that is not there yet when its file is read, or that failed (a malformed file),
+ * is simply not used: the reader scans the file itself and reports what it finds. The worker ends
+ * once every pre-pass is in, or at {@link PrePasses.close}.
+ *
+ * @example
+ * ```ts
+ * import { PrePasses } from "./ahead.ts";
+ * import type { FileConfig } from "../config/dataset.ts";
+ * import { equal } from "node:assert/strict";
+ * const path = await Deno.makeTempFile({ suffix: ".csv" });
+ * await Deno.writeTextFile(path, "a,b\n1,2\n3\n");
+ * const file = { name: "x.csv", format: "csv", encoding: "utf-8", header: true, fields: null };
+ * const ahead = new PrePasses([{ path, file: file as FileConfig }]);
+ * try {
+ *   await ahead.settled;
+ *   equal(ahead.take(path)?.ragged, 1); // the pre-pass of the whole file, made in the worker
+ *   equal(ahead.take(path), undefined); // taken once
+ * } finally {
+ *   ahead.close();
+ *   await Deno.remove(path);
+ * }
+ * ```
+ *
+ * @module
+ */
+import type { FileConfig } from "../config/dataset.ts";
+import { WorkerSession } from "../lib/worker.ts";
+import { aheadOptions } from "./read.ts";
+import type { TextScan } from "./text_scan.ts";
+
+/** The pre-passes of a build's text files, made in a worker ahead of their reading. */
+export class PrePasses {
+  readonly #session: WorkerSession | null;
+  readonly #ready = new Map<string, TextScan>();
+  /** Resolves once every pre-pass is in or has failed (the worker has ended then). */
+  readonly settled: Promise<void>;
+
+  /**
+   * Starts the worker on the files whose pre-pass can be made ahead (`aheadOptions`), in order;
+   * none when there is no such file.
+   *
+   * @param files the files, in the order they will be read
+   */
+  constructor(files: readonly { path: string; file: FileConfig }[]) {
+    const ahead = files.flatMap(({ path, file }) => {
+      const options = aheadOptions(file);
+      return options ? [{ path, options }] : [];
+    });
+    if (ahead.length === 0) {
+      this.#session = null;
+      this.settled = Promise.resolve();
+      return;
+    }
+    const session = new WorkerSession(new URL("./text_scan.ts", import.meta.url));
+    this.#session = session;
+    this.settled = Promise.all(
+      ahead.map(({ path, options }) =>
+        session.call<TextScan>("scanDelimited", [path, options]).then(
+          (scan) => void this.#ready.set(path, scan),
+          // A failed pre-pass: the reader scans the file itself and reports the failure.
+          () => {},
+        )
+      ),
+    ).then(() => session.close());
+  }
+
+  /** The pre-pass of the file at `path` if it is in (once: it is then forgotten). */
+  take(path: string): TextScan | undefined {
+    const scan = this.#ready.get(path);
+    this.#ready.delete(path);
+    return scan;
+  }
+
+  /** Ends the worker (pre-passes still running are dropped). Closing again does nothing. */
+  close(): void {
+    this.#session?.close();
+    this.#ready.clear();
+  }
+}
