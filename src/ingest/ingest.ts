@@ -176,6 +176,12 @@ interface Source {
   /** The columns' names and types (an empty frame). */
   schema: pl.DataFrame;
   file: FileConfig;
+  /**
+   * Columns none of whose values begins or ends with whitespace, as the byte pre-pass found
+   * (`OpenedSource.noEdgeSpace`): the mapping pass does not trim them (trimming text costs about
+   * as much as reading it). Empty: every text column is trimmed.
+   */
+  noEdgeSpace?: ReadonlySet<string>;
 }
 
 /** The type of source column `src`. */
@@ -232,12 +238,18 @@ interface Removals {
  */
 class TrimmedColumns {
   readonly #removals: Removals;
+  readonly #noEdgeSpace: ReadonlySet<string>;
   readonly #inline: boolean;
-  readonly #names = new Map<string, { src: string; id: boolean; name: string }>();
+  readonly #names = new Map<string, { src: string; id: boolean; trim: boolean; name: string }>();
 
-  /** `inline`: {@link of} gives the trimming expression itself (outside a mapping pass). */
-  constructor(removals: Removals, inline = false) {
+  /**
+   * @param removals what is removed from the text before it is trimmed
+   * @param noEdgeSpace columns with no value to trim ({@link Source.noEdgeSpace}): not trimmed
+   * @param inline {@link of} gives the trimming expression itself (outside a mapping pass)
+   */
+  constructor(removals: Removals, noEdgeSpace: ReadonlySet<string> | undefined, inline = false) {
     this.#removals = removals;
+    this.#noEdgeSpace = noEdgeSpace ?? new Set();
     this.#inline = inline;
   }
 
@@ -245,11 +257,12 @@ class TrimmedColumns {
   of(src: string, id = false): pl.Expr {
     // Only the removal of zero-width characters tells an id from another text column.
     const asId = id && this.#removals.idZeroWidth;
-    if (this.#inline) return trimmedText(src, this.#removals, asId);
+    const trim = !this.#noEdgeSpace.has(src);
+    if (this.#inline) return trimmedText(src, this.#removals, asId, trim);
     const key = `${asId ? "id" : "text"}:${src}`;
     let entry = this.#names.get(key);
     if (!entry) {
-      entry = { src, id: asId, name: `__t${this.#names.size}` };
+      entry = { src, id: asId, trim, name: `__t${this.#names.size}` };
       this.#names.set(key, entry);
     }
     return pl.col(entry.name);
@@ -258,7 +271,7 @@ class TrimmedColumns {
   /** The first stage's expressions: every trimmed column asked for so far. */
   exprs(): pl.Expr[] {
     return [...this.#names.values()].map((e) =>
-      trimmedText(e.src, this.#removals, e.id).alias(e.name)
+      trimmedText(e.src, this.#removals, e.id, e.trim).alias(e.name)
     );
   }
 }
@@ -323,13 +336,13 @@ function mappedTextSources(s: Source): string[] {
 
 /**
  * A text column as read, the {@link Removals} made (stray byte-order marks, or for ids every
- * zero-width character), trimmed of Unicode spaces.
+ * zero-width character), trimmed of Unicode spaces (unless `trim` is false: none to trim).
  */
-function trimmedText(src: string, removals: Removals, id = false): pl.Expr {
+function trimmedText(src: string, removals: Removals, id = false, trim = true): pl.Expr {
   let s = pl.col(src);
   if (id && removals.idZeroWidth) s = s.str.replaceAll(ZERO_WIDTH, "");
   else if (removals.boms.has(src)) s = s.str.replaceAll("\ufeff", "", true);
-  return s.str.strip();
+  return trim ? s.str.strip() : s;
 }
 
 /** A text column as read, trimmed ({@link trimmedText}); empty or a null word → null. */
@@ -631,7 +644,7 @@ interface MappingPass {
  */
 function mappingPass(s: Source, removals: Removals): MappingPass {
   const checks: RowCheck[] = [];
-  const trimmed = new TrimmedColumns(removals);
+  const trimmed = new TrimmedColumns(removals, s.noEdgeSpace);
   const { exprs, id } = mappedColumns(s, trimmed, checks);
   const idSrc = s.file.columns.customer_id!;
   const idText = isText(dtypeOf(s, idSrc));
@@ -658,7 +671,7 @@ function mappingPass(s: Source, removals: Removals): MappingPass {
   return {
     mapped: mapped.drop("__order", ...text.flags),
     checks,
-    id: textColumn(s, new TrimmedColumns(removals, true), "customer_id", idSrc),
+    id: textColumn(s, new TrimmedColumns(removals, s.noEdgeSpace, true), "customer_id", idSrc),
     info: text.info,
   };
 }
@@ -958,7 +971,10 @@ export function ingestFile(
   let canonical: pl.DataFrame;
   let stats: MappingStats;
   try {
-    ({ canonical, stats } = mapSource({ lf: source.lazy, schema: source.schema, file }, options));
+    ({ canonical, stats } = mapSource(
+      { lf: source.lazy, schema: source.schema, file, noEdgeSpace: source.noEdgeSpace },
+      options,
+    ));
   } finally {
     source.close();
   }

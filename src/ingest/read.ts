@@ -78,6 +78,11 @@ export interface OpenedSource {
   lazy: pl.LazyDataFrame;
   /** The mapped columns' names and types (an empty frame). */
   schema: pl.DataFrame;
+  /**
+   * Mapped columns none of whose values begins or ends with whitespace, as the pre-pass found
+   * (`TextScan.edgeSpace`): trimming them would change nothing. Empty when not known (Parquet).
+   */
+  noEdgeSpace: ReadonlySet<string>;
   /** Rows the scan yields (null when only the scan can tell: Parquet). */
   rowsRead: number | null;
   accounting: ReadAccounting;
@@ -241,6 +246,7 @@ function openParquet(path: string, file: FileConfig, maxRows?: number): OpenedSo
   return {
     lazy,
     schema: lazy.limit(0).collectSync(),
+    noEdgeSpace: new Set(),
     rowsRead: rows,
     problems: null,
     close: () => {},
@@ -331,10 +337,11 @@ function openText(
         copyWithout(text, readPath, scan);
       }
     }
-    const lazy = scanText(readPath, file, options.delimiter ?? "\t", quoted);
+    const { lazy, names } = scanText(readPath, file, options.delimiter ?? "\t", quoted);
     return {
       lazy,
       schema: lazy.limit(0).collectSync(),
+      noEdgeSpace: edgeFree(file, names, scan),
       rowsRead: scan.goodRows,
       problems: scan.problemCount === 0 ? null : {
         rows: scan.rows,
@@ -355,7 +362,12 @@ function openText(
  * A lazy polars scan of delimited UTF-8 text: every column as text, only the mapped columns
  * (renamed from `column_N` to `fields` for a header-less file).
  */
-function scanText(path: string, file: FileConfig, sep: string, quoted: boolean): pl.LazyDataFrame {
+function scanText(
+  path: string,
+  file: FileConfig,
+  sep: string,
+  quoted: boolean,
+): { lazy: pl.LazyDataFrame; names: string[] } {
   const lf = pl.scanCSV(path, {
     hasHeader: file.header,
     sep,
@@ -370,7 +382,18 @@ function scanText(path: string, file: FileConfig, sep: string, quoted: boolean):
   const missing = missingColumn(file, names);
   if (missing) throw missing;
   const wanted = new Set(mappedSources(file));
-  return lf.select(...names.flatMap((n, i) => (wanted.has(n) ? [pl.col(raw[i]).alias(n)] : [])));
+  return {
+    lazy: lf.select(...names.flatMap((n, i) => (wanted.has(n) ? [pl.col(raw[i]).alias(n)] : []))),
+    names,
+  };
+}
+
+/** The mapped columns of `names` whose fields the pre-pass found no edge whitespace in. */
+function edgeFree(file: FileConfig, names: string[], scan: TextScan): Set<string> {
+  const edges = scan.edgeSpace;
+  if (!edges) return new Set();
+  const wanted = new Set(mappedSources(file));
+  return new Set(names.filter((n, i) => wanted.has(n) && edges[i] === 0));
 }
 
 /** The accounting of a text file from its pre-pass. */

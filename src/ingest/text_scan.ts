@@ -82,6 +82,13 @@ export interface TextScan {
   excluded: Float64Array;
   /** Number of ranges in {@link excluded}. */
   excludedCount: number;
+  /**
+   * Per field (by position), 1 when some field there may begin or end with whitespace (the text
+   * `str.strip()` would change): an edge byte that is a space, a tab, another ASCII control or
+   * any non-ASCII byte, or a quoted field (whose inside is not looked at). 0 where no field can:
+   * trimming that column would change nothing. Null when the scan does not tell.
+   */
+  edgeSpace: Uint8Array | null;
 }
 
 /** How a file's fields are separated. */
@@ -102,6 +109,9 @@ export interface ScanOptions {
    */
   prefix?: boolean;
 }
+
+/** Fields whose edges the delimited scan watches (a wider file: {@link TextScan.edgeSpace} null). */
+const MAX_EDGE_FIELDS = 1024;
 
 /** Most problem rows listed with their details. */
 const MAX_EXAMPLES = 20;
@@ -237,6 +247,21 @@ export function scanDelimited(path: string, o: ScanOptions): TextScan {
   let lastNewline = true;
   let firstFound = -1;
   let firstFoundLine = 0;
+  // Fields that may begin or end with whitespace (TextScan.edgeSpace), and the last two bytes of
+  // the chunk before (to look behind a field's end across chunks).
+  const edges = new Uint8Array(MAX_EDGE_FIELDS);
+  let carry1 = 0;
+  let carry2 = 0;
+  const byteBefore = (k: number): number => (k >= 0 ? buf[k] : k === -1 ? carry1 : carry2);
+  /** Marks the current field when the byte before `i` (or before its CR) is whitespace. */
+  const endEdge = (i: number, lineEnd: boolean): void => {
+    let p = byteBefore(i - 1);
+    if (lineEnd && p === 13) p = byteBefore(i - 2);
+    if (p === 32 || (p >= 9 && p <= 13) || p >= 0x80) mark(fields - 1);
+  };
+  const mark = (field: number): void => {
+    if (field < MAX_EDGE_FIELDS) edges[field] = 1;
+  };
 
   /** Accounts for the record that ends at file offset `end` (`terminated`: by a line break). */
   const endRecord = (end: number, terminated: boolean, cutUtf8: boolean): void => {
@@ -352,6 +377,7 @@ export function scanDelimited(path: string, o: ScanOptions): TextScan {
           seqAt = i;
           if (state === QUOTED) continue;
           if (state === AFTER_QUOTE) throw malformed(i, "text after a closing quote");
+          if (state === FIELD_START) mark(fields - 1);
           state = UNQUOTED;
           nonBlank = true;
           continue;
@@ -359,6 +385,7 @@ export function scanDelimited(path: string, o: ScanOptions): TextScan {
         if (b === 10) {
           line++;
           if (state === QUOTED) continue;
+          if (state === UNQUOTED) endEdge(i, true);
           endRecord(base + i + 1, true, false);
           if (stopped) {
             base += i + 1;
@@ -371,12 +398,14 @@ export function scanDelimited(path: string, o: ScanOptions): TextScan {
           continue;
         }
         if (b === delim) {
+          if (state === UNQUOTED) endEdge(i, false);
           fields++;
           state = FIELD_START;
           continue;
         }
         if (b === 34) {
           if (state === FIELD_START) {
+            mark(fields - 1);
             state = QUOTED;
             nonBlank = true;
           } else if (state === AFTER_QUOTE) state = QUOTED; // "" inside a quoted field
@@ -385,19 +414,30 @@ export function scanDelimited(path: string, o: ScanOptions): TextScan {
         }
         if (b === 32 || b === 9 || b === 13) {
           if (state === AFTER_QUOTE && b !== 13) throw malformed(i, "text after a closing quote");
-          if (state === FIELD_START) state = UNQUOTED;
+          if (state === FIELD_START) {
+            // (a CR here may end a CRLF line after an empty field: marked all the same)
+            mark(fields - 1);
+            state = UNQUOTED;
+          }
           continue;
         }
         if (state === AFTER_QUOTE) throw malformed(i, "text after a closing quote");
+        if (state === FIELD_START && b < 32) mark(fields - 1);
         state = UNQUOTED;
         nonBlank = true;
       }
       lastNewline = buf[n - 1] === 10;
+      carry2 = n >= 2 ? buf[n - 2] : carry1;
+      carry1 = buf[n - 1];
       base += n;
       seqAt -= n;
     }
     if (!stopped && base > recStart) {
       // An unfinished final record (no line break at the end of the file).
+      if (state === UNQUOTED) {
+        const p = carry1;
+        if (p === 32 || (p >= 9 && p <= 13) || p >= 0x80) mark(fields - 1);
+      }
       if (o.prefix) {
         base = recStart;
       } else {
@@ -437,6 +477,7 @@ export function scanDelimited(path: string, o: ScanOptions): TextScan {
     examples: found.examples,
     excluded: found.excluded,
     excludedCount: found.excludedCount,
+    edgeSpace: expected > MAX_EDGE_FIELDS ? null : edges.slice(0, expected),
   };
 }
 
@@ -711,5 +752,7 @@ export function whitespaceToTsv(path: string, dst: string, o: ScanOptions): Text
     examples: found.examples,
     excluded: found.excluded,
     excludedCount: found.excludedCount,
+    // (the fields are rewritten: whether their text has edges to trim is not looked at)
+    edgeSpace: null,
   };
 }
