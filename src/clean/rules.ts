@@ -519,13 +519,22 @@ export function applyRowRules(
   // (a column in one piece beside `tx`'s columns, in one piece per file, makes polars join the
   // pieces of every column of that frame first); `source_row` beside it, so that a literal still
   // gets a value per row.
-  let reason = tx.select(
+  // The content hashes of the duplicate rule in the same select: polars computes the two side by
+  // side (two cores).
+  const hashHere = applies(rules, "duplicate") && !part;
+  const firsts = tx.select(
     pl.col("source_row"),
     rowRuleReason(rules, cfg, limits, ingestReasons).alias("reason"),
-  ).getColumn("reason");
+    ...(hashHere ? [rowHash().alias("h")] : []),
+  );
+  let reason = firsts.getColumn("reason");
   // `duplicate` is the last row-level rule: it marks the repeats no earlier rule dropped. The first
   // occurrence of a line (in file order, then row order) is the original.
-  const dups = !applies(rules, "duplicate") ? [] : part ? part.duplicates : duplicateRows(tx);
+  const dups = !applies(rules, "duplicate")
+    ? []
+    : part
+    ? part.duplicates
+    : duplicateRows(tx, firsts.getColumn("h"));
   if (dups.length > 0) {
     reason = pl.DataFrame([reason, flagSeries("__dup", tx.height, dups)]).select(
       pl.when(pl.col("reason").isNull().and(pl.col("__dup")))
@@ -577,6 +586,8 @@ const ROW_HASH_MULTIPLIER = 1099511628211;
  * each column's own hash (wrapping 64-bit arithmetic), and repeats are found by sorting the
  * hashes: both far cheaper than hashing a struct of the columns and a hash table of the hashes.
  *
+ * @param tx the lines
+ * @param hashes their content hashes ({@link rowHash}), when already computed
  * @example
  * ```ts
  * import pl from "nodejs-polars";
@@ -588,12 +599,16 @@ const ROW_HASH_MULTIPLIER = 1099511628211;
  * deepEqual(duplicateRows(tx), [2, 3]); // row 1 differs in its description only
  * ```
  */
-export function duplicateRows(tx: pl.DataFrame): number[] {
-  const repeated = repeatedHashes(tx.select(rowHash().alias("h")).getColumn("h"));
-  if (repeated.length === 0) return [];
-  // Those rows in full (a run in parts reads them back from its files instead).
-  const twins = pl.DataFrame(CONTENT_COLUMNS.map((c) => tx.getColumn(c).gather(repeated)));
-  return repeatsAmong(twins, repeated);
+export function duplicateRows(
+  tx: pl.DataFrame,
+  hashes: pl.Series = tx.select(rowHash().alias("h")).getColumn("h"),
+): number[] {
+  const mask = repeatedMask(hashes);
+  if (mask === null) return [];
+  // Those rows in full (a run in parts reads them back from its files instead), taken with the
+  // mask (a gather by positions first converts them for every column: four times slower).
+  const twins = tx.select(...CONTENT_COLUMNS).filter(mask);
+  return repeatsAmong(twins, positionsOf(mask));
 }
 
 /**
@@ -616,16 +631,29 @@ export function rowHash(): pl.Expr {
  * another row: the only rows that can be duplicates.
  */
 export function repeatedHashes(hashes: pl.Series): number[] {
+  const mask = repeatedMask(hashes);
+  return mask === null ? [] : positionsOf(mask);
+}
+
+/**
+ * {@link repeatedHashes} as a mask: true on the rows whose hash is shared with another row; null
+ * when no hash repeats.
+ */
+function repeatedMask(hashes: pl.Series): pl.Series | null {
   const h = pl.col("h");
   // Eager steps on one column each (one lazy plan of the hashes, a row index and a sort of both
   // costs three times as much): the hash values that repeat, found by sorting the values alone,
   // then the rows holding them, by a membership test on the few repeated values.
   const named = hashes.alias("h");
   const repeats = pl.DataFrame([named.sort()]).filter(h.eq(h.shift(1))).unique();
-  if (repeats.height === 0) return [];
-  // (a membership test gives the positions in order: four times faster than a join and a sort)
-  return (named.isIn(repeats.getColumn("h")).argTrue().toArray() as (number | bigint)[])
-    .map(Number);
+  if (repeats.height === 0) return null;
+  // (a membership test gives the rows in order: four times faster than a join and a sort)
+  return named.isIn(repeats.getColumn("h"));
+}
+
+/** The positions (ascending) where a boolean mask is true. */
+function positionsOf(mask: pl.Series): number[] {
+  return (mask.argTrue().toArray() as (number | bigint)[]).map(Number);
 }
 
 /**
