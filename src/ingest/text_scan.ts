@@ -113,6 +113,15 @@ export interface ScanOptions {
 /** Fields whose edges the delimited scan watches (a wider file: {@link TextScan.edgeSpace} null). */
 const MAX_EDGE_FIELDS = 1024;
 
+/**
+ * Whether a byte at a field's edge may belong to whitespace that trimming removes: a space, a tab
+ * or another ASCII control from 9 to 13, or any byte of a multi-byte character (some are Unicode
+ * spaces; telling which is not worth the time).
+ */
+function edgeByte(b: number): boolean {
+  return b === 32 || (b >= 9 && b <= 13) || b >= 0x80;
+}
+
 /** Most problem rows listed with their details. */
 const MAX_EXAMPLES = 20;
 
@@ -257,7 +266,7 @@ export function scanDelimited(path: string, o: ScanOptions): TextScan {
   const endEdge = (i: number, lineEnd: boolean): void => {
     let p = byteBefore(i - 1);
     if (lineEnd && p === 13) p = byteBefore(i - 2);
-    if (p === 32 || (p >= 9 && p <= 13) || p >= 0x80) mark(fields - 1);
+    if (edgeByte(p)) mark(fields - 1);
   };
   const mark = (field: number): void => {
     if (field < MAX_EDGE_FIELDS) edges[field] = 1;
@@ -434,10 +443,7 @@ export function scanDelimited(path: string, o: ScanOptions): TextScan {
     }
     if (!stopped && base > recStart) {
       // An unfinished final record (no line break at the end of the file).
-      if (state === UNQUOTED) {
-        const p = carry1;
-        if (p === 32 || (p >= 9 && p <= 13) || p >= 0x80) mark(fields - 1);
-      }
+      if (state === UNQUOTED && edgeByte(carry1)) mark(fields - 1);
       if (o.prefix) {
         base = recStart;
       } else {
