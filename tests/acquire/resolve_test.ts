@@ -17,7 +17,14 @@ import { expandGlob } from "../../src/acquire/glob.ts";
 import { MIRROR_ENV, resolveDataset, type ResolvedFile } from "../../src/acquire/resolve.ts";
 import { sheetToDataFrame } from "../../src/acquire/sheet.ts";
 import { openWorkbook } from "../../src/acquire/xlsx.ts";
-import { dataset, fileConfig, fileJson, type JsonObject } from "../fixtures/configs.ts";
+import {
+  dataset,
+  fileConfig,
+  fileJson,
+  type JsonObject,
+  ORII_2009_COLUMNS,
+  ORII_2010_COLUMNS,
+} from "../fixtures/configs.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
@@ -145,16 +152,7 @@ function retailDataset(
         rows: opts.rows?.[0] ?? 2,
         format: "parquet",
         sheet: "Year 2009-2010",
-        columns: {
-          invoice: "Invoice",
-          stock_code: "StockCode",
-          description: "Description",
-          quantity: "Quantity",
-          timestamp: "InvoiceDate",
-          unit_price: "Price",
-          customer_id: "Customer ID",
-          country: "Country",
-        },
+        columns: ORII_2009_COLUMNS,
       },
       {
         name: "online_retail_2010-2011.parquet",
@@ -163,16 +161,7 @@ function retailDataset(
         rows: opts.rows?.[1] ?? 1,
         format: "parquet",
         sheet: "Year 2010-2011",
-        columns: {
-          invoice: "InvoiceNo",
-          stock_code: "StockCode",
-          description: "Description",
-          quantity: "Quantity",
-          timestamp: "InvoiceDate",
-          unit_price: "UnitPrice",
-          customer_id: "CustomerID",
-          country: "Country",
-        },
+        columns: ORII_2010_COLUMNS,
       },
     ],
   });

@@ -16,6 +16,7 @@ import pl from "nodejs-polars";
 import { join } from "node:path";
 import { type DatasetConfig, parseDataset } from "../../src/config/dataset.ts";
 import { defaultSources } from "../fixtures/default_sources.ts";
+import { ORII_2009_COLUMNS } from "../fixtures/configs.ts";
 import { ingestAndClean, type SourceFile } from "../../src/pipeline/stages.ts";
 import { Progress } from "../../src/pipeline/progress.ts";
 import { customerMetrics, defaultAnalysisDate } from "../../src/rfm/rfm.ts";
@@ -116,16 +117,7 @@ function fixture(dir: string): { ds: DatasetConfig; sources: SourceFile[] } {
         name: "tx.csv",
         path: "tx.csv",
         format: "csv",
-        columns: {
-          invoice: "Invoice",
-          stock_code: "StockCode",
-          description: "Description",
-          quantity: "Quantity",
-          timestamp: "InvoiceDate",
-          unit_price: "Price",
-          customer_id: "Customer ID",
-          country: "Country",
-        },
+        columns: ORII_2009_COLUMNS,
       }],
       cleaning: { nonProductCodes: ["POST"], outliers: { logValueMadMultiplier: 8 } },
       model: { forward: { cutoff: "2011-04-01", windowEnd: "2011-05-01" } },

@@ -91,6 +91,23 @@ export async function writeConfig(
   return cfg;
 }
 
+/**
+ * Runs `fn` in a fresh temporary folder holding the shop (variant 1) and its configuration, whose
+ * relative outputs (`r`, `p`) land below the `--out` folder a build is given; removed afterwards.
+ */
+export async function withShop(
+  prefix: string,
+  fn: (dir: string, cfg: string) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix });
+  try {
+    await writeShop(dir, 1);
+    await fn(dir, await writeConfig(dir, { reports: "r", processed: "p" }));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 /** The reports folder of a shop written by {@link writeConfig} with default outputs. */
 export const reportsOf = (dir: string) => join(dir, "out", "reports");
 /** The processed folder of a shop written by {@link writeConfig} with default outputs. */

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import pl from "nodejs-polars";
 import { type DatasetConfig, parseDataset } from "../../src/config/dataset.ts";
 import { defaultSources } from "../fixtures/default_sources.ts";
+import { ORII_2009_COLUMNS } from "../fixtures/configs.ts";
 import { asPlainText, providedColumns } from "../../src/ingest/ingest.ts";
 import {
   type CleanStage,
@@ -32,7 +33,7 @@ import {
   RULES,
   timestampLimits,
 } from "../../src/clean/rules.ts";
-import { buildArgs, findPublic, run, writeConfig, writeShop } from "./shop_fixture.ts";
+import { buildArgs, findPublic, run, withShop } from "./shop_fixture.ts";
 
 const quiet = () => new Progress(() => {});
 const HEADER = "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country";
@@ -84,23 +85,18 @@ function fixture(dir: string): { ds: DatasetConfig; sources: SourceFile[] } {
   b.push("617,A0,Mug 0,1,2011-05-08 09:00:00"); // cut short, no line break
   Deno.writeTextFileSync(join(dir, "a.csv"), a.join("\n") + "\n");
   Deno.writeTextFileSync(join(dir, "b.csv"), b.join("\n"));
-  const columns = {
-    invoice: "Invoice",
-    stock_code: "StockCode",
-    description: "Description",
-    quantity: "Quantity",
-    timestamp: "InvoiceDate",
-    unit_price: "Price",
-    customer_id: "Customer ID",
-    country: "Country",
-  };
   const ds = parseDataset(
     {
       id: "fixture",
       title: "Fixture",
       currency: "GBP",
       timezone: "Europe/London",
-      files: ["a.csv", "b.csv"].map((f) => ({ name: f, path: f, format: "csv", columns })),
+      files: ["a.csv", "b.csv"].map((f) => ({
+        name: f,
+        path: f,
+        format: "csv",
+        columns: ORII_2009_COLUMNS,
+      })),
       cleaning: { nonProductCodes: ["POST"], outliers: { logValueMadMultiplier: 8 } },
       model: { forward: { cutoff: "2011-04-01", windowEnd: "2011-05-01" } },
     },
@@ -264,11 +260,8 @@ Deno.test({
   name: "build --stream on writes the files of --stream off, byte for byte",
   sanitizeResources: false,
   sanitizeOps: false,
-  fn: async () => {
-    const dir = await Deno.makeTempDir({ prefix: "stream-cli-" });
-    try {
-      await writeShop(dir, 1);
-      const cfg = await writeConfig(dir, { reports: "r", processed: "p" });
+  fn: () =>
+    withShop("stream-cli-", async (dir, cfg) => {
       const outputs: Record<string, Record<string, Uint8Array>> = {};
       for (const mode of ["on", "off"]) {
         const out = join(dir, `build-${mode}`);
@@ -302,10 +295,7 @@ Deno.test({
       assert.notEqual(duck.code, 0);
       assert.match(duck.stderr, /duckdb engine streams on its own/);
       assert.doesNotMatch(duck.stderr, /ingest/);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+    }),
 });
 
 /** The data files of `build --until rfm` (the manifest aside). */

@@ -7,25 +7,15 @@ import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import pl from "nodejs-polars";
 import { CUSTOMER_COLUMNS } from "../../src/pipeline/stages.ts";
-import {
-  assertRfmOnly,
-  buildArgs,
-  findPublic,
-  run,
-  writeConfig,
-  writeShop,
-} from "./shop_fixture.ts";
+import { assertRfmOnly, buildArgs, findPublic, run, withShop } from "./shop_fixture.ts";
 import { exists } from "../../src/lib/files.ts";
 
 Deno.test({
   name: "build --until rfm publishes the data-stage outputs and no models",
   sanitizeResources: false,
   sanitizeOps: false,
-  fn: async () => {
-    const dir = await Deno.makeTempDir({ prefix: "until-rfm-" });
-    try {
-      await writeShop(dir, 1);
-      const cfg = await writeConfig(dir, { reports: "r", processed: "p" });
+  fn: () =>
+    withShop("until-rfm-", async (dir, cfg) => {
       const out = join(dir, "build");
       const r = await run(buildArgs(cfg, "--until", "rfm", "--out", out));
       assert.equal(r.code, 0, r.stderr.slice(-3000));
@@ -61,27 +51,18 @@ Deno.test({
       const manifest = JSON.parse(await Deno.readTextFile(join(R, "manifest.json")));
       assert.equal(manifest.modelStage.status, "skipped");
       assert.match(manifest.modelStage.reason, /--until rfm/);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+    }),
 });
 
 Deno.test({
   name: "build --until refuses a stage it does not know, naming the valid ones",
   sanitizeResources: false,
   sanitizeOps: false,
-  fn: async () => {
-    const dir = await Deno.makeTempDir({ prefix: "until-bad-" });
-    try {
-      await writeShop(dir, 1);
-      const cfg = await writeConfig(dir, { reports: "r", processed: "p" });
+  fn: () =>
+    withShop("until-bad-", async (dir, cfg) => {
       const r = await run(buildArgs(cfg, "--until", "clean", "--out", join(dir, "build")));
       assert.equal(r.code, 1);
       assert.match(r.stderr, /--until must be one of rfm, got "clean"/);
       assert.equal(await exists(join(dir, "build")), false, "nothing is written");
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+    }),
 });
