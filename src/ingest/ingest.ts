@@ -51,9 +51,9 @@ export { InputError };
 export const DICTIONARY_COLUMNS = ["description", "country", "source_file"] as const;
 
 /**
- * `df` with its dictionary (categorical) columns as plain text, as the clean lines and the
- * quarantine are written: cleaning keeps them as dictionaries (a few bytes a row instead of a
- * string each), and this copy of them is made only when a file is written.
+ * `df` with its dictionary (categorical) columns as plain text, in memory: what
+ * {@link sinkAsPlainText} writes, a batch at a time, for the clean lines and the quarantine (to
+ * compare a frame with a written file; the build itself never makes this copy).
  *
  * @example
  * ```ts
