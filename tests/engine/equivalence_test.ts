@@ -14,9 +14,9 @@ const assertRejects = (f: () => Promise<unknown>, _e: unknown, text: string) =>
   assert.rejects(f, (e: Error) => e.message.includes(text));
 import pl from "nodejs-polars";
 import { join } from "node:path";
-import { type DatasetConfig, parseDataset } from "../../src/config/dataset.ts";
+import type { DatasetConfig } from "../../src/config/dataset.ts";
 import { defaultSources } from "../fixtures/default_sources.ts";
-import { ORII_2009_COLUMNS } from "../fixtures/configs.ts";
+import { retailCsvDataset } from "../fixtures/configs.ts";
 import { ingestAndClean, type SourceFile } from "../../src/pipeline/stages.ts";
 import { Progress } from "../../src/pipeline/progress.ts";
 import { customerMetrics, defaultAnalysisDate } from "../../src/rfm/rfm.ts";
@@ -105,27 +105,8 @@ function fixture(dir: string): { ds: DatasetConfig; sources: SourceFile[] } {
   lines.push("609,A0,Mug 0,1,2011-04-09 09:00:00,0,12583,Germany"); // zero price
   lines.push("610,A0,Mug 0,1,,2.5,12583,Germany"); // missing timestamp
   lines.push("611,A0,Mug 0,1,2099-01-01 00:00:00,2.5,12583,Germany"); // future
-  const path = join(dir, "tx.csv");
-  Deno.writeTextFileSync(path, lines.join("\n") + "\n");
-  const ds = parseDataset(
-    {
-      id: "fixture",
-      title: "Fixture",
-      currency: "GBP",
-      timezone: "Europe/London",
-      files: [{
-        name: "tx.csv",
-        path: "tx.csv",
-        format: "csv",
-        columns: ORII_2009_COLUMNS,
-      }],
-      cleaning: { nonProductCodes: ["POST"], outliers: { logValueMadMultiplier: 8 } },
-      model: { forward: { cutoff: "2011-04-01", windowEnd: "2011-05-01" } },
-    },
-    "",
-    dir,
-  );
-  return { ds, sources: [{ file: ds.files[0], path }] };
+  Deno.writeTextFileSync(join(dir, "tx.csv"), lines.join("\n") + "\n");
+  return retailCsvDataset(dir, ["tx.csv"]);
 }
 
 Deno.test("every cleaning rule has an SQL form or is named as not expressible", () => {

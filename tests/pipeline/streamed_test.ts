@@ -12,9 +12,9 @@ import { readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pl from "nodejs-polars";
-import { type DatasetConfig, parseDataset } from "../../src/config/dataset.ts";
+import type { DatasetConfig } from "../../src/config/dataset.ts";
 import { defaultSources } from "../fixtures/default_sources.ts";
-import { ORII_2009_COLUMNS } from "../fixtures/configs.ts";
+import { retailCsvDataset } from "../fixtures/configs.ts";
 import { asPlainText, providedColumns } from "../../src/ingest/ingest.ts";
 import {
   type CleanStage,
@@ -85,25 +85,7 @@ function fixture(dir: string): { ds: DatasetConfig; sources: SourceFile[] } {
   b.push("617,A0,Mug 0,1,2011-05-08 09:00:00"); // cut short, no line break
   Deno.writeTextFileSync(join(dir, "a.csv"), a.join("\n") + "\n");
   Deno.writeTextFileSync(join(dir, "b.csv"), b.join("\n"));
-  const ds = parseDataset(
-    {
-      id: "fixture",
-      title: "Fixture",
-      currency: "GBP",
-      timezone: "Europe/London",
-      files: ["a.csv", "b.csv"].map((f) => ({
-        name: f,
-        path: f,
-        format: "csv",
-        columns: ORII_2009_COLUMNS,
-      })),
-      cleaning: { nonProductCodes: ["POST"], outliers: { logValueMadMultiplier: 8 } },
-      model: { forward: { cutoff: "2011-04-01", windowEnd: "2011-05-01" } },
-    },
-    "",
-    dir,
-  );
-  return { ds, sources: ds.files.map((file) => ({ file, path: join(dir, file.name) })) };
+  return retailCsvDataset(dir, ["a.csv", "b.csv"]);
 }
 
 /** Runs `fn` on the {@link fixture} in a temporary folder of its own, deleted after. */
