@@ -37,9 +37,15 @@ import type { TextScan } from "./text_scan.ts";
 
 /** The pre-passes of a build's text files, made in a worker ahead of their reading. */
 export class PrePasses {
-  readonly #session: WorkerSession | null;
+  #session: WorkerSession | null = null;
   readonly #ready = new Map<string, TextScan>();
-  /** Resolves once every pre-pass is in or has failed (the worker has ended then). */
+  readonly #pending: Promise<void>[] = [];
+  #sealed = false;
+  readonly #seal: () => void;
+  /**
+   * Resolves once no more files can come ({@link PrePasses.seal}) and every pre-pass is in or
+   * has failed (the worker has ended then).
+   */
   readonly settled: Promise<void>;
 
   /**
@@ -47,28 +53,50 @@ export class PrePasses {
    * none when there is no such file.
    *
    * @param files the files, in the order they will be read
+   * @param options `more`: files will be added ({@link PrePasses.add}, as they are found) until
+   *   {@link PrePasses.seal}; otherwise `files` are all
    */
-  constructor(files: readonly { path: string; file: FileConfig }[]) {
-    const ahead = files.flatMap(({ path, file }) => {
-      const options = aheadOptions(file);
-      return options ? [{ path, options }] : [];
+  constructor(
+    files: readonly { path: string; file: FileConfig }[] = [],
+    options: { more?: boolean } = {},
+  ) {
+    let seal!: () => void;
+    const sealed = new Promise<void>((done) => seal = done);
+    this.#seal = seal;
+    this.settled = sealed.then(async () => {
+      await Promise.all(this.#pending);
+      this.#session?.close();
     });
-    if (ahead.length === 0) {
-      this.#session = null;
-      this.settled = Promise.resolve();
-      return;
-    }
-    const session = new WorkerSession(new URL("./text_scan.ts", import.meta.url));
-    this.#session = session;
-    this.settled = Promise.all(
-      ahead.map(({ path, options }) =>
-        session.call<TextScan>("scanDelimited", [path, options]).then(
+    this.add(files);
+    if (!options.more) this.seal();
+  }
+
+  /**
+   * Queues the pre-passes of more files, read after those before (the worker starts with the
+   * first file that can have one).
+   *
+   * @throws {Error} once sealed
+   */
+  add(files: readonly { path: string; file: FileConfig }[]): void {
+    if (this.#sealed) throw new Error("PrePasses: a file was added after seal()");
+    for (const { path, file } of files) {
+      const options = aheadOptions(file);
+      if (!options) continue;
+      this.#session ??= new WorkerSession(new URL("./text_scan.ts", import.meta.url));
+      this.#pending.push(
+        this.#session.call<TextScan>("scanDelimited", [path, options]).then(
           (scan) => void this.#ready.set(path, scan),
           // A failed pre-pass: the reader scans the file itself and reports the failure.
           () => {},
-        )
-      ),
-    ).then(() => session.close());
+        ),
+      );
+    }
+  }
+
+  /** No more files: the worker ends once the pre-passes queued are in. Sealing again does nothing. */
+  seal(): void {
+    this.#sealed = true;
+    this.#seal();
   }
 
   /** The pre-pass of the file at `path` if it is in (once: it is then forgotten). */
@@ -80,6 +108,7 @@ export class PrePasses {
 
   /** Ends the worker (pre-passes still running are dropped). Closing again does nothing. */
   close(): void {
+    this.seal();
     this.#session?.close();
     this.#ready.clear();
   }

@@ -86,6 +86,8 @@ export const ROW_GROUP_ROWS = 65_536;
  * with polars' streaming writer: the text is made a batch at a time, never for the whole table.
  * The row groups have a fixed size, so the file's bytes depend on the lines alone, not on where
  * they come from (a frame in memory, or the spilled parts of a streamed run) nor on the run.
+ * polars writes on its own threads: the JavaScript thread is free until the promise settles (the
+ * build computes the customer table meanwhile).
  *
  * @example
  * ```ts
@@ -94,20 +96,20 @@ export const ROW_GROUP_ROWS = 65_536;
  * import { deepEqual } from "node:assert/strict";
  * const df = pl.DataFrame({ c: pl.Series("c", ["x", "y"]).cast(pl.Categorical), n: [1, 2] });
  * const path = Deno.makeTempFileSync({ suffix: ".parquet" });
- * sinkAsPlainText(df.lazy(), dictionaryColumns(df), path);
+ * await sinkAsPlainText(df.lazy(), dictionaryColumns(df), path);
  * const back = pl.readParquet(path);
  * deepEqual(back.getColumn("c").dtype.variant, "String");
  * deepEqual(back.toRecords(), [{ c: "x", n: 1 }, { c: "y", n: 2 }]);
  * Deno.removeSync(path);
  * ```
  */
-export function sinkAsPlainText(
+export async function sinkAsPlainText(
   lines: pl.LazyDataFrame,
   dictionary: readonly string[],
   path: string,
-): void {
-  lines.withColumns(...asText(dictionary))
-    .sinkParquet(path, { maintainOrder: true, rowGroupSize: ROW_GROUP_ROWS }).collectSync();
+): Promise<void> {
+  await lines.withColumns(...asText(dictionary))
+    .sinkParquet(path, { maintainOrder: true, rowGroupSize: ROW_GROUP_ROWS }).collect();
 }
 
 /** The dictionary (categorical) columns of a frame, which {@link asPlainText} makes text. */

@@ -21,6 +21,8 @@ type Writer = (tmpPath: string) => void | Promise<void>;
 /** Output files staged for an all-or-nothing commit. */
 export class OutputSet {
   #entries = new Map<string, Writer>();
+  /** Files {@link OutputSet.start} is writing in the background. */
+  #started = new Map<string, Promise<string>>();
 
   /** @param root folder that relative paths are resolved against */
   constructor(readonly root: string) {}
@@ -46,10 +48,68 @@ export class OutputSet {
   }
 
   /**
+   * Starts writing the files staged so far, in the background, each straight to
+   * `place(absolute target)` as {@link OutputSet.writeInto} would (which then waits for them
+   * instead of writing them; give it the same `place`). For writers that work off the JavaScript
+   * thread, such as polars' Parquet writer: the build writes the clean lines while it computes
+   * the customer table. Each writer is called before `start` returns (a synchronous stage that
+   * follows does not hold it back). A failure is reported by `writeInto`; a run that stops before
+   * must wait for {@link OutputSet.settled} before it deletes the folder written into.
+   *
+   * @example
+   * ```ts
+   * import { OutputSet } from "./outputs.ts";
+   * import { equal } from "node:assert/strict";
+   * const dir = Deno.makeTempDirSync();
+   * const out = new OutputSet(dir);
+   * out.addWriter("a.txt", (p) => Deno.writeTextFile(p, "early"));
+   * const place = (target: string) => `${target}.staged`;
+   * out.start(place); // a.txt is being written …
+   * out.add("b.txt", "late");
+   * await out.writeInto(place); // … writeInto waits for it, then writes b.txt
+   * equal(Deno.readTextFileSync(`${dir}/a.txt.staged`), "early");
+   * equal(Deno.readTextFileSync(`${dir}/b.txt.staged`), "late");
+   * Deno.removeSync(dir, { recursive: true });
+   * ```
+   */
+  start(place: (target: string) => string): void {
+    for (const [rel, write] of this.#entries) {
+      if (this.#started.has(rel)) continue;
+      const run = this.#writeOne(rel, write, place);
+      // Handled here so that a failure is not an unhandled rejection; writeInto reports it.
+      run.catch(() => {});
+      this.#started.set(rel, run);
+    }
+  }
+
+  /** Resolves once every background write ({@link OutputSet.start}) has ended, however. */
+  async settled(): Promise<void> {
+    await Promise.allSettled(this.#started.values());
+  }
+
+  /**
+   * Writes one staged file to its place; a failure names the output and its folder. The writer
+   * is called before the first pause (the folder and the empty file are made synchronously).
+   */
+  async #writeOne(rel: string, write: Writer, place: (target: string) => string): Promise<string> {
+    const target = resolve(this.root, rel);
+    const path = place(target);
+    try {
+      Deno.mkdirSync(dirname(path), { recursive: true });
+      Deno.writeFileSync(path, new Uint8Array());
+      await write(path);
+    } catch (e) {
+      throw new Error(writeErrorMessage(e, display(target), dirname(path)), { cause: e });
+    }
+    return path;
+  }
+
+  /**
    * Writes every staged file straight to `place(absolute target)`, a path in a private staging
-   * folder that no reader sees until it is published. Each file is first created empty (so that
-   * a folder that cannot be written fails here, with a clear error, before a writer such as
-   * polars tries it); a failure names the output and the folder it was written in.
+   * folder that no reader sees until it is published (a file {@link OutputSet.start} is writing
+   * is waited for). Each file is first created empty (so that a folder that cannot be written
+   * fails here, with a clear error, before a writer such as polars tries it); a failure names the
+   * output and the folder it was written in.
    *
    * @returns the paths written, in insertion order
    */
@@ -57,16 +117,8 @@ export class OutputSet {
     const written: string[] = [];
     const release = new GrowthRelease();
     for (const [rel, write] of this.#entries) {
-      const target = resolve(this.root, rel);
-      const path = place(target);
-      try {
-        await Deno.mkdir(dirname(path), { recursive: true });
-        await Deno.writeFile(path, new Uint8Array());
-        await write(path);
-      } catch (e) {
-        throw new Error(writeErrorMessage(e, display(target), dirname(path)), { cause: e });
-      }
-      written.push(path);
+      const started = this.#started.get(rel);
+      written.push(started ? await started : await this.#writeOne(rel, write, place));
       // A writer's own frames (the clean lines as plain text …) go before the next one's.
       await release.pause();
     }
@@ -79,6 +131,7 @@ export class OutputSet {
    * temporary file removed, so the previous outputs stay as they were.
    */
   async commit(): Promise<string[]> {
+    if (this.#started.size) throw new Error("commit() cannot take files that start() is writing");
     const staged: [string, string][] = [];
     const createdDirs: string[] = [];
     try {

@@ -53,6 +53,7 @@ import {
   type RfmStage,
   rfmStage,
   stageCoreOutputs,
+  stageLineFiles,
   toArrays,
 } from "./stages.ts";
 
@@ -204,15 +205,22 @@ export async function runAnalysis(
   const folders = outputFolders(ds, options);
   // (an impossible setting is refused before any work)
   streamedRun(ds, 0, options.stream);
-  const sources = await resolveDataset(ds, { root: ROOT, log: (m) => console.error(m) });
-  progress.done(
-    "data",
-    `${sources.length} file(s): ${sources.map((s) => `${s.file.name} (${s.origin})`).join(", ")}`,
-  );
-  // The files' pre-passes are made on the other core meanwhile (polars reads them; DuckDB reads
-  // the files itself).
-  const ahead = !isCustomerTable(ds) && ds.engine === "polars" ? new PrePasses(sources) : null;
+  // The files' pre-passes are made on the other core from the moment each file is found
+  // (polars reads them; DuckDB reads the files itself).
+  const ahead = !isCustomerTable(ds) && ds.engine === "polars"
+    ? new PrePasses([], { more: true })
+    : null;
   try {
+    const sources = await resolveDataset(ds, {
+      root: ROOT,
+      log: (m) => console.error(m),
+      onFile: (found) => ahead?.add(found),
+    });
+    ahead?.seal();
+    progress.done(
+      "data",
+      `${sources.length} file(s): ${sources.map((s) => `${s.file.name} (${s.origin})`).join(", ")}`,
+    );
     return await checkAndAnalyse(ds, outRoot, folders, sources, progress, options, ahead);
   } finally {
     ahead?.close();
@@ -275,6 +283,55 @@ async function analyse(
   cleanup: (() => void)[],
   ahead: PrePasses | null,
 ): Promise<AnalysisResult> {
+  // The outputs are written into a private set from the start: the clean lines' files are
+  // written while the later stages run (see OutputSet.start).
+  const set = await store.stage();
+  const out = new OutputSet(outRoot);
+  const place = (target: string) => {
+    const dir = dirname(target);
+    if (dir === folders.reports) return `${set.reports}/${basename(target)}`;
+    if (dir === folders.processed) return `${set.processed}/${basename(target)}`;
+    throw new Error(`${display(target)} is in neither output folder`);
+  };
+  try {
+    return await analyseInto(
+      ds,
+      folders,
+      store,
+      sources,
+      progress,
+      options,
+      cleanup,
+      ahead,
+      { set, out, place },
+    );
+  } catch (e) {
+    // (the writes started in the background write into the set: they end before it goes)
+    await out.settled();
+    await store.discard(set);
+    throw e;
+  }
+}
+
+/** Where {@link analyseInto} writes: the staged set, its files, and where each goes in it. */
+interface Staging {
+  set: OutputSetDirs;
+  out: OutputSet;
+  place: (target: string) => string;
+}
+
+/** The run itself, writing into a staged set of outputs. */
+async function analyseInto(
+  ds: DatasetConfig,
+  folders: OutputFolders,
+  store: OutputStore,
+  sources: Resolved,
+  progress: Progress,
+  options: AnalysisOptions,
+  cleanup: (() => void)[],
+  ahead: PrePasses | null,
+  { set, out, place }: Staging,
+): Promise<AnalysisResult> {
   checkpoint("ingest");
   const log = options.log ?? ((line: string) => console.error(line));
   // Between stages the native frames a stage dropped are released at once (see releaseNative).
@@ -323,6 +380,10 @@ async function analyse(
       cleaned = await ingestAndCleanReleasing(ds, sources, progress, ahead ?? undefined);
     }
     rowsIn = cleaned.rowsIn;
+    // The clean lines' and the quarantine's files are written now, by polars on its own
+    // threads, while the customer table and the models are computed.
+    stageLineFiles(out, ds, cleaned);
+    out.start(place);
     await releaseNative({ trim: partsForRfm });
     rfm = rfmStage(ds, cleaned.kept, progress, cleaned.quarantine);
     if (partsForRfm) {
@@ -389,7 +450,6 @@ async function analyse(
     )
     : customerOutputTable(rfm.customers);
 
-  const out = new OutputSet(outRoot);
   stageCoreOutputs(out, ds, cleaned, rfm, table);
   const R = ds.outputs.reports;
   if (models) {
@@ -418,24 +478,13 @@ async function analyse(
     stages: progress.stages,
   });
   out.addJson(`${R}/manifest.json`, { ...manifest, modelStage: status, dataStage });
-  const set = await store.stage();
-  try {
-    await out.writeInto((target) => {
-      const dir = dirname(target);
-      if (dir === folders.reports) return `${set.reports}/${basename(target)}`;
-      if (dir === folders.processed) return `${set.processed}/${basename(target)}`;
-      throw new Error(`${display(target)} is in neither output folder`);
-    });
-    progress.done("write outputs", `${out.paths().length} files, in ${display(set.dir)}`);
-    checkpoint("write");
-    // The site shows the models: without them there is none (the caller says so).
-    if (options.beforePublish && models) await options.beforePublish(set);
-    await store.publish(set);
-  } catch (e) {
-    await store.discard(set);
-    throw e;
-  }
-  const written = out.paths().map((p) => resolve(outRoot, p));
+  await out.writeInto(place);
+  progress.done("write outputs", `${out.paths().length} files, in ${display(set.dir)}`);
+  checkpoint("write");
+  // The site shows the models: without them there is none (the caller says so).
+  if (options.beforePublish && models) await options.beforePublish(set);
+  await store.publish(set);
+  const written = out.paths().map((p) => resolve(out.root, p));
   progress.done(
     "publish",
     `${written.length} files in ${display(folders.reports)} and ${display(folders.processed)}`,

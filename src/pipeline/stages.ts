@@ -192,7 +192,7 @@ export interface CleanStage {
    * Writers of the clean lines' and the quarantine's files, when these are not written from
    * `kept` and `quarantine` (a streamed run writes them from its spills: `streamed.ts`).
    */
-  writers?: { kept: (path: string) => void; quarantine: (path: string) => void };
+  writers?: { kept: (path: string) => Promise<void>; quarantine: (path: string) => Promise<void> };
   /** One example line per reason, when not taken from `quarantine` ({@link reasonExamples}). */
   examples?: Record<string, Record<string, unknown>>;
 }
@@ -581,8 +581,22 @@ export function customerOutputTable(customers: pl.DataFrame, extra: string[] = [
 }
 
 /**
- * Stages the outputs of the cleaning and RFM stages (without a cleaning stage — a dataset of
- * customer tables — no clean lines, quarantine or cleaning report).
+ * Stages the files of the cleaning stage's lines: the clean lines and the quarantine (their
+ * dictionary columns as text: the files' schema, whichever engine cleaned).
+ */
+export function stageLineFiles(out: OutputSet, ds: DatasetConfig, cleanStage: CleanStage): void {
+  const P = ds.outputs.processed;
+  const writers = cleanStage.writers;
+  const sink = (lines: pl.DataFrame) => (tmp: string) =>
+    sinkAsPlainText(lines.lazy(), dictionaryColumns(lines), tmp);
+  out.addWriter(`${P}/transactions.parquet`, writers?.kept ?? sink(cleanStage.kept));
+  out.addWriter(`${P}/quarantine.parquet`, writers?.quarantine ?? sink(cleanStage.quarantine));
+}
+
+/**
+ * Stages the outputs of the cleaning and RFM stages but the lines' files ({@link stageLineFiles},
+ * staged first): the customer table, the cleaning report (without a cleaning stage — a dataset
+ * of customer tables — none) and the RFM summary.
  */
 export function stageCoreOutputs(
   out: OutputSet,
@@ -593,14 +607,6 @@ export function stageCoreOutputs(
 ): void {
   const P = ds.outputs.processed;
   const R = ds.outputs.reports;
-  if (cleanStage) {
-    // (dictionary columns as text: the files' schema, whichever engine cleaned)
-    const writers = cleanStage.writers;
-    const sink = (lines: pl.DataFrame) => (tmp: string) =>
-      sinkAsPlainText(lines.lazy(), dictionaryColumns(lines), tmp);
-    out.addWriter(`${P}/transactions.parquet`, writers?.kept ?? sink(cleanStage.kept));
-    out.addWriter(`${P}/quarantine.parquet`, writers?.quarantine ?? sink(cleanStage.quarantine));
-  }
   out.addWriter(`${P}/customers.parquet`, (tmp) => customerTable.writeParquet(tmp));
   if (cleanStage) {
     out.addJson(`${R}/cleaning.json`, {

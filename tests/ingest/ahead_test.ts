@@ -127,3 +127,28 @@ Deno.test("ahead: files whose pre-pass cannot be made ahead start no worker", as
     });
   });
 });
+
+Deno.test("ahead: files added as they are found are pre-passed in order, until sealed", async () => {
+  await withTempDir(async (dir) => {
+    const a = write(dir, "a.csv", messyCsv(30));
+    const b = write(dir, "b.csv", messyCsv(60));
+    const file = fileConfig({ columns: CTQP_COLUMNS });
+    const ahead = new PrePasses([], { more: true });
+    try {
+      let settled = false;
+      ahead.settled.then(() => settled = true);
+      ahead.add([{ path: a, file }]);
+      // Not settled while more files may come, even once the first pre-pass is in.
+      await new Promise((done) => setTimeout(done, 50));
+      ahead.add([{ path: b, file }]);
+      assert.equal(settled, false);
+      ahead.seal();
+      await ahead.settled;
+      assert.deepEqual(ahead.take(a), scanDelimited(a, aheadOptions(file)!));
+      assert.deepEqual(ahead.take(b), scanDelimited(b, aheadOptions(file)!));
+      assert.throws(() => ahead.add([{ path: a, file }]), /added after seal/);
+    } finally {
+      ahead.close();
+    }
+  });
+});

@@ -175,3 +175,59 @@ Deno.test("outputs: a failed write names the output and the folder in one line",
     assert.deepEqual(listFiles(dir).filter((p) => p.includes(".tmp-")), []);
   });
 });
+
+Deno.test("outputs: start writes the files staged so far at once; writeInto waits for them and writes the rest", async () => {
+  await withTempDir(async (dir) => {
+    const out = new OutputSet(dir);
+    let calls = 0;
+    let finish!: () => void;
+    const gate = new Promise<void>((done) => finish = done);
+    out.addWriter("lines.bin", async (path) => {
+      calls++;
+      await gate;
+      Deno.writeTextFileSync(path, "lines");
+    });
+    const place = (t: string) => `${t}.staged`;
+    out.start(place);
+    // The writer was called by start (not at writeInto), into its place.
+    assert.equal(calls, 1);
+    assert.deepEqual(listFiles(dir), ["lines.bin.staged"]);
+    out.add("late.txt", "late");
+    const writing = out.writeInto(place);
+    let done = false;
+    writing.then(() => done = true);
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(done, false, "writeInto waits for the started write");
+    finish();
+    assert.deepEqual(await writing, [join(dir, "lines.bin.staged"), join(dir, "late.txt.staged")]);
+    assert.equal(calls, 1, "a started file is not written again");
+    assert.equal(read(join(dir, "lines.bin.staged")), "lines");
+    assert.equal(read(join(dir, "late.txt.staged")), "late");
+    await assert.rejects(out.commit(), /cannot take files that start\(\) is writing/);
+  });
+});
+
+Deno.test("outputs: a started write that fails is reported by writeInto, naming the output; settled waits for it", async () => {
+  await withTempDir(async (dir) => {
+    const out = new OutputSet(dir);
+    let finish!: () => void;
+    const gate = new Promise<void>((done) => finish = done);
+    out.addWriter("data/t.parquet", async () => {
+      await gate;
+      throw new Error("No space left on device (os error 28)");
+    });
+    out.start((t) => `${t}.staged`);
+    // The write fails while nobody waits for it: no unhandled rejection (the test would fail).
+    finish();
+    await new Promise((r) => setTimeout(r, 20));
+    let settled = false;
+    await out.settled().then(() => settled = true);
+    assert.equal(settled, true);
+    await assert.rejects(
+      out.writeInto((t) => `${t}.staged`),
+      new RegExp(
+        `^Error: cannot write ${dir}/data/t\\.parquet: the disk holding ${dir}/data is full`,
+      ),
+    );
+  });
+});

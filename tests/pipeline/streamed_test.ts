@@ -101,12 +101,12 @@ async function withFixture(
 }
 
 /** Asserts that a streamed clean stage gives what the whole-table one does. */
-function assertSameStage(
+async function assertSameStage(
   ds: DatasetConfig,
   whole: CleanStage,
   streamed: CleanStage,
   keep: StreamedLines,
-): void {
+): Promise<void> {
   assert.deepEqual(streamed.report, whole.report);
   assert.deepEqual(streamed.rowsIn, whole.rowsIn);
   assert.deepEqual(streamed.ingest, whole.ingest);
@@ -126,8 +126,8 @@ function assertSameStage(
   // The files: the same rows as the whole-table path writes.
   const dir = Deno.makeTempDirSync({ prefix: "streamed-files-" });
   try {
-    streamed.writers!.kept(join(dir, "k.parquet"));
-    streamed.writers!.quarantine(join(dir, "q.parquet"));
+    await streamed.writers!.kept(join(dir, "k.parquet"));
+    await streamed.writers!.quarantine(join(dir, "q.parquet"));
     const read = (f: string) => pl.readParquet(join(dir, f));
     assert(read("k.parquet").frameEqual(asPlainText(whole.kept), true), "kept file differs");
     assert(read("q.parquet").frameEqual(asPlainText(whole.quarantine), true), "quarantine file");
@@ -153,7 +153,7 @@ Deno.test("streamed: two files, every rule, the same stage as the whole table", 
     const before = spills();
     for (const keep of ["all", "rfm"] as const) {
       const s = await streamedClean(ds, sources, quiet(), keep);
-      assertSameStage(ds, whole, s.stage, keep);
+      await assertSameStage(ds, whole, s.stage, keep);
       s.dispose();
     }
     assert.deepEqual(spills(), before, "the spill folders are deleted");
@@ -165,7 +165,7 @@ Deno.test("streamed: a planted difference fails the comparison", () =>
     const s = await streamedClean(ds, sources, quiet(), "all");
     try {
       const lost = { ...s.stage, kept: s.stage.kept.head(s.stage.kept.height - 1) };
-      assert.throws(() => assertSameStage(ds, whole, lost, "all"), /kept lines differ/);
+      await assert.rejects(() => assertSameStage(ds, whole, lost, "all"), /kept lines differ/);
       const moved = {
         ...s.stage,
         quarantine: s.stage.quarantine.withColumns(
@@ -173,7 +173,7 @@ Deno.test("streamed: a planted difference fails the comparison", () =>
             .otherwise(pl.col("reason")).alias("reason"),
         ),
       };
-      assert.throws(() => assertSameStage(ds, whole, moved, "all"), /quarantine differs/);
+      await assert.rejects(() => assertSameStage(ds, whole, moved, "all"), /quarantine differs/);
     } finally {
       s.dispose();
     }
@@ -301,7 +301,7 @@ Deno.test({
     for (const keep of ["all", "rfm"] as const) {
       const s = await streamedClean(ds, sources, quiet(), keep);
       try {
-        assertSameStage(ds, whole, s.stage, keep);
+        await assertSameStage(ds, whole, s.stage, keep);
       } finally {
         s.dispose();
       }
