@@ -93,7 +93,7 @@ export class PrePasses {
     }
   }
 
-  /** No more files: the worker ends once the pre-passes queued are in. Sealing again does nothing. */
+  /** No more files: the worker ends once the queued pre-passes are in (sealing again: nothing). */
   seal(): void {
     this.#sealed = true;
     this.#seal();

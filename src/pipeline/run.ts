@@ -32,7 +32,7 @@ import { gitState, readLockedVersions } from "../lib/provenance.ts";
 import { buildManifest } from "../report/manifest.ts";
 import { buildResults } from "../report/results.ts";
 import { ModelStageSkipped } from "../model/skip.ts";
-import { releaseNative } from "../lib/memory.ts";
+import { keepFreedMemory, releaseNative } from "../lib/memory.ts";
 import { heldOutCsv } from "../report/heldout.ts";
 // The model stage and the DuckDB engine are loaded when a run needs them (`import()` below): a
 // run `--until rfm` on polars loads neither (DuckDB's native library alone takes 0.2 s and 30 MB).
@@ -341,6 +341,8 @@ async function analyseInto(
   // A run in parts `--until rfm` writes its files from its spills: the lines it keeps in memory
   // serve the RFM stage only, and the pages freed around that stage go back to the system.
   let partsForRfm = false;
+  // Ends keeping freed memory (see keepFreedMemory), when the data stage kept it.
+  let keeping: (() => void) | null = null;
   // How the data stage ran, for the manifest (null: a customer table, no data stage here).
   let dataStage: DataStageRun | null = null;
   if (isCustomerTable(ds)) {
@@ -377,7 +379,13 @@ async function analyseInto(
       cleaned = streamed.stage;
       partsForRfm = options.until === "rfm";
     } else {
-      cleaned = await ingestAndCleanReleasing(ds, sources, progress, ahead ?? undefined);
+      // The whole table is the fast mode: the memory freed is kept for the next allocations
+      // rather than faulted in again (see keepFreedMemory), through the RFM stage; in parts, the
+      // lean mode, it is not.
+      keeping = keepFreedMemory();
+      cleaned = await ingestAndCleanReleasing(ds, sources, progress, ahead ?? undefined, {
+        trim: keeping === null,
+      });
     }
     rowsIn = cleaned.rowsIn;
     // The clean lines' and the quarantine's files are written now, by polars on its own
@@ -386,6 +394,8 @@ async function analyseInto(
     out.start(place);
     await releaseNative({ trim: partsForRfm });
     rfm = rfmStage(ds, cleaned.kept, progress, cleaned.quarantine);
+    // The models allocate little: the memory held goes back (a run `--until rfm` ends here).
+    if (options.until !== "rfm") keeping?.();
     if (partsForRfm) {
       cleaned = { ...cleaned, kept: cleaned.kept.head(0), quarantine: cleaned.quarantine.head(0) };
     }

@@ -286,15 +286,18 @@ export function ingestAndClean(
  * @param sources resolved source files, in configuration order
  * @param progress progress printer
  * @param ahead the files' pre-passes, made in a worker meanwhile (see `ahead.ts`)
+ * @param options `trim`: hand the pages freed by ingest back to the system before cleaning
+ *   (default true; not when the process keeps its freed memory, `keepFreedMemory`)
  */
 export async function ingestAndCleanReleasing(
   ds: DatasetConfig,
   sources: SourceFile[],
   progress: Progress,
   ahead?: PrePasses,
+  options: { trim?: boolean } = {},
 ): Promise<CleanStage> {
   const ingested = await runReleasing(ingestSteps(ds, sources, progress, ahead));
-  await releaseNative({ trim: true });
+  await releaseNative({ trim: options.trim ?? true });
   // (`ingested` is the only holder of the table: the cleaning empties it as it goes)
   return await runReleasing(cleanIngestedSteps(ds, ingested, progress));
 }

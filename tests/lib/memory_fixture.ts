@@ -1,16 +1,27 @@
 /**
  * Child of `memory_test.ts` (run with `--v8-flags=--expose-gc`, as the build): four steps, each
  * making a native frame of 20 million 64-bit integers (160 MB) that the next step no longer
- * holds, run through `runSteps` or `runReleasing` (argv[0]). Prints the growth of the peak
- * resident memory over the start, in MiB, as JSON.
+ * holds, run through `runSteps` or `runReleasing` (argv[0]: "through", "releasing", or "kept":
+ * releasing after `keepFreedMemory`). Prints the growth of the peak resident memory over the start
+ * and of the resident memory at the end, in MiB, as JSON.
  *
  * @module
  */
 import pl from "nodejs-polars";
-import { runReleasing, runSteps, type Steps } from "../../src/lib/memory.ts";
+import {
+  keepFreedMemory,
+  releaseNative,
+  runReleasing,
+  runSteps,
+  type Steps,
+} from "../../src/lib/memory.ts";
 
-const peakMiB = () =>
-  Number(Deno.readTextFileSync("/proc/self/status").match(/VmHWM:\s+(\d+) kB/)![1]) / 1024;
+const statusMiB = (field: string) =>
+  Number(
+    Deno.readTextFileSync("/proc/self/status").match(new RegExp(`${field}:\\s+(\\d+) kB`))![1],
+  ) /
+  1024;
+const peakMiB = () => statusMiB("VmHWM");
 
 function* steps(): Steps<number> {
   let total = 0;
@@ -22,6 +33,15 @@ function* steps(): Steps<number> {
   return total;
 }
 
+const mode = Deno.args[0];
+const kept = mode === "kept" ? keepFreedMemory() !== null : false;
 const start = peakMiB();
-const rows = Deno.args[0] === "releasing" ? await runReleasing(steps()) : runSteps(steps());
-console.log(JSON.stringify({ rows, growthMiB: peakMiB() - start }));
+const rss = statusMiB("VmRSS");
+const rows = mode === "through" ? runSteps(steps()) : await runReleasing(steps());
+await releaseNative(); // the last frame too
+console.log(JSON.stringify({
+  rows,
+  kept,
+  growthMiB: peakMiB() - start,
+  endGrowthMiB: statusMiB("VmRSS") - rss,
+}));
