@@ -41,10 +41,11 @@ export function trimNativeHeap(): boolean {
 /**
  * Makes the native heap keep the memory it frees, for the process's later allocations, until
  * the returned `end` is called: no allocation gets pages of its own (glibc's
- * `mallopt(M_MMAP_MAX, 0)`), and free pages are not handed back (`M_TRIM_THRESHOLD` at its
- * maximum; a caller that keeps memory should not call {@link trimNativeHeap} either). `end` lets
- * large allocations have their own pages again, hands free pages back past 128 KiB at the top
- * of the heap (glibc's defaults) and trims the heap once.
+ * `mallopt(M_MMAP_MAX, 0)`), and free pages are not handed back by the allocator itself
+ * (`M_TRIM_THRESHOLD` at its maximum); an explicit {@link trimNativeHeap} still hands them back,
+ * and the pages taken after it are faulted in again. `end` lets large allocations have their own
+ * pages again, hands free pages back past 128 KiB at the top of the heap (glibc's defaults) and
+ * trims the heap once.
  *
  * Why: every page the process takes from the system costs a page fault when first written, and
  * on these virtual machines a fault costs about 15 µs per 4 KiB page (about 4 s per GiB, against
@@ -53,9 +54,9 @@ export function trimNativeHeap(): boolean {
  * the data stage of ten million lines faulted in 4.4 GB for a peak of 2.1 GB (1.1 million
  * faults, 9 s of system time). Kept, the freed pages serve the next columns: 0.8 million faults,
  * and that stage about 10 % faster, for more peak memory (the freed memory is held; see the
- * README's figures). The build keeps memory for the data and RFM stages on the whole table,
- * the fast mode; the lean mode, in parts, returns what it frees. Does nothing without glibc or
- * without the FFI permission.
+ * README's figures). The build keeps memory through its data and RFM stages on polars: on the
+ * whole table (the fast mode) all of it; in parts (the lean mode) the free pages still go back at
+ * the end of each pass. Does nothing without glibc or without the FFI permission.
  *
  * @example
  * ```ts

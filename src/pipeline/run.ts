@@ -367,25 +367,28 @@ async function analyseInto(
     };
     if (ds.engine === "duckdb") {
       cleaned = await (await import("./duckdb_stage.ts")).duckdbClean(ds, sources, progress);
-    } else if (inParts) {
-      const streamed = await streamedClean(
-        ds,
-        sources,
-        progress,
-        options.until === "rfm" ? "rfm" : "all",
-        ahead ?? undefined,
-      );
-      cleanup.push(streamed.dispose);
-      cleaned = streamed.stage;
-      partsForRfm = options.until === "rfm";
     } else {
-      // The whole table is the fast mode: the memory freed is kept for the next allocations
-      // rather than faulted in again (see keepFreedMemory), through the RFM stage; in parts, the
-      // lean mode, it is not.
+      // The memory freed is kept for the next allocations rather than faulted in again (see
+      // keepFreedMemory), through the RFM stage. In parts, the lean mode, the free pages still
+      // go back at the end of each pass (an explicit trim); on the whole table, the fast mode,
+      // they stay.
       keeping = keepFreedMemory();
-      cleaned = await ingestAndCleanReleasing(ds, sources, progress, ahead ?? undefined, {
-        trim: keeping === null,
-      });
+      if (inParts) {
+        const streamed = await streamedClean(
+          ds,
+          sources,
+          progress,
+          options.until === "rfm" ? "rfm" : "all",
+          ahead ?? undefined,
+        );
+        cleanup.push(streamed.dispose);
+        cleaned = streamed.stage;
+        partsForRfm = options.until === "rfm";
+      } else {
+        cleaned = await ingestAndCleanReleasing(ds, sources, progress, ahead ?? undefined, {
+          trim: keeping === null,
+        });
+      }
     }
     rowsIn = cleaned.rowsIn;
     // The clean lines' and the quarantine's files are written now, by polars on its own
