@@ -253,7 +253,25 @@ async function checkAndAnalyse(
   const store = await OutputStore.open(folders, { datasetId: ds.id, names });
   const cleanup: (() => void)[] = [];
   try {
-    return await analyse(ds, outRoot, folders, store, sources, progress, options, cleanup, ahead);
+    // The outputs are written into a private set from the start: the clean lines' files are
+    // written while the later stages run (see OutputSet.start).
+    const set = await store.stage();
+    const out = new OutputSet(outRoot);
+    const place = (target: string) => {
+      const dir = dirname(target);
+      if (dir === folders.reports) return `${set.reports}/${basename(target)}`;
+      if (dir === folders.processed) return `${set.processed}/${basename(target)}`;
+      throw new Error(`${display(target)} is in neither output folder`);
+    };
+    try {
+      const staging = { set, out, place };
+      return await analyse(ds, folders, store, sources, progress, options, cleanup, ahead, staging);
+    } catch (e) {
+      // (the writes started in the background write into the set: they end before it goes)
+      await out.settled();
+      await store.discard(set);
+      throw e;
+    }
   } finally {
     for (const f of cleanup) f();
     store.close();
@@ -271,57 +289,15 @@ export const CUSTOMER_TABLE_NO_MODELS = "the dataset is a customer table (one ro
   "earlier cutoffs, which a customer table does not hold, so the model stage (K-Means and the " +
   "loyalty model) does not run; the RFM scores, RFM segments and customer table are published";
 
-/** The run itself, with the store open. */
-async function analyse(
-  ds: DatasetConfig,
-  outRoot: string,
-  folders: OutputFolders,
-  store: OutputStore,
-  sources: Resolved,
-  progress: Progress,
-  options: AnalysisOptions,
-  cleanup: (() => void)[],
-  ahead: PrePasses | null,
-): Promise<AnalysisResult> {
-  // The outputs are written into a private set from the start: the clean lines' files are
-  // written while the later stages run (see OutputSet.start).
-  const set = await store.stage();
-  const out = new OutputSet(outRoot);
-  const place = (target: string) => {
-    const dir = dirname(target);
-    if (dir === folders.reports) return `${set.reports}/${basename(target)}`;
-    if (dir === folders.processed) return `${set.processed}/${basename(target)}`;
-    throw new Error(`${display(target)} is in neither output folder`);
-  };
-  try {
-    return await analyseInto(
-      ds,
-      folders,
-      store,
-      sources,
-      progress,
-      options,
-      cleanup,
-      ahead,
-      { set, out, place },
-    );
-  } catch (e) {
-    // (the writes started in the background write into the set: they end before it goes)
-    await out.settled();
-    await store.discard(set);
-    throw e;
-  }
-}
-
-/** Where {@link analyseInto} writes: the staged set, its files, and where each goes in it. */
+/** Where {@link analyse} writes: the staged set, its files, and where each goes in it. */
 interface Staging {
   set: OutputSetDirs;
   out: OutputSet;
   place: (target: string) => string;
 }
 
-/** The run itself, writing into a staged set of outputs. */
-async function analyseInto(
+/** The run itself, with the store open, writing into a staged set of outputs. */
+async function analyse(
   ds: DatasetConfig,
   folders: OutputFolders,
   store: OutputStore,
