@@ -22,19 +22,30 @@
  * @returns whether `malloc_trim` ran
  */
 export function trimNativeHeap(): boolean {
+  return withGlibc((libc) => void libc.malloc_trim(0n)) !== null;
+}
+
+/** The glibc functions this module calls. */
+const GLIBC = {
+  malloc_trim: { parameters: ["usize"], result: "i32" },
+  mallopt: { parameters: ["i32", "i32"], result: "i32" },
+} as const;
+
+/**
+ * Calls `fn` with glibc's allocator functions; null (and nothing done) without glibc or without
+ * the FFI permission.
+ */
+function withGlibc<T>(fn: (libc: Deno.DynamicLibrary<typeof GLIBC>["symbols"]) => T): T | null {
+  let libc: Deno.DynamicLibrary<typeof GLIBC>;
   try {
-    const libc = Deno.dlopen("libc.so.6", {
-      malloc_trim: { parameters: ["usize"], result: "i32" },
-    });
-    try {
-      libc.symbols.malloc_trim(0n);
-      return true;
-    } finally {
-      libc.close();
-    }
+    libc = Deno.dlopen("libc.so.6", GLIBC);
   } catch {
-    // not glibc, or no FFI permission: the pages stay with the process
-    return false;
+    return null;
+  }
+  try {
+    return fn(libc.symbols);
+  } finally {
+    libc.close();
   }
 }
 
@@ -73,21 +84,9 @@ export function keepFreedMemory(): (() => void) | null {
   const M_TRIM_THRESHOLD = -1;
   const M_MMAP_MAX = -4;
   // (mallopt returns 1 on success)
-  const set = (settings: [number, number][]) => {
-    try {
-      const libc = Deno.dlopen("libc.so.6", {
-        mallopt: { parameters: ["i32", "i32"], result: "i32" },
-      });
-      try {
-        return settings.every(([param, value]) => libc.symbols.mallopt(param, value) === 1);
-      } finally {
-        libc.close();
-      }
-    } catch {
-      // not glibc, or no FFI permission: the allocator's defaults stay
-      return false;
-    }
-  };
+  const set = (settings: [number, number][]) =>
+    withGlibc((libc) => settings.every(([param, value]) => libc.mallopt(param, value) === 1)) ===
+      true;
   if (!set([[M_MMAP_MAX, 0], [M_TRIM_THRESHOLD, 2 ** 31 - 1]])) return null;
   return () => {
     set([[M_MMAP_MAX, 65_536], [M_TRIM_THRESHOLD, 128 * 1024]]);
