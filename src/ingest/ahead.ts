@@ -7,7 +7,8 @@
  * The pre-pass is a pure function of the file's bytes, so a file reads the same with or without
  * it. A pre-pass that is not there yet when its file is read, or that failed (a malformed file),
  * is simply not used: the reader scans the file itself and reports what it finds. The worker ends
- * once every pre-pass is in, or at {@link PrePasses.close}.
+ * once every file has been given ({@link PrePasses.seal}) and its pre-pass is in, or at
+ * {@link PrePasses.close}.
  *
  * @example
  * ```ts
@@ -17,8 +18,10 @@
  * const path = await Deno.makeTempFile({ suffix: ".csv" });
  * await Deno.writeTextFile(path, "a,b\n1,2\n3\n");
  * const file = { name: "x.csv", format: "csv", encoding: "utf-8", header: true, fields: null };
- * const ahead = new PrePasses([{ path, file: file as FileConfig }]);
+ * const ahead = new PrePasses();
  * try {
+ *   ahead.add([{ path, file: file as FileConfig }]); // as each file is found …
+ *   ahead.seal(); // … then no more
  *   await ahead.settled;
  *   equal(ahead.take(path)?.ragged, 1); // the pre-pass of the whole file, made in the worker
  *   equal(ahead.take(path), undefined); // taken once
@@ -48,18 +51,8 @@ export class PrePasses {
    */
   readonly settled: Promise<void>;
 
-  /**
-   * Starts the worker on the files whose pre-pass can be made ahead (`aheadOptions`), in order;
-   * none when there is no such file.
-   *
-   * @param files the files, in the order they will be read
-   * @param options `more`: files will be added ({@link PrePasses.add}, as they are found) until
-   *   {@link PrePasses.seal}; otherwise `files` are all
-   */
-  constructor(
-    files: readonly { path: string; file: FileConfig }[] = [],
-    options: { more?: boolean } = {},
-  ) {
+  /** No worker yet: it starts with the first file {@link PrePasses.add} is given. */
+  constructor() {
     let seal!: () => void;
     const sealed = new Promise<void>((done) => seal = done);
     this.#seal = seal;
@@ -67,13 +60,11 @@ export class PrePasses {
       await Promise.all(this.#pending);
       this.#session?.close();
     });
-    this.add(files);
-    if (!options.more) this.seal();
   }
 
   /**
-   * Queues the pre-passes of more files, read after those before (the worker starts with the
-   * first file that can have one).
+   * Queues the pre-passes of files whose pre-pass can be made ahead (`aheadOptions`), in the
+   * order they will be read, after those given before (the worker starts with the first).
    *
    * @throws {Error} once sealed
    */

@@ -207,9 +207,7 @@ export async function runAnalysis(
   streamedRun(ds, 0, options.stream);
   // The files' pre-passes are made on the other core from the moment each file is found
   // (polars reads them; DuckDB reads the files itself).
-  const ahead = !isCustomerTable(ds) && ds.engine === "polars"
-    ? new PrePasses([], { more: true })
-    : null;
+  const ahead = !isCustomerTable(ds) && ds.engine === "polars" ? new PrePasses() : null;
   try {
     const sources = await resolveDataset(ds, {
       root: ROOT,

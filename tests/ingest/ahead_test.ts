@@ -29,8 +29,10 @@ async function madeAhead<T>(
   files: { path: string; file: ReturnType<typeof fileConfig> }[],
   fn: (ahead: PrePasses) => T,
 ): Promise<T> {
-  const ahead = new PrePasses(files);
+  const ahead = new PrePasses();
   try {
+    ahead.add(files);
+    ahead.seal();
     await ahead.settled;
     return fn(ahead);
   } finally {
@@ -133,7 +135,7 @@ Deno.test("ahead: files added as they are found are pre-passed in order, until s
     const a = write(dir, "a.csv", messyCsv(30));
     const b = write(dir, "b.csv", messyCsv(60));
     const file = fileConfig({ columns: CTQP_COLUMNS });
-    const ahead = new PrePasses([], { more: true });
+    const ahead = new PrePasses();
     try {
       let settled = false;
       ahead.settled.then(() => settled = true);
