@@ -343,7 +343,7 @@ async function analyse(
       cleaned = await (await import("./duckdb_stage.ts")).duckdbClean(ds, sources, progress);
     } else {
       // The memory freed is kept for the next allocations rather than faulted in again (see
-      // keepFreedMemory), through the RFM stage. In parts, the lean mode, the free pages still
+      // keepFreedMemory), through the RFM stage (until the models). In parts, the lean mode, the free pages still
       // go back at the end of each pass (an explicit trim); on the whole table, the fast mode,
       // they stay.
       keeping = keepFreedMemory();
@@ -371,8 +371,6 @@ async function analyse(
     out.start(place);
     await releaseNative({ trim: partsForRfm });
     rfm = rfmStage(ds, cleaned.kept, progress, cleaned.quarantine);
-    // The models allocate little: the memory held goes back (a run `--until rfm` ends here).
-    if (options.until !== "rfm") keeping?.();
     if (partsForRfm) {
       cleaned = { ...cleaned, kept: cleaned.kept.head(0), quarantine: cleaned.quarantine.head(0) };
     }
@@ -410,6 +408,8 @@ async function analyse(
       progress.done("k-means skipped", "RFM outputs only");
     }
   } else {
+    // The models allocate little: the memory the data stage held goes back before them.
+    keeping?.();
     try {
       models = await runModels(
         ds,
