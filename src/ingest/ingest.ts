@@ -233,21 +233,24 @@ interface Removals {
 }
 
 /**
- * The trimmed text columns of a mapping pass: its first stage computes each mapped text column
- * trimmed once ({@link trimmedText}, the {@link Removals} made), as `__t0`, `__t1` …; the
- * expressions of the second stage read those, so that no value is trimmed twice (the blank flag,
- * the null-word test and the value itself all read it).
+ * The text columns of a mapping pass, each computed once, in stages: each mapped text column
+ * trimmed ({@link trimmedText}, the {@link Removals} made); then cleaned (empty or a null word →
+ * null); then parsed as a number, or for a customer id with its zero fraction
+ * dropped. The expressions of the pass read these columns (`__s0_0`, `__s1_0` …), so that no value
+ * is trimmed, compared with the null words or parsed twice (the blank flag, the row checks and
+ * the value itself all read them). A stage's columns are made by their own `withColumns`
+ * ({@link stages}); polars does not share repeated subexpressions there by itself.
  */
 class TrimmedColumns {
   readonly #removals: Removals;
   readonly #noEdgeSpace: ReadonlySet<string>;
   readonly #inline: boolean;
-  readonly #names = new Map<string, { src: string; id: boolean; trim: boolean; name: string }>();
+  readonly #stages = [0, 1, 2].map(() => new Map<string, { name: string; expr: pl.Expr }>());
 
   /**
    * @param removals what is removed from the text before it is trimmed
    * @param noEdgeSpace columns with no value to trim ({@link Source.noEdgeSpace}): not trimmed
-   * @param inline {@link of} gives the trimming expression itself (outside a mapping pass)
+   * @param inline the methods give the expressions themselves (outside a mapping pass)
    */
   constructor(removals: Removals, noEdgeSpace: ReadonlySet<string> | undefined, inline = false) {
     this.#removals = removals;
@@ -255,26 +258,61 @@ class TrimmedColumns {
     this.#inline = inline;
   }
 
+  /** The column of stage `level` named by `key`, made by `make` the first time it is asked for. */
+  #column(level: number, key: string, make: () => pl.Expr): pl.Expr {
+    if (this.#inline) return make();
+    const stage = this.#stages[level];
+    let entry = stage.get(key);
+    if (!entry) {
+      entry = { name: `__s${level}_${stage.size}`, expr: make() };
+      stage.set(key, entry);
+    }
+    return pl.col(entry.name);
+  }
+
   /** Column `src` as read, trimmed (`id`: a customer id, whose zero-width characters go). */
   of(src: string, id = false): pl.Expr {
     // Only the removal of zero-width characters tells an id from another text column.
     const asId = id && this.#removals.idZeroWidth;
     const trim = !this.#noEdgeSpace.has(src);
-    if (this.#inline) return trimmedText(src, this.#removals, asId, trim);
-    const key = `${asId ? "id" : "text"}:${src}`;
-    let entry = this.#names.get(key);
-    if (!entry) {
-      entry = { src, id: asId, trim, name: `__t${this.#names.size}` };
-      this.#names.set(key, entry);
-    }
-    return pl.col(entry.name);
+    return this.#column(
+      0,
+      `${asId ? "id" : "text"}:${src}`,
+      () => trimmedText(src, this.#removals, asId, trim),
+    );
   }
 
-  /** The first stage's expressions: every trimmed column asked for so far. */
-  exprs(): pl.Expr[] {
-    return [...this.#names.values()].map((e) =>
-      trimmedText(e.src, this.#removals, e.id, e.trim).alias(e.name)
+  /** Column `src` trimmed ({@link of}); empty or one of `nullWords` → null. */
+  cleaned(src: string, nullWords: readonly string[], id = false): pl.Expr {
+    return this.#column(1, `${id ? "id" : "text"}:${src}`, () => {
+      const s = this.of(src, id);
+      return pl.when(s.eq(pl.lit("")).or(isWord(s, nullWords)))
+        .then(pl.lit(null).cast(pl.Utf8))
+        .otherwise(s);
+    });
+  }
+
+  /** Column `src` cleaned ({@link cleaned}) and parsed as a float (null where it is not one). */
+  parsed(src: string, nullWords: readonly string[]): pl.Expr {
+    return this.#column(
+      2,
+      `number:${src}`,
+      () => this.cleaned(src, nullWords).cast(pl.Float64, false),
     );
+  }
+
+  /** Customer ids `src` cleaned ({@link cleaned}), a zero fraction dropped (`17850.0` → `17850`). */
+  id(src: string, nullWords: readonly string[]): pl.Expr {
+    return this.#column(
+      2,
+      `id:${src}`,
+      () => this.cleaned(src, nullWords, true).str.replace(ZERO_FRACTION, "$1"),
+    );
+  }
+
+  /** The stages' expressions, in order: every column asked for so far. */
+  stages(): pl.Expr[][] {
+    return this.#stages.map((stage) => [...stage.values()].map((e) => e.expr.alias(e.name)));
   }
 }
 
@@ -347,14 +385,6 @@ function trimmedText(src: string, removals: Removals, id = false, trim = true): 
   return trim ? s.str.strip() : s;
 }
 
-/** A text column as read, trimmed ({@link trimmedText}); empty or a null word → null. */
-function cleanText(trimmed: TrimmedColumns, src: string, file: FileConfig, id = false): pl.Expr {
-  const s = trimmed.of(src, id);
-  return pl.when(s.eq(pl.lit("")).or(isWord(s, file.nullWords)))
-    .then(pl.lit(null).cast(pl.Utf8))
-    .otherwise(s);
-}
-
 /**
  * A row check of the mapping: the file fails when `bad` holds on some row, with `message` for
  * the first such row and its source value. Checks run inside the mapping's one pass over the
@@ -402,8 +432,8 @@ function numericColumn(
       `column ${excerpt(src)} (${key}): expected numbers, found type ${dt}`,
     );
   }
-  const text = cleanText(trimmed, src, file);
-  const parsed = text.cast(pl.Float64, false);
+  const text = trimmed.cleaned(src, file.nullWords);
+  const parsed = trimmed.parsed(src, file.nullWords);
   checks.push({
     bad: text.isNotNull().and(parsed.isNull().or(parsed.isNan()).or(parsed.isInfinite())),
     src,
@@ -424,7 +454,7 @@ function numericColumn(
 }
 
 /**
- * A text column: cleaned ({@link cleanText}). Numbers are turned into text (17850.0 →
+ * A text column: cleaned ({@link TrimmedColumns.cleaned}). Numbers are turned into text (17850.0 →
  * "17850"). Customer ids are normalised: zero-width characters removed, a zero fraction written
  * as integer text (`17850.0` → `17850`); scientific notation is rewritten after the mapping pass
  * ({@link scientificIds}).
@@ -438,8 +468,8 @@ function textColumn(
   const file = s.file;
   const dt = dtypeOf(s, src);
   if (isText(dt)) {
-    if (key !== "customer_id") return cleanText(trimmed, src, file);
-    return cleanText(trimmed, src, file, true).str.replace(ZERO_FRACTION, "$1");
+    if (key !== "customer_id") return trimmed.cleaned(src, file.nullWords);
+    return trimmed.id(src, file.nullWords);
   }
   if (isFloat(dt)) {
     const bad = firstBad(s.lf, notWhole(pl.col(src)), src);
@@ -661,8 +691,11 @@ function mappingPass(s: Source, removals: Removals): MappingPass {
   ];
   // In batches (the streaming engine): the source's strings are never all in memory at once.
   // The row index guards the order the rows come out in.
-  let mapped = s.lf.withRowIndex("__order")
-    .withColumns(...trimmed.exprs(), ...rawTextFlags(s))
+  const [trim, clean, parse] = trimmed.stages();
+  let lf = s.lf.withRowIndex("__order").withColumns(...trim, ...rawTextFlags(s));
+  if (clean.length) lf = lf.withColumns(...clean);
+  if (parse.length) lf = lf.withColumns(...parse);
+  let mapped = lf
     .select(...second)
     .withColumns(...derivedColumns(s.file, idText))
     .collectSync({ engine: "streaming" });
@@ -817,7 +850,7 @@ function mappedColumns(
   // Keep whether the raw timestamp is present, to tell "missing" from "unparsable".
   exprs.push(
     (isText(tsDtype)
-      ? cleanText(trimmed, c.timestamp!, file).isNotNull()
+      ? trimmed.cleaned(c.timestamp!, file.nullWords).isNotNull()
       : pl.col(c.timestamp!).isNotNull())
       .alias("ts_present"),
   );
