@@ -370,7 +370,9 @@ async function analyse(
     stageLineFiles(out, ds, cleaned);
     out.start(place);
     await releaseNative({ trim: partsForRfm });
-    rfm = rfmStage(ds, cleaned.kept, progress, cleaned.quarantine);
+    rfm = rfmStage(ds, cleaned.kept, progress, cleaned.quarantine, {
+      features: options.until !== "rfm",
+    });
     if (partsForRfm) {
       cleaned = { ...cleaned, kept: cleaned.kept.head(0), quarantine: cleaned.quarantine.head(0) };
     }

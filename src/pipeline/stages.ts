@@ -327,19 +327,23 @@ export interface RfmStage {
  *
  * @param ds dataset configuration (analysis date, bins, custom cut points)
  * @param kept clean transactions
+ * @param quarantine the quarantined lines (their cancellations give `returns_share`)
+ * @param options `features: false` leaves out the loyalty model's look-back features (a run that
+ *   stops after the customer table, `--until rfm`, publishes none of them)
  */
 export function rfmStage(
   ds: DatasetConfig,
   kept: pl.DataFrame,
   progress: Progress,
   quarantine?: pl.DataFrame,
+  { features = true }: { features?: boolean } = {},
 ): RfmStage {
   const analysisDate = ds.analysisDate ?? defaultAnalysisDate(kept);
   const dateWarnings = checkAnalysisDate(kept, analysisDate, ds.analysisDate !== null);
-  const metrics = withLoyaltyFeatures(
-    customerMetrics(kept, analysisDate),
-    scoringFeatures(ds, kept, analysisDate, quarantine),
-  );
+  const rfm = customerMetrics(kept, analysisDate);
+  const metrics = features
+    ? withLoyaltyFeatures(rfm, scoringFeatures(ds, kept, analysisDate, quarantine))
+    : rfm;
   return scoreCustomers(ds, metrics, analysisDate, dateWarnings, progress, {
     analysisDateSource: ds.analysisDate ? "configuration" : "day after the last transaction",
   });

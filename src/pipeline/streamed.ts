@@ -79,18 +79,16 @@ export type StreamedLines =
   /** The clean lines and the quarantine whole, as the whole-table path gives them (full build). */
   | "all"
   /**
-   * What the RFM stage reads: the clean lines' `customer_id`, `invoice`, `stock_code`,
-   * `line_value`, `timestamp`, `country` and `source_row` (ids, invoices and products as
-   * dictionaries), and the
-   * cancellation lines of the quarantine (`build --until rfm`).
+   * What the RFM stage reads when the run stops after it (`build --until rfm`, no look-back
+   * features): the clean lines' `customer_id`, `invoice`, `line_value`, `timestamp`, `country`
+   * and `source_row` (ids and invoices as dictionaries); the quarantine is left empty.
    */
   | "rfm";
 
-/** The clean lines' columns the RFM stage reads (`customerMetrics`, the look-back features). */
+/** The clean lines' columns the customer metrics read (`customerMetrics`). */
 const RFM_COLUMNS = [
   "customer_id",
   "invoice",
-  "stock_code",
   "line_value",
   "timestamp",
   "country",
@@ -326,10 +324,9 @@ export function* streamedCleanSteps(
         clean.select(...RFM_COLUMNS).withColumns(
           pl.col("customer_id").cast(pl.Categorical),
           pl.col("invoice").cast(pl.Categorical),
-          pl.col("stock_code").cast(pl.Categorical),
         ),
       );
-      quarantine.push(dropped.filter(pl.col("reason").eq(pl.lit("cancellation"))));
+      if (k === 0) quarantine.push(dropped.head(0));
     }
     part.partial = pl.Series("reason", [], pl.UInt8);
     yield;

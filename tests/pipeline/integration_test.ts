@@ -350,3 +350,23 @@ Deno.test({
     ]);
   },
 });
+
+Deno.test({
+  name:
+    "integration: the RFM stage without the look-back features (--until rfm) gives the same customer table, less those columns",
+  ignore: !haveOri,
+  fn() {
+    const { clean, rfm } = ori();
+    const lean = rfmStage(ORI, clean.kept, quiet(), undefined, { features: false });
+    const left = rfm.customers.columns.filter((c) => !lean.customers.columns.includes(c));
+    // Exactly the loyalty model's features went (returns_share needs the quarantine: not asked).
+    assert.deepEqual(
+      left.sort(),
+      ORI.model.loyalty.features.filter((f) => f !== "returns_share").sort(),
+    );
+    assert.ok(left.length > 0);
+    assert.ok(lean.customers.frameEqual(rfm.customers.drop(left)));
+    assert.deepEqual(lean.summary, rfm.summary);
+    assert.deepEqual(lean.scores, rfm.scores);
+  },
+});
