@@ -50,6 +50,55 @@ function withGlibc<T>(fn: (libc: Deno.DynamicLibrary<typeof GLIBC>["symbols"]) =
 }
 
 /**
+ * The page-fault cost above which the data stage keeps the memory it frees
+ * ({@link keepFreedMemory}), in microseconds per 4 KiB page. Measured: about 15 µs on the
+ * virtual machines where keeping saved a tenth of the data stage's time at ten million lines (and
+ * cost a fifth more peak memory); about 2 µs on others, where it saved no measurable time and
+ * still cost the memory.
+ */
+export const KEEP_FREED_ABOVE_US = 6;
+
+/**
+ * What a fresh page of memory costs this process when it is first written, in microseconds per
+ * 4 KiB page (the median of three probes of `bytes` each: a new buffer, one byte written per
+ * page). On bare metal a fraction of a microsecond; on some virtual machines 10–20 µs.
+ *
+ * @example
+ * ```ts
+ * import { pageFaultCost } from "./memory.ts";
+ * import { ok } from "node:assert/strict";
+ * ok(pageFaultCost() > 0);
+ * ```
+ */
+export function pageFaultCost(bytes = 8 * 2 ** 20): number {
+  const pages = Math.floor(bytes / 4096);
+  const probes = [0, 1, 2].map(() => {
+    const t0 = performance.now();
+    const b = new Uint8Array(pages * 4096);
+    for (let i = 0; i < b.length; i += 4096) b[i] = 1;
+    return ((performance.now() - t0) * 1000) / pages;
+  });
+  return probes.sort((a, b) => a - b)[1];
+}
+
+/**
+ * Whether the data stage should keep the memory it frees: only where a page fault costs more
+ * than {@link KEEP_FREED_ABOVE_US} (`costUs`, from {@link pageFaultCost}). Elsewhere keeping
+ * costs peak memory and saves no time.
+ *
+ * @example
+ * ```ts
+ * import { shouldKeepFreedMemory } from "./memory.ts";
+ * import { equal } from "node:assert/strict";
+ * equal(shouldKeepFreedMemory(15), true);
+ * equal(shouldKeepFreedMemory(2), false);
+ * ```
+ */
+export function shouldKeepFreedMemory(costUs: number): boolean {
+  return costUs > KEEP_FREED_ABOVE_US;
+}
+
+/**
  * Makes the native heap keep the memory it frees, for the process's later allocations, until
  * the returned `end` is called: no allocation gets pages of its own (glibc's
  * `mallopt(M_MMAP_MAX, 0)`), and free pages are not handed back by the allocator itself
@@ -65,9 +114,9 @@ function withGlibc<T>(fn: (libc: Deno.DynamicLibrary<typeof GLIBC>["symbols"]) =
  * the data stage of ten million lines faulted in 4.4 GB for a peak of 2.1 GB (1.1 million
  * faults, 9 s of system time). Kept, the freed pages serve the next columns: 0.8 million faults,
  * and that stage about 10 % faster, for more peak memory (the freed memory is held; see the
- * README's figures). The build keeps memory through its data and RFM stages on polars: on the
- * whole table (the fast mode) all of it; in parts (the lean mode) the free pages still go back at
- * the end of each pass. Does nothing without glibc or without the FFI permission.
+ * README's figures). The build keeps memory through its data and RFM stages on polars where a
+ * fault costs more than {@link KEEP_FREED_ABOVE_US} ({@link shouldKeepFreedMemory}): on the whole
+ * table all of it; in parts the free pages still go back at the end of each pass. Does nothing without glibc or without the FFI permission.
  *
  * @example
  * ```ts

@@ -32,7 +32,12 @@ import { gitState, readLockedVersions } from "../lib/provenance.ts";
 import { buildManifest } from "../report/manifest.ts";
 import { buildResults } from "../report/results.ts";
 import { ModelStageSkipped } from "../model/skip.ts";
-import { keepFreedMemory, releaseNative } from "../lib/memory.ts";
+import {
+  keepFreedMemory,
+  pageFaultCost,
+  releaseNative,
+  shouldKeepFreedMemory,
+} from "../lib/memory.ts";
 import { heldOutCsv } from "../report/heldout.ts";
 // The model stage and the DuckDB engine are loaded when a run needs them (`import()` below): a
 // run `--until rfm` on polars loads neither (DuckDB's native library alone takes 0.2 s and 30 MB).
@@ -106,6 +111,11 @@ export interface DataStageRun {
   stream: StreamMode;
   /** The source files' size in bytes, which `--stream auto` compares with {@link STREAM_AUTO_BYTES}. */
   inputBytes: number;
+  /**
+   * On polars: what a fresh page of memory cost this process (µs per 4 KiB page, `pageFaultCost`)
+   * and whether the data stage therefore kept the memory it freed (`shouldKeepFreedMemory`).
+   */
+  memory?: { pageFaultUs: number; keptFreedMemory: boolean };
 }
 
 /** The choices of `build --stream`. */
@@ -342,11 +352,16 @@ async function analyse(
     if (ds.engine === "duckdb") {
       cleaned = await (await import("./duckdb_stage.ts")).duckdbClean(ds, sources, progress);
     } else {
-      // The memory freed is kept for the next allocations rather than faulted in again (see
-      // keepFreedMemory), through the RFM stage (until the models). In parts, the lean mode, the free pages still
-      // go back at the end of each pass (an explicit trim); on the whole table, the fast mode,
-      // they stay.
-      keeping = keepFreedMemory();
+      // Where page faults are dear, the memory freed is kept for the next allocations rather
+      // than faulted in again (see keepFreedMemory), through the RFM stage (until the models):
+      // in parts the free pages still go back at the end of each pass (an explicit trim); on the
+      // whole table they stay. Elsewhere keeping costs peak memory and saves no time.
+      const pageFaultUs = pageFaultCost();
+      keeping = shouldKeepFreedMemory(pageFaultUs) ? keepFreedMemory() : null;
+      dataStage.memory = {
+        pageFaultUs: Math.round(pageFaultUs * 10) / 10,
+        keptFreedMemory: keeping !== null,
+      };
       if (inParts) {
         const streamed = await streamedClean(
           ds,

@@ -1,5 +1,6 @@
 import { equal, ok } from "node:assert/strict";
 import { fileURLToPath } from "node:url";
+import { KEEP_FREED_ABOVE_US, pageFaultCost, shouldKeepFreedMemory } from "../../src/lib/memory.ts";
 
 /** Runs the fixture in a fresh process with `--expose-gc` (as the build) and reads its figures. */
 async function run(
@@ -46,4 +47,13 @@ Deno.test("keepFreedMemory: the pages of freed frames stay with the process and 
   ok(returned.endGrowthMiB < 100, `returned: ${returned.endGrowthMiB.toFixed(0)} MiB at the end`);
   ok(kept.endGrowthMiB > 140, `kept: ${kept.endGrowthMiB.toFixed(0)} MiB at the end`);
   ok(kept.growthMiB < 3.5 * 160, `kept: peak grew ${kept.growthMiB.toFixed(0)} MiB`);
+});
+
+Deno.test("pageFaultCost and shouldKeepFreedMemory: freed memory is kept only where faults are dear", () => {
+  const us = pageFaultCost();
+  ok(us > 0 && Number.isFinite(us), `${us}`);
+  equal(shouldKeepFreedMemory(KEEP_FREED_ABOVE_US + 0.1), true);
+  equal(shouldKeepFreedMemory(KEEP_FREED_ABOVE_US), false);
+  equal(shouldKeepFreedMemory(2), false);
+  equal(shouldKeepFreedMemory(15), true);
 });

@@ -26,6 +26,7 @@ import {
 import { Progress } from "../../src/pipeline/progress.ts";
 import { streamedClean, type StreamedLines } from "../../src/pipeline/streamed.ts";
 import { STREAM_AUTO_BYTES, streamedRun } from "../../src/pipeline/run.ts";
+import { shouldKeepFreedMemory } from "../../src/lib/memory.ts";
 import {
   applyRowRules,
   completeRowReason,
@@ -259,6 +260,10 @@ Deno.test({
         assert.equal(manifest.dataStage.stream, mode);
         assert.equal(manifest.dataStage.engine, "polars");
         assert(manifest.dataStage.inputBytes > 0);
+        // What a page fault cost, and whether the stage kept its freed memory for that reason.
+        const { pageFaultUs, keptFreedMemory } = manifest.dataStage.memory;
+        assert(pageFaultUs > 0 && Number.isFinite(pageFaultUs));
+        assert.equal(keptFreedMemory, shouldKeepFreedMemory(pageFaultUs));
         outputs[mode] = Object.fromEntries(
           FILES.map((f) => [f, Deno.readFileSync(findPublic(out, f))]),
         );
