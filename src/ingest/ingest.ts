@@ -184,6 +184,12 @@ interface Source {
    * as much as reading it). Empty: every text column is trimmed.
    */
   noEdgeSpace?: ReadonlySet<string>;
+  /**
+   * Columns none of whose values holds a byte outside ASCII, as the byte pre-pass found
+   * (`OpenedSource.asciiOnly`): the mapping pass does not look for byte-order marks or zero-width
+   * characters in them. Empty: it looks in every text column.
+   */
+  asciiOnly?: ReadonlySet<string>;
 }
 
 /** The type of source column `src`. */
@@ -324,11 +330,15 @@ function rawTextFlags(s: Source): pl.Expr[] {
   const idSrc = s.file.columns.customer_id!;
   const exprs: pl.Expr[] = [];
   for (const [i, src] of mappedTextSources(s).entries()) {
+    // (a column of ASCII text holds neither: both are non-ASCII characters)
+    const ascii = s.asciiOnly?.has(src) ?? false;
     exprs.push(
-      pl.col(src).str.contains("\ufeff", true).alias(`__bom${i}`),
+      (ascii ? pl.lit(false) : pl.col(src).str.contains("\ufeff", true)).alias(`__bom${i}`),
       pl.col(src).isNull().alias(`__null${i}`),
     );
-    if (src === idSrc) exprs.push(pl.col(src).str.contains(ZERO_WIDTH).alias("__zw"));
+    if (src === idSrc) {
+      exprs.push((ascii ? pl.lit(false) : pl.col(src).str.contains(ZERO_WIDTH)).alias("__zw"));
+    }
   }
   return exprs;
 }
@@ -1007,7 +1017,13 @@ export function ingestFile(
   let stats: MappingStats;
   try {
     ({ canonical, stats } = mapSource(
-      { lf: source.lazy, schema: source.schema, file, noEdgeSpace: source.noEdgeSpace },
+      {
+        lf: source.lazy,
+        schema: source.schema,
+        file,
+        noEdgeSpace: source.noEdgeSpace,
+        asciiOnly: source.asciiOnly,
+      },
       options,
     ));
   } finally {

@@ -83,6 +83,11 @@ export interface OpenedSource {
    * (`TextScan.edgeSpace`): trimming them would change nothing. Empty when not known (Parquet).
    */
   noEdgeSpace: ReadonlySet<string>;
+  /**
+   * Mapped columns none of whose values holds a byte outside ASCII, as the pre-pass found
+   * (`TextScan.nonAscii`): no byte-order mark, no zero-width character. Empty when not known.
+   */
+  asciiOnly: ReadonlySet<string>;
   /** Rows the scan yields (null when only the scan can tell: Parquet). */
   rowsRead: number | null;
   accounting: ReadAccounting;
@@ -247,6 +252,7 @@ function openParquet(path: string, file: FileConfig, maxRows?: number): OpenedSo
     lazy,
     schema: lazy.limit(0).collectSync(),
     noEdgeSpace: new Set(),
+    asciiOnly: new Set(),
     rowsRead: rows,
     problems: null,
     close: () => {},
@@ -341,7 +347,8 @@ function openText(
     return {
       lazy,
       schema: lazy.limit(0).collectSync(),
-      noEdgeSpace: edgeFree(file, names, scan),
+      noEdgeSpace: flagFree(file, names, scan.edgeSpace),
+      asciiOnly: flagFree(file, names, scan.nonAscii),
       rowsRead: scan.goodRows,
       problems: scan.problemCount === 0 ? null : {
         rows: scan.rows,
@@ -388,12 +395,14 @@ function scanText(
   };
 }
 
-/** The mapped columns of `names` whose fields the pre-pass found no edge whitespace in. */
-function edgeFree(file: FileConfig, names: string[], scan: TextScan): Set<string> {
-  const edges = scan.edgeSpace;
-  if (!edges) return new Set();
+/**
+ * The mapped columns of `names` whose per-field flag of the pre-pass is 0 (no edge whitespace:
+ * `TextScan.edgeSpace`; no byte outside ASCII: `TextScan.nonAscii`); none when not known.
+ */
+function flagFree(file: FileConfig, names: string[], flags: Uint8Array | null): Set<string> {
+  if (!flags) return new Set();
   const wanted = new Set(mappedSources(file));
-  return new Set(names.filter((n, i) => wanted.has(n) && edges[i] === 0));
+  return new Set(names.filter((n, i) => wanted.has(n) && flags[i] === 0));
 }
 
 /** The accounting of a text file from its pre-pass. */

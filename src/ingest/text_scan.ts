@@ -89,6 +89,12 @@ export interface TextScan {
    * trimming that column would change nothing. Null when the scan does not tell.
    */
   edgeSpace: Uint8Array | null;
+  /**
+   * Per field (by position), 1 when some field there (the header's included) holds a byte
+   * outside ASCII; 0 where none does: that column holds no byte-order mark and no zero-width
+   * character. Null when the scan does not tell.
+   */
+  nonAscii: Uint8Array | null;
 }
 
 /** How a file's fields are separated. */
@@ -271,6 +277,8 @@ export function scanDelimited(path: string, o: ScanOptions): TextScan {
   const mark = (field: number): void => {
     if (field < MAX_EDGE_FIELDS) edges[field] = 1;
   };
+  // Fields that hold a non-ASCII byte somewhere (TextScan.nonAscii).
+  const wide = new Uint8Array(MAX_EDGE_FIELDS);
 
   /** Accounts for the record that ends at file offset `end` (`terminated`: by a line break). */
   const endRecord = (end: number, terminated: boolean, cutUtf8: boolean): void => {
@@ -384,6 +392,7 @@ export function scanDelimited(path: string, o: ScanOptions): TextScan {
             hi = 0x8f;
           } else throw invalidUtf8(o.file, line, base + i, buf.subarray(0, n), i, recStart - base);
           seqAt = i;
+          if (fields <= MAX_EDGE_FIELDS) wide[fields - 1] = 1;
           if (state === QUOTED) continue;
           if (state === AFTER_QUOTE) throw malformed(i, "text after a closing quote");
           if (state === FIELD_START) mark(fields - 1);
@@ -484,6 +493,7 @@ export function scanDelimited(path: string, o: ScanOptions): TextScan {
     excluded: found.excluded,
     excludedCount: found.excludedCount,
     edgeSpace: expected > MAX_EDGE_FIELDS ? null : edges.slice(0, expected),
+    nonAscii: expected > MAX_EDGE_FIELDS ? null : wide.slice(0, expected),
   };
 }
 
@@ -760,5 +770,6 @@ export function whitespaceToTsv(path: string, dst: string, o: ScanOptions): Text
     excludedCount: found.excludedCount,
     // (the fields are rewritten: whether their text has edges to trim is not looked at)
     edgeSpace: null,
+    nonAscii: null,
   };
 }

@@ -115,3 +115,56 @@ Deno.test("edge space: a padded column planted as clean is not trimmed (the flag
     assert.equal(d[0], " item 0", "the planted flag left the padding");
   });
 });
+
+// The non-ASCII flags (`TextScan.nonAscii`): a column of ASCII text holds no byte-order mark and
+// no zero-width character, so the mapping pass does not look for them there.
+
+/** The non-ASCII flags of a CSV text, by field. */
+function wide(dir: string, text: string): number[] {
+  return [...scanDelimited(write(dir, "e.csv", text), OPTIONS).nonAscii!];
+}
+
+Deno.test("non-ASCII flags: a field with a byte outside ASCII anywhere is flagged, in or out of quotes", async () => {
+  await withTempDir((dir) => {
+    // Fields: plain, é inside, a zero-width space inside quotes, a BOM mid-value, plain.
+    const text = "a,b,c,d,e\n" +
+      'x,caf\u00e9,"q\u200bq",1\ufeff2,u\n' +
+      "x,y,z,12,u\n";
+    assert.deepEqual(wide(dir, text), [0, 1, 1, 1, 0]);
+    // A non-ASCII header name flags its column too (looked for: harmless).
+    assert.deepEqual(wide(dir, "a,\u00e9\nx,y\n"), [0, 1]);
+    // The file's own leading byte-order mark is no field's.
+    assert.deepEqual(wide(dir, "\ufeffa,b\nx,y\n"), [0, 0]);
+  });
+});
+
+/** A CSV with stray byte-order marks and zero-width characters in its ids and descriptions. */
+function invisibleCsv(rows: number): string {
+  const lines = ["c,t,q,p,d,k"];
+  for (let i = 0; i < rows; i++) {
+    const c = i % 7 === 0 ? `\u200b${1000 + i}` : `${1000 + i}`;
+    const d = i % 5 === 0 ? `item\ufeff ${i}` : `item ${i}`;
+    lines.push(`${c},2011-01-01 10:00:00,${1 + (i % 5)},2.5,${d},UK`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+Deno.test("non-ASCII flags: a file mapped with them equals the file looked through in every column", async () => {
+  await withTempDir((dir) => {
+    const path = write(dir, "a.csv", invisibleCsv(3_000));
+    const file = fileConfig(PADDED_FILE);
+    const scan = scanDelimited(path, aheadOptions(file)!);
+    assert.deepEqual([...scan.nonAscii!], [1, 0, 0, 0, 1, 0]);
+    const flagged = ingestFile(path, file, {}, scan);
+    const all = ingestFile(path, file, {}, { ...scan, nonAscii: null });
+    assert.ok(flagged.canonical.frameEqual(all.canonical, true));
+    assert.deepEqual(flagged.summary, all.summary);
+    // The invisible characters were found and removed.
+    assert.equal(col<string>(flagged.canonical, "customer_id")[0], "1000");
+    assert.equal(col<string>(flagged.canonical, "description")[0], "item 0");
+    // A planted flag (the ids said to be ASCII) leaves their zero-width spaces: the flags are read.
+    const planted = { ...scan, nonAscii: new Uint8Array(scan.nonAscii!.length) };
+    const ids = col<string>(ingestFile(path, file, {}, planted).canonical, "customer_id");
+    assert.equal(ids[0], "\u200b1000");
+  });
+});
