@@ -16,9 +16,9 @@ import { col, withTempDir, write } from "./helpers.ts";
 
 const OPTIONS = { file: "e.csv", delimiter: ",", header: true, fields: null };
 
-/** The edge flags of a CSV text, by field. */
-function edges(dir: string, text: string): number[] {
-  return [...scanDelimited(write(dir, "e.csv", text), OPTIONS).edgeSpace!];
+/** The per-field flags of a CSV text: edge whitespace (by default), or bytes outside ASCII. */
+function edges(dir: string, text: string, flags: "edgeSpace" | "nonAscii" = "edgeSpace"): number[] {
+  return [...scanDelimited(write(dir, "e.csv", text), OPTIONS)[flags]!];
 }
 
 Deno.test("edge space: each kind of field edge is flagged, clean fields are not", async () => {
@@ -86,17 +86,31 @@ const PADDED_FILE = {
   },
 };
 
+/**
+ * Writes `csv` (columns as {@link PADDED_FILE}), checks its pre-pass `flags` against `want`, and
+ * asserts that the file mapped with them equals the file mapped without (every column looked at).
+ */
+function mappedBothWays(
+  dir: string,
+  csv: string,
+  flags: "edgeSpace" | "nonAscii",
+  want: number[],
+) {
+  const path = write(dir, "a.csv", csv);
+  const file = fileConfig(PADDED_FILE);
+  const scan = scanDelimited(path, aheadOptions(file)!);
+  assert.deepEqual([...scan[flags]!], want);
+  const flagged = ingestFile(path, file, {}, scan);
+  const all = ingestFile(path, file, {}, { ...scan, [flags]: null });
+  assert.ok(flagged.canonical.frameEqual(all.canonical, true));
+  assert.deepEqual(flagged.summary, all.summary);
+  return { path, file, scan, flagged };
+}
+
 Deno.test("edge space: a file mapped with the flags equals the file with every column trimmed", async () => {
   await withTempDir((dir) => {
-    const path = write(dir, "a.csv", paddedCsv(3_000));
-    const file = fileConfig(PADDED_FILE);
-    const scan = scanDelimited(path, aheadOptions(file)!);
     // Only the description is flagged.
-    assert.deepEqual([...scan.edgeSpace!], [0, 0, 0, 0, 1, 0]);
-    const flagged = ingestFile(path, file, {}, scan);
-    const allTrimmed = ingestFile(path, file, {}, { ...scan, edgeSpace: null });
-    assert.ok(flagged.canonical.frameEqual(allTrimmed.canonical, true));
-    assert.deepEqual(flagged.summary, allTrimmed.summary);
+    const { flagged } = mappedBothWays(dir, paddedCsv(3_000), "edgeSpace", [0, 0, 0, 0, 1, 0]);
     // And the values are trimmed, as worked out here.
     const d = col<string>(flagged.canonical, "description");
     assert.equal(d[0], "item 0");
@@ -119,22 +133,17 @@ Deno.test("edge space: a padded column planted as clean is not trimmed (the flag
 // The non-ASCII flags (`TextScan.nonAscii`): a column of ASCII text holds no byte-order mark and
 // no zero-width character, so the mapping pass does not look for them there.
 
-/** The non-ASCII flags of a CSV text, by field. */
-function wide(dir: string, text: string): number[] {
-  return [...scanDelimited(write(dir, "e.csv", text), OPTIONS).nonAscii!];
-}
-
 Deno.test("non-ASCII flags: a field with a byte outside ASCII anywhere is flagged, in or out of quotes", async () => {
   await withTempDir((dir) => {
     // Fields: plain, é inside, a zero-width space inside quotes, a BOM mid-value, plain.
     const text = "a,b,c,d,e\n" +
       'x,caf\u00e9,"q\u200bq",1\ufeff2,u\n' +
       "x,y,z,12,u\n";
-    assert.deepEqual(wide(dir, text), [0, 1, 1, 1, 0]);
+    assert.deepEqual(edges(dir, text, "nonAscii"), [0, 1, 1, 1, 0]);
     // A non-ASCII header name flags its column too (looked for: harmless).
-    assert.deepEqual(wide(dir, "a,\u00e9\nx,y\n"), [0, 1]);
+    assert.deepEqual(edges(dir, "a,\u00e9\nx,y\n", "nonAscii"), [0, 1]);
     // The file's own leading byte-order mark is no field's.
-    assert.deepEqual(wide(dir, "\ufeffa,b\nx,y\n"), [0, 0]);
+    assert.deepEqual(edges(dir, "\ufeffa,b\nx,y\n", "nonAscii"), [0, 0]);
   });
 });
 
@@ -151,14 +160,12 @@ function invisibleCsv(rows: number): string {
 
 Deno.test("non-ASCII flags: a file mapped with them equals the file looked through in every column", async () => {
   await withTempDir((dir) => {
-    const path = write(dir, "a.csv", invisibleCsv(3_000));
-    const file = fileConfig(PADDED_FILE);
-    const scan = scanDelimited(path, aheadOptions(file)!);
-    assert.deepEqual([...scan.nonAscii!], [1, 0, 0, 0, 1, 0]);
-    const flagged = ingestFile(path, file, {}, scan);
-    const all = ingestFile(path, file, {}, { ...scan, nonAscii: null });
-    assert.ok(flagged.canonical.frameEqual(all.canonical, true));
-    assert.deepEqual(flagged.summary, all.summary);
+    const { path, file, scan, flagged } = mappedBothWays(
+      dir,
+      invisibleCsv(3_000),
+      "nonAscii",
+      [1, 0, 0, 0, 1, 0],
+    );
     // The invisible characters were found and removed.
     assert.equal(col<string>(flagged.canonical, "customer_id")[0], "1000");
     assert.equal(col<string>(flagged.canonical, "description")[0], "item 0");
