@@ -116,7 +116,8 @@ export function shouldKeepFreedMemory(costUs: number): boolean {
  * and that stage about 10 % faster, for more peak memory (the freed memory is held; see the
  * README's figures). The build keeps memory through its data and RFM stages on polars where a
  * fault costs more than {@link KEEP_FREED_ABOVE_US} ({@link shouldKeepFreedMemory}): on the whole
- * table all of it; in parts the free pages still go back at the end of each pass. Does nothing without glibc or without the FFI permission.
+ * table all of it; in parts the free pages still go back at the end of each pass. Does nothing
+ * without glibc or without the FFI permission.
  *
  * @example
  * ```ts
