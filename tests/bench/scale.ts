@@ -18,6 +18,7 @@ import pl from "nodejs-polars";
 import { join } from "node:path";
 import type { DatasetConfig } from "../../src/config/dataset.ts";
 import { againstRatio, type ChildRun, measureChild, median, pythonWith } from "./child.ts";
+import { KEEP_FREED_ABOVE_US, pageFaultCost } from "../../src/lib/memory.ts";
 
 /** The timestamp format the replicas are written in. */
 const TS_FORMAT = "%Y-%m-%d %H:%M:%S";
@@ -145,6 +146,13 @@ export async function scaleComparison(
       } lines, ${(bytes / 2 ** 20).toFixed(0)} MiB (written in ${
         ((performance.now() - t0) / 1000).toFixed(1)
       } s, in ${dir}, deleted after)`,
+    );
+    // The ratios depend on the machine as much as on the code: pandas takes far more pages than
+    // the build, so where a page fault is dear it loses more (see lib/memory.ts).
+    const faultUs = pageFaultCost();
+    o.log(
+      `  machine: a fresh page costs ${faultUs.toFixed(1)} µs to fault in (the build keeps freed ` +
+        `memory above ${KEEP_FREED_ABOVE_US} µs); load ${Deno.loadavg()[0].toFixed(2)}`,
     );
     const cfgAll = join(dir, "all.json");
     const cfgPlain = join(dir, "plain.json");
