@@ -247,20 +247,23 @@ interface Removals {
  * the value itself all read them). A stage's columns are made by their own `withColumns`
  * ({@link stages}); polars does not share repeated subexpressions there by itself.
  */
-class TrimmedColumns {
+class PassColumns {
   readonly #removals: Removals;
   readonly #noEdgeSpace: ReadonlySet<string>;
+  readonly #nullWords: readonly string[];
   readonly #inline: boolean;
   readonly #stages = [0, 1, 2].map(() => new Map<string, { name: string; expr: pl.Expr }>());
 
   /**
+   * @param s the source: its columns with no value to trim ({@link Source.noEdgeSpace}) are not
+   *   trimmed, and its file's null words become missing
    * @param removals what is removed from the text before it is trimmed
-   * @param noEdgeSpace columns with no value to trim ({@link Source.noEdgeSpace}): not trimmed
    * @param inline the methods give the expressions themselves (outside a mapping pass)
    */
-  constructor(removals: Removals, noEdgeSpace: ReadonlySet<string> | undefined, inline = false) {
+  constructor(s: Source, removals: Removals, inline = false) {
     this.#removals = removals;
-    this.#noEdgeSpace = noEdgeSpace ?? new Set();
+    this.#noEdgeSpace = s.noEdgeSpace ?? new Set();
+    this.#nullWords = s.file.nullWords;
     this.#inline = inline;
   }
 
@@ -288,31 +291,27 @@ class TrimmedColumns {
     );
   }
 
-  /** Column `src` trimmed ({@link of}); empty or one of `nullWords` → null. */
-  cleaned(src: string, nullWords: readonly string[], id = false): pl.Expr {
+  /** Column `src` trimmed ({@link of}); empty or a null word of the file → null. */
+  cleaned(src: string, id = false): pl.Expr {
     return this.#column(1, `${id ? "id" : "text"}:${src}`, () => {
       const s = this.of(src, id);
-      return pl.when(s.eq(pl.lit("")).or(isWord(s, nullWords)))
+      return pl.when(s.eq(pl.lit("")).or(isWord(s, this.#nullWords)))
         .then(pl.lit(null).cast(pl.Utf8))
         .otherwise(s);
     });
   }
 
   /** Column `src` cleaned ({@link cleaned}) and parsed as a float (null where it is not one). */
-  parsed(src: string, nullWords: readonly string[]): pl.Expr {
-    return this.#column(
-      2,
-      `number:${src}`,
-      () => this.cleaned(src, nullWords).cast(pl.Float64, false),
-    );
+  parsed(src: string): pl.Expr {
+    return this.#column(2, `number:${src}`, () => this.cleaned(src).cast(pl.Float64, false));
   }
 
   /** Customer ids `src` cleaned ({@link cleaned}), a zero fraction dropped (`17850.0` → `17850`). */
-  id(src: string, nullWords: readonly string[]): pl.Expr {
+  id(src: string): pl.Expr {
     return this.#column(
       2,
       `id:${src}`,
-      () => this.cleaned(src, nullWords, true).str.replace(ZERO_FRACTION, "$1"),
+      () => this.cleaned(src, true).str.replace(ZERO_FRACTION, "$1"),
     );
   }
 
@@ -348,13 +347,13 @@ function rawTextFlags(s: Source): pl.Expr[] {
  * {@link rawTextFlags}, and blank: empty once trimmed, the removals made, which is what the
  * column holds when the pass removes nothing else), counted after the pass ({@link textInfo}).
  */
-function textFlags(s: Source, trimmed: TrimmedColumns): pl.Expr[] {
+function textFlags(s: Source, columns: PassColumns): pl.Expr[] {
   const idSrc = s.file.columns.customer_id!;
   const exprs: pl.Expr[] = [];
   for (const [i, src] of mappedTextSources(s).entries()) {
     exprs.push(
       pl.col(`__bom${i}`),
-      trimmed.of(src, src === idSrc).eq(pl.lit("")).alias(`__blank${i}`),
+      columns.of(src, src === idSrc).eq(pl.lit("")).alias(`__blank${i}`),
       pl.col(`__null${i}`),
     );
     if (src === idSrc) exprs.push(pl.col("__zw"));
@@ -412,7 +411,7 @@ interface RowCheck {
  */
 function numericColumn(
   s: Source,
-  trimmed: TrimmedColumns,
+  columns: PassColumns,
   key: MappableColumn,
   src: string,
   type: "int" | "float",
@@ -442,8 +441,8 @@ function numericColumn(
       `column ${excerpt(src)} (${key}): expected numbers, found type ${dt}`,
     );
   }
-  const text = trimmed.cleaned(src, file.nullWords);
-  const parsed = trimmed.parsed(src, file.nullWords);
+  const text = columns.cleaned(src);
+  const parsed = columns.parsed(src);
   checks.push({
     bad: text.isNotNull().and(parsed.isNull().or(parsed.isNan()).or(parsed.isInfinite())),
     src,
@@ -464,22 +463,22 @@ function numericColumn(
 }
 
 /**
- * A text column: cleaned ({@link TrimmedColumns.cleaned}). Numbers are turned into text (17850.0 →
+ * A text column: cleaned ({@link PassColumns.cleaned}). Numbers are turned into text (17850.0 →
  * "17850"). Customer ids are normalised: zero-width characters removed, a zero fraction written
  * as integer text (`17850.0` → `17850`); scientific notation is rewritten after the mapping pass
  * ({@link scientificIds}).
  */
 function textColumn(
   s: Source,
-  trimmed: TrimmedColumns,
+  columns: PassColumns,
   key: MappableColumn,
   src: string,
 ): pl.Expr {
   const file = s.file;
   const dt = dtypeOf(s, src);
   if (isText(dt)) {
-    if (key !== "customer_id") return trimmed.cleaned(src, file.nullWords);
-    return trimmed.id(src, file.nullWords);
+    if (key !== "customer_id") return columns.cleaned(src);
+    return columns.id(src);
   }
   if (isFloat(dt)) {
     const bad = firstBad(s.lf, notWhole(pl.col(src)), src);
@@ -679,15 +678,15 @@ interface MappingPass {
 /**
  * Materialises the canonical columns with the row checks and the flags of what the text columns
  * hold ({@link textFlags}), in one pass over the rows, so that the source's own table is never
- * held in memory beside them. The pass has three stages: the raw values' flags and each text
- * column trimmed once ({@link TrimmedColumns}); the mapped columns (description and country as
- * dictionary strings, a text timestamp as its dictionary key), checks and flags; the columns
- * derived from mapped ones (line value or unit price, ids in scientific notation).
+ * held in memory beside them. The pass has three parts: the raw values' flags and each text
+ * column trimmed, cleaned and parsed once ({@link PassColumns}); the mapped columns (description
+ * and country as dictionary strings, a text timestamp as its dictionary key), checks and flags;
+ * the columns derived from mapped ones (line value or unit price, ids in scientific notation).
  */
 function mappingPass(s: Source, removals: Removals): MappingPass {
   const checks: RowCheck[] = [];
-  const trimmed = new TrimmedColumns(removals, s.noEdgeSpace);
-  const { exprs, id } = mappedColumns(s, trimmed, checks);
+  const columns = new PassColumns(s, removals);
+  const { exprs, id } = mappedColumns(s, columns, checks);
   const idSrc = s.file.columns.customer_id!;
   const idText = isText(dtypeOf(s, idSrc));
   // Customer ids that mapping writes differently than they were read.
@@ -696,12 +695,12 @@ function mappingPass(s: Source, removals: Removals): MappingPass {
     ...exprs,
     ...checks.map((c, i) => c.bad.alias(`__check${i}`)),
     ...(idText ? [idChanged.alias("__id_changed")] : []),
-    ...textFlags(s, trimmed),
+    ...textFlags(s, columns),
     pl.col("__order"),
   ];
   // In batches (the streaming engine): the source's strings are never all in memory at once.
   // The row index guards the order the rows come out in.
-  const [trim, clean, parse] = trimmed.stages();
+  const [trim, clean, parse] = columns.stages();
   let lf = s.lf.withRowIndex("__order").withColumns(...trim, ...rawTextFlags(s));
   if (clean.length) lf = lf.withColumns(...clean);
   if (parse.length) lf = lf.withColumns(...parse);
@@ -716,7 +715,7 @@ function mappingPass(s: Source, removals: Removals): MappingPass {
   return {
     mapped: mapped.drop("__order", ...text.flags),
     checks,
-    id: textColumn(s, new TrimmedColumns(removals, s.noEdgeSpace, true), "customer_id", idSrc),
+    id: textColumn(s, new PassColumns(s, removals, true), "customer_id", idSrc),
     info: text.info,
   };
 }
@@ -831,7 +830,7 @@ function checkMappedColumns(columns: string[], file: FileConfig): void {
  */
 function mappedColumns(
   s: Source,
-  trimmed: TrimmedColumns,
+  columns: PassColumns,
   checks: RowCheck[],
 ): { exprs: pl.Expr[]; id: pl.Expr } {
   const file = s.file;
@@ -840,18 +839,18 @@ function mappedColumns(
   const nullText = (name: string) => pl.lit(null).cast(pl.Utf8).alias(name);
   const dictionary: readonly string[] = DICTIONARY_COLUMNS;
   const text = (key: MappableColumn) => {
-    const e = c[key] ? textColumn(s, trimmed, key, c[key]!).alias(key) : nullText(key);
+    const e = c[key] ? textColumn(s, columns, key, c[key]!).alias(key) : nullText(key);
     return dictionary.includes(key) ? e.cast(pl.Categorical).alias(key) : e;
   };
   const number = (key: MappableColumn, type: "int" | "float") =>
-    numericColumn(s, trimmed, key, c[key]!, type, checks).alias(key);
+    numericColumn(s, columns, key, c[key]!, type, checks).alias(key);
   exprs.push(text("stock_code"), text("description"), number("quantity", "int"));
   const tsDtype = dtypeOf(s, c.timestamp!);
   const tsKey = pl.col(c.timestamp!);
   exprs.push((isText(tsDtype) ? tsKey.cast(pl.Categorical) : tsKey).alias("ts_key"));
   if (c.unit_price) exprs.push(number("unit_price", "float"));
   if (c.line_value) exprs.push(number("line_value", "float"));
-  const id = textColumn(s, trimmed, "customer_id", c.customer_id!);
+  const id = textColumn(s, columns, "customer_id", c.customer_id!);
   exprs.push(id.alias("customer_id"), text("country"));
   if (c.invoice) exprs.push(text("invoice"));
   if (s.schema.columns.includes(INGEST_REASON)) {
@@ -859,9 +858,7 @@ function mappedColumns(
   }
   // Keep whether the raw timestamp is present, to tell "missing" from "unparsable".
   exprs.push(
-    (isText(tsDtype)
-      ? trimmed.cleaned(c.timestamp!, file.nullWords).isNotNull()
-      : pl.col(c.timestamp!).isNotNull())
+    (isText(tsDtype) ? columns.cleaned(c.timestamp!).isNotNull() : pl.col(c.timestamp!).isNotNull())
       .alias("ts_present"),
   );
   return { exprs, id };
