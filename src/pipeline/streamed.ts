@@ -297,7 +297,6 @@ export function* streamedCleanSteps(
   const firsts: pl.DataFrame[] = [];
   const cancelled: pl.Series[] = [];
   const kept: pl.DataFrame[] = [];
-  const quarantine: pl.DataFrame[] = [];
   let dictionary: string[] = [];
   for (const [k, part] of parts.entries()) {
     let df = withReasons(k);
@@ -326,7 +325,6 @@ export function* streamedCleanSteps(
           pl.col("invoice").cast(pl.Categorical),
         ),
       );
-      if (k === 0) quarantine.push(dropped.head(0));
     }
     part.partial = pl.Series("reason", [], pl.UInt8);
     // The pages this pass frees are handed back every second file: its lines stay in memory
@@ -364,9 +362,8 @@ export function* streamedCleanSteps(
     // The RFM columns in one piece: grouping columns in pieces copies them whole first, while
     // the pieces are still held (10×: the RFM stage's peak +707 → +433 MiB).
     kept: keep === "all" ? all("kept") : pl.concat(kept.splice(0), { how: "vertical" }).rechunk(),
-    quarantine: keep === "all"
-      ? all("quarantine")
-      : pl.concat(quarantine, { how: "vertical" }).rechunk(),
+    // (`--until rfm`: none, with the columns of the spilled quarantine)
+    quarantine: keep === "all" ? all("quarantine") : scan("quarantine").head(0).collectSync(),
     report,
     rowsIn: counts.rowsRead,
     ingest: counts.ingest,
