@@ -99,6 +99,27 @@ export function shouldKeepFreedMemory(costUs: number): boolean {
 }
 
 /**
+ * Times a fresh page ({@link pageFaultCost}) and keeps freed memory ({@link keepFreedMemory})
+ * where that is dear ({@link shouldKeepFreedMemory}).
+ *
+ * @example
+ * ```ts
+ * import { keepFreedMemoryWhereDear, shouldKeepFreedMemory } from "./memory.ts";
+ * import { equal, ok } from "node:assert/strict";
+ * const { pageFaultUs, end } = keepFreedMemoryWhereDear();
+ * ok(pageFaultUs > 0);
+ * if (!shouldKeepFreedMemory(pageFaultUs)) equal(end, null);
+ * end?.(); // back to the defaults
+ * ```
+ *
+ * @returns the cost measured (µs per page) and `end` of {@link keepFreedMemory} (null: not kept)
+ */
+export function keepFreedMemoryWhereDear(): { pageFaultUs: number; end: (() => void) | null } {
+  const pageFaultUs = pageFaultCost();
+  return { pageFaultUs, end: shouldKeepFreedMemory(pageFaultUs) ? keepFreedMemory() : null };
+}
+
+/**
  * Makes the native heap keep the memory it frees, for the process's later allocations, until
  * the returned `end` is called: no allocation gets pages of its own (glibc's
  * `mallopt(M_MMAP_MAX, 0)`), and free pages are not handed back by the allocator itself

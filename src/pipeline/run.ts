@@ -32,12 +32,7 @@ import { gitState, readLockedVersions } from "../lib/provenance.ts";
 import { buildManifest } from "../report/manifest.ts";
 import { buildResults } from "../report/results.ts";
 import { ModelStageSkipped } from "../model/skip.ts";
-import {
-  keepFreedMemory,
-  pageFaultCost,
-  releaseNative,
-  shouldKeepFreedMemory,
-} from "../lib/memory.ts";
+import { keepFreedMemoryWhereDear, releaseNative } from "../lib/memory.ts";
 import { heldOutCsv } from "../report/heldout.ts";
 // The model stage and the DuckDB engine are loaded when a run needs them (`import()` below): a
 // run `--until rfm` on polars loads neither (DuckDB's native library alone takes 0.2 s and 30 MB).
@@ -322,6 +317,8 @@ async function analyse(
   let cleaned: CleanStage | null = null;
   let rfm: RfmStage;
   let rowsIn: Record<string, number>;
+  // The run stops after the customer table (`--until rfm`): nothing only the models read.
+  const rfmOnly = options.until === "rfm";
   // A run in parts `--until rfm` writes its files from its spills: the lines it keeps in memory
   // serve the RFM stage only, and the pages freed around that stage go back to the system.
   let partsForRfm = false;
@@ -356,10 +353,10 @@ async function analyse(
       // than faulted in again (see keepFreedMemory), through the RFM stage (until the models):
       // in parts the free pages still go back at the end of each pass (an explicit trim); on the
       // whole table they stay. Elsewhere keeping costs peak memory and saves no time.
-      const pageFaultUs = pageFaultCost();
-      keeping = shouldKeepFreedMemory(pageFaultUs) ? keepFreedMemory() : null;
+      const kept = keepFreedMemoryWhereDear();
+      keeping = kept.end;
       dataStage.memory = {
-        pageFaultUs: Math.round(pageFaultUs * 10) / 10,
+        pageFaultUs: Math.round(kept.pageFaultUs * 10) / 10,
         keptFreedMemory: keeping !== null,
       };
       if (inParts) {
@@ -367,12 +364,12 @@ async function analyse(
           ds,
           sources,
           progress,
-          options.until === "rfm" ? "rfm" : "all",
+          rfmOnly ? "rfm" : "all",
           ahead ?? undefined,
         );
         cleanup.push(streamed.dispose);
         cleaned = streamed.stage;
-        partsForRfm = options.until === "rfm";
+        partsForRfm = rfmOnly;
       } else {
         cleaned = await ingestAndCleanReleasing(ds, sources, progress, ahead ?? undefined, {
           trim: keeping === null,
@@ -388,9 +385,7 @@ async function analyse(
     stageLineFiles(out, ds, cleaned);
     if (!partsForRfm) out.start(place);
     await releaseNative({ trim: partsForRfm });
-    rfm = rfmStage(ds, cleaned.kept, progress, cleaned.quarantine, {
-      features: options.until !== "rfm",
-    });
+    rfm = rfmStage(ds, cleaned.kept, progress, cleaned.quarantine, { features: !rfmOnly });
     if (partsForRfm) {
       cleaned = { ...cleaned, kept: cleaned.kept.head(0), quarantine: cleaned.quarantine.head(0) };
     }
@@ -401,7 +396,7 @@ async function analyse(
   let models: ModelStage | null = null;
   let segmentsOnly: SegmentationOnly | null = null;
   let status: ModelStageStatus = { status: "done" };
-  if (options.until === "rfm") {
+  if (rfmOnly) {
     status = {
       status: "skipped",
       reason: "the build stopped after the customer table (--until rfm)",
