@@ -210,13 +210,30 @@ function residentMiB(): number {
  */
 export class GrowthRelease {
   #mark = residentMiB();
+  #trimMark = this.#mark;
+  #trims = 0;
 
-  /** @param growthMiB growth of the resident memory that calls for a release (default 32) */
-  constructor(readonly growthMiB = 32) {}
+  /**
+   * @param growthMiB growth of the resident memory that calls for a release (default 32)
+   * @param trimGrowthMiB growth since the last trim (or since the start) that calls for a trim
+   *   as well ({@link GrowthRelease.trim}; default: never): for computations in parts, whose
+   *   parts' frames are dropped but whose pages the allocator keeps
+   */
+  constructor(readonly growthMiB = 32, readonly trimGrowthMiB = Infinity) {}
+
+  /** Trims made so far (by {@link GrowthRelease.trim}, or by a pause past `trimGrowthMiB`). */
+  get trims(): number {
+    return this.#trims;
+  }
 
   /** Releases when the process has grown enough since the last release; returns whether it did. */
   async pause(): Promise<boolean> {
-    if (residentMiB() - this.#mark < this.growthMiB) return false;
+    const now = residentMiB();
+    if (now - this.#trimMark >= this.trimGrowthMiB) {
+      await this.trim();
+      return true;
+    }
+    if (now - this.#mark < this.growthMiB) return false;
     await releaseNative();
     this.#mark = residentMiB();
     return true;
@@ -225,7 +242,8 @@ export class GrowthRelease {
   /** Releases now, and hands the freed pages back to the system ({@link trimNativeHeap}). */
   async trim(): Promise<void> {
     await releaseNative({ trim: true });
-    this.#mark = residentMiB();
+    this.#mark = this.#trimMark = residentMiB();
+    this.#trims++;
   }
 }
 
@@ -275,8 +293,12 @@ export function runSteps<T>(steps: Steps<T>): T {
  * equal(await runReleasing(count(3)), 3);
  * ```
  */
-export async function runReleasing<T>(steps: Steps<T>): Promise<T> {
-  const release = new GrowthRelease();
+export async function runReleasing<T>(
+  steps: Steps<T>,
+  /** Growth after which a pause trims too (`GrowthRelease`'s `trimGrowthMiB`; default never). */
+  trimGrowthMiB = Infinity,
+): Promise<T> {
+  const release = new GrowthRelease(32, trimGrowthMiB);
   let r = steps.next();
   while (!r.done) {
     if (r.value === TRIM) await release.trim();

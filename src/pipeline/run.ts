@@ -52,6 +52,7 @@ import {
   rfmFromCustomerTable,
   type RfmStage,
   rfmStage,
+  rfmStageOfParts,
   stageCoreOutputs,
   stageLineFiles,
   toArrays,
@@ -385,7 +386,9 @@ async function analyse(
     stageLineFiles(out, ds, cleaned);
     if (!partsForRfm) out.start(place);
     await releaseNative({ trim: partsForRfm });
-    rfm = rfmStage(ds, cleaned.kept, progress, cleaned.quarantine, { features: !rfmOnly });
+    rfm = cleaned.customerParts
+      ? rfmStageOfParts(ds, cleaned.customerParts, progress)
+      : rfmStage(ds, cleaned.kept, progress, cleaned.quarantine, { features: !rfmOnly });
     if (partsForRfm) {
       cleaned = { ...cleaned, kept: cleaned.kept.head(0), quarantine: cleaned.quarantine.head(0) };
     }

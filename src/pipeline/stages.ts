@@ -22,9 +22,12 @@ import { FEATURE_NAMES } from "../config/features.ts";
 import { type WindowedFeatures, windowedFeatures } from "../features/windowed.ts";
 import { assertReconciles, type CleaningReport } from "../clean/report.ts";
 import { DAY_MS, DAY_US, dayIso, daysBetween, isoDay } from "../lib/time.ts";
+import type { CustomerMetricsInParts } from "../rfm/parts.ts";
 import {
+  analysisDateAfter,
   customerMetrics,
   defaultAnalysisDate,
+  type PurchaseDates,
   type RfmScores,
   scoreRfm,
   windowOutcome,
@@ -195,6 +198,11 @@ export interface CleanStage {
   writers?: { kept: (path: string) => Promise<void>; quarantine: (path: string) => Promise<void> };
   /** One example line per reason, when not taken from `quarantine` ({@link reasonExamples}). */
   examples?: Record<string, Record<string, unknown>>;
+  /**
+   * The customer metrics, gathered part by part, when `kept` is not there to compute them (the
+   * data stage in parts, `--until rfm`: {@link rfmStageOfParts}).
+   */
+  customerParts?: CustomerMetricsInParts;
 }
 
 /**
@@ -345,7 +353,33 @@ export function rfmStage(
     ? withLoyaltyFeatures(rfm, scoringFeatures(ds, kept, analysisDate, quarantine))
     : rfm;
   return scoreCustomers(ds, metrics, analysisDate, dateWarnings, progress, {
-    analysisDateSource: ds.analysisDate ? "configuration" : "day after the last transaction",
+    analysisDateSource: analysisDateSource(ds),
+  });
+}
+
+/** Where the analysis date of a run on lines comes from, as `rfm.json` says it. */
+function analysisDateSource(ds: DatasetConfig): string {
+  return ds.analysisDate ? "configuration" : "day after the last transaction";
+}
+
+/**
+ * {@link rfmStage} without look-back features, from customer metrics gathered part by part (the
+ * data stage in parts, `--until rfm`): the same analysis date, checks, table and summary.
+ *
+ * @param ds dataset configuration (analysis date, bins, custom cut points)
+ * @param parts the clean lines' share of the metrics, every part given
+ * @param progress progress printer
+ */
+export function rfmStageOfParts(
+  ds: DatasetConfig,
+  parts: CustomerMetricsInParts,
+  progress: Progress,
+): RfmStage {
+  const dates = parts.dates;
+  const analysisDate = ds.analysisDate ?? analysisDateAfter(dates.last);
+  const dateWarnings = analysisDateWarnings(dates, analysisDate, ds.analysisDate !== null);
+  return scoreCustomers(ds, parts.metrics(analysisDate), analysisDate, dateWarnings, progress, {
+    analysisDateSource: analysisDateSource(ds),
   });
 }
 
@@ -453,28 +487,50 @@ export function checkAnalysisDate(
   configured: boolean,
 ): string[] {
   const limit = pl.lit(isoDay(analysisDate) * DAY_US).cast(pl.Datetime("us", "UTC"));
-  const row = kept.select(
+  const [before, first, last] = kept.select(
     pl.col("timestamp").lt(limit).sum().alias("before"),
     pl.col("timestamp").min().cast(pl.Int64).alias("first"),
     pl.col("timestamp").max().cast(pl.Int64).alias("last"),
   ).row(0);
-  const before = Number(row[0] ?? 0);
-  if (kept.height === 0) {
+  const time = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  return analysisDateWarnings(
+    { lines: kept.height, before: Number(before ?? 0), first: time(first), last: time(last) },
+    analysisDate,
+    configured,
+  );
+}
+
+/**
+ * {@link checkAnalysisDate} from the clean purchases' times.
+ *
+ * @param dates the clean lines, those before the analysis date, the first and last times
+ * @param analysisDate the analysis date (ISO)
+ * @param configured whether the date is configured (the messages say so)
+ * @returns the warnings
+ * @throws {Error} when no line is left, or none is before the analysis date
+ */
+export function analysisDateWarnings(
+  dates: PurchaseDates,
+  analysisDate: string,
+  configured: boolean,
+): string[] {
+  const { lines, before, first, last } = dates;
+  if (lines === 0) {
     throw new Error("no clean purchase is left to analyse (see the cleaning report for why)");
   }
-  const day = (v: unknown) => dayIso(Math.floor(Number(v) / DAY_US));
+  const day = (v: number | null) => dayIso(Math.floor(Number(v) / DAY_US));
   if (before === 0) {
     throw new Error(
       `the analysis date ${analysisDate}${configured ? " (analysisDate)" : ""} is on or before ` +
-        `every purchase (first ${day(row[1])}, last ${day(row[2])}): no customer has a purchase ` +
-        `before it; set analysisDate after ${day(row[1])}, or remove it to use the day after ` +
+        `every purchase (first ${day(first)}, last ${day(last)}): no customer has a purchase ` +
+        `before it; set analysisDate after ${day(first)}, or remove it to use the day after ` +
         "the last purchase",
     );
   }
-  const after = kept.height - before;
+  const after = lines - before;
   if (after === 0) return [];
-  const w = `analysis date: ${fmt(after)} of ${fmt(kept.height)} clean lines are on or after ` +
-    `the analysis date ${analysisDate} (last purchase ${day(row[2])}) and are left out of RFM`;
+  const w = `analysis date: ${fmt(after)} of ${fmt(lines)} clean lines are on or after ` +
+    `the analysis date ${analysisDate} (last purchase ${day(last)}) and are left out of RFM`;
   return [w];
 }
 

@@ -17,7 +17,9 @@
  *    from the values of the lines still kept (`extremeValueBounds`).
  * 4. Each spilled file gets its final reasons and is spilled again as clean lines and
  *    quarantine; the output files are written from these spills by polars' streaming Parquet
- *    writer. With `--until rfm` only the columns the RFM stage reads stay in memory.
+ *    writer. With `--until rfm` each file's clean lines give their share of the customer
+ *    metrics instead (`rfm/parts.ts`: per customer, a few figures, and each line's value), and
+ *    no line stays in memory.
  *
  * Lines, reasons, report, examples and customer table are those of the whole-table path (a test
  * checks it on a two-file fixture with every rule, and on the default dataset), and the files are
@@ -64,6 +66,7 @@ import { dictionaryColumns, providedColumns, sinkAsPlainText } from "../ingest/i
 import { runReleasing, type Steps, TRIM } from "../lib/memory.ts";
 import type { PrePasses } from "../ingest/ahead.ts";
 import type { Progress } from "./progress.ts";
+import { CustomerMetricsInParts } from "../rfm/parts.ts";
 import {
   type CleanStage,
   describeClean,
@@ -79,21 +82,12 @@ export type StreamedLines =
   /** The clean lines and the quarantine whole, as the whole-table path gives them (full build). */
   | "all"
   /**
-   * What the RFM stage reads when the run stops after it (`build --until rfm`, no look-back
-   * features): the clean lines' `customer_id`, `invoice`, `line_value`, `timestamp`, `country`
-   * and `source_row` (ids and invoices as dictionaries); the quarantine is left empty.
+   * What the RFM stage needs when the run stops after it (`build --until rfm`, no look-back
+   * features): the customer metrics, gathered part by part (`CleanStage.customerParts`, see
+   * `rfm/parts.ts`); the clean lines and the quarantine are left empty (their files are written
+   * from the spills).
    */
   | "rfm";
-
-/** The clean lines' columns the customer metrics read (`customerMetrics`). */
-const RFM_COLUMNS = [
-  "customer_id",
-  "invoice",
-  "line_value",
-  "timestamp",
-  "country",
-  "source_row",
-];
 
 /** The result of {@link streamedClean}: a clean stage whose files are written from its spills. */
 export interface StreamedStage {
@@ -102,6 +96,15 @@ export interface StreamedStage {
   /** Deletes the spill folder (after the outputs are written). */
   dispose(): void;
 }
+
+/**
+ * The growth of the resident memory after which a pause of the data stage in parts also hands
+ * the freed pages back ({@link runReleasing}): each file's frames are dropped after it, but the
+ * allocator keeps their pages, and over the files of a pass the process grew by 700 MiB at 10×
+ * (the cancelled orders' pass, the run's peak: 1,147–1,271 MiB). With this, each pass peaked at
+ * 775–894 MiB, for a few tenths of a second.
+ */
+const TRIM_GROWTH_MIB = 256;
 
 /** One file's spilled lines. */
 interface Part {
@@ -117,7 +120,22 @@ interface Part {
 
 /** The positions in `[offset, offset + rows)` of ascending `positions`, made local. */
 function within(positions: readonly number[], offset: number, rows: number): number[] {
-  return positions.filter((p) => p >= offset && p < offset + rows).map((p) => p - offset);
+  // (by bisection: every file looks in the same long list)
+  const from = firstAtLeast(positions, offset);
+  const to = firstAtLeast(positions, offset + rows);
+  return positions.slice(from, to).map((p) => p - offset);
+}
+
+/** The index of the first of ascending `values` that is at least `x` (their length if none). */
+function firstAtLeast(values: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (values[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** A spill file's name: numbered so that names sort in file order. */
@@ -205,8 +223,11 @@ export function* streamedCleanSteps(
   for (const part of parts) {
     const local = within(repeated, part.offset, part.rows);
     if (local.length === 0) continue;
-    const df = pl.readParquet(part.path, { columns: [...CONTENT_COLUMNS] });
-    twins.push(pl.DataFrame(CONTENT_COLUMNS.map((c) => df.getColumn(c).gather(local))));
+    // (the columns in one select: polars gathers them side by side)
+    twins.push(
+      pl.readParquet(part.path, { columns: [...CONTENT_COLUMNS] })
+        .select(pl.all().gather(pl.Series("at", local, pl.UInt32))),
+    );
     yield;
   }
   const duplicates = twins.length
@@ -296,7 +317,7 @@ export function* streamedCleanSteps(
   const fileReasons: pl.DataFrame[] = [];
   const firsts: pl.DataFrame[] = [];
   const cancelled: pl.Series[] = [];
-  const kept: pl.DataFrame[] = [];
+  const customerParts = keep === "rfm" ? new CustomerMetricsInParts(ds.analysisDate) : null;
   let dictionary: string[] = [];
   for (const [k, part] of parts.entries()) {
     let df = withReasons(k);
@@ -318,14 +339,7 @@ export function* streamedCleanSteps(
     spillTo(clean, join(spill, spillName("kept", k)));
     spillTo(dropped, join(spill, spillName("quarantine", k)));
     firsts.push(dropped.filter(pl.col("reason").isFirstDistinct()));
-    if (keep === "rfm") {
-      kept.push(
-        clean.select(...RFM_COLUMNS).withColumns(
-          pl.col("customer_id").cast(pl.Categorical),
-          pl.col("invoice").cast(pl.Categorical),
-        ),
-      );
-    }
+    customerParts?.add(clean);
     part.partial = pl.Series("reason", [], pl.UInt8);
     // The pages this pass frees are handed back every second file: its lines stay in memory
     // between the files' frames, which the allocator does not reuse well (10×, 4 alternating
@@ -359,11 +373,10 @@ export function* streamedCleanSteps(
   const all = (kind: string) => scan(kind).collectSync();
   const writer = (kind: string) => (path: string) => sinkAsPlainText(scan(kind), dictionary, path);
   return {
-    // The RFM columns in one piece: grouping columns in pieces copies them whole first, while
-    // the pieces are still held (10×: the RFM stage's peak +707 → +433 MiB).
-    kept: keep === "all" ? all("kept") : pl.concat(kept.splice(0), { how: "vertical" }).rechunk(),
-    // (`--until rfm`: none, with the columns of the spilled quarantine)
+    // (`--until rfm`: none, with the columns of the spilled lines)
+    kept: keep === "all" ? all("kept") : scan("kept").head(0).collectSync(),
     quarantine: keep === "all" ? all("quarantine") : scan("quarantine").head(0).collectSync(),
+    ...(customerParts ? { customerParts } : {}),
     report,
     rowsIn: counts.rowsRead,
     ingest: counts.ingest,
@@ -395,6 +408,7 @@ export async function streamedClean(
   try {
     const stage = await runReleasing(
       streamedCleanSteps(ds, sources, progress, spill, keep, Date.now(), ahead),
+      TRIM_GROWTH_MIB,
     );
     return { stage, dispose };
   } catch (e) {

@@ -47,11 +47,48 @@ import type { RfmGuardConfig } from "../config/dataset.ts";
  */
 export function defaultAnalysisDate(tx: pl.DataFrame): string {
   const max = tx.select(pl.col("timestamp").max().cast(pl.Int64).alias("m")).row(0)[0];
-  if (max === null || max === undefined) {
-    throw new Error("no transactions: cannot set the analysis date");
-  }
-  return dayIso(Math.floor(Number(max) / DAY_US) + 1);
+  return analysisDateAfter(max === null || max === undefined ? null : Number(max));
 }
+
+/**
+ * The default analysis date ({@link defaultAnalysisDate}) from the last transaction's time.
+ *
+ * @example
+ * ```ts
+ * import { analysisDateAfter } from "./rfm.ts";
+ * import { equal, throws } from "node:assert/strict";
+ * equal(analysisDateAfter(Date.UTC(2011, 11, 9, 12, 50) * 1000), "2011-12-10");
+ * throws(() => analysisDateAfter(null), /no transactions/);
+ * ```
+ *
+ * @param lastUs the last transaction's time (µs since 1970, UTC), null when there is none
+ * @throws {Error} when there is no transaction
+ */
+export function analysisDateAfter(lastUs: number | null): string {
+  if (lastUs === null) throw new Error("no transactions: cannot set the analysis date");
+  return dayIso(Math.floor(lastUs / DAY_US) + 1);
+}
+
+/** The clean purchases' times, against which an analysis date is checked. */
+export interface PurchaseDates {
+  /** Clean lines. */
+  lines: number;
+  /** Of which before the analysis date (a missing time is not). */
+  before: number;
+  /** The first and the last time (µs since 1970, UTC); null when no line has one. */
+  first: number | null;
+  last: number | null;
+}
+
+/** The columns of the clean lines that {@link customerMetrics} reads. */
+export const CUSTOMER_LINE_COLUMNS = [
+  "customer_id",
+  "invoice",
+  "line_value",
+  "timestamp",
+  "country",
+  "source_row",
+] as const;
 
 /**
  * The columns of {@link customerMetrics}' table, in order: one row per customer before scoring.
@@ -108,20 +145,33 @@ export const CUSTOMER_METRIC_COLUMNS = [
  */
 export function customerMetrics(tx: pl.DataFrame, asOf: string): pl.DataFrame {
   const asOfDay = isoDay(asOf);
-  const day = pl.col("timestamp").cast(pl.Int64).div(DAY_US).floor().cast(pl.Int64);
-  const before = linesBefore(
-    tx.select("customer_id", "invoice", "line_value", "timestamp", "country", "source_row"),
+  const before = linesBefore(tx.select(...CUSTOMER_LINE_COLUMNS), asOfDay)
+    .withColumns(dayOf(pl.col("timestamp")).alias("__day"));
+  return finishedMetrics(
+    perCustomer(
+      before,
+      pl.col("__day").max().alias("__last"),
+      pl.col("__day").min().alias("__first"),
+      pl.col("invoice").nUnique().alias("frequency"),
+      pl.col("line_value").sum().alias("monetary"),
+      // The country of the customer's latest line (ties: the later source row).
+      pl.col("country").sortBy([pl.col("timestamp"), pl.col("source_row")]).last().alias("country"),
+    ),
     asOfDay,
-  ).withColumns(day.alias("__day"));
-  return perCustomer(
-    before,
-    pl.col("__day").max().alias("__last"),
-    pl.col("__day").min().alias("__first"),
-    pl.col("invoice").nUnique().alias("frequency"),
-    pl.col("line_value").sum().alias("monetary"),
-    // The country of the customer's latest line (ties: the later source row).
-    pl.col("country").sortBy([pl.col("timestamp"), pl.col("source_row")]).last().alias("country"),
-  ).select(
+  );
+}
+
+/** A time's calendar day (UTC; days since 1970). */
+export function dayOf(timestamp: pl.Expr): pl.Expr {
+  return timestamp.cast(pl.Int64).div(DAY_US).floor().cast(pl.Int64);
+}
+
+/**
+ * The table of {@link customerMetrics} from its aggregates per customer (sorted by customer):
+ * `__last` and `__first` (days), `frequency`, `monetary` and `country`.
+ */
+export function finishedMetrics(grouped: pl.DataFrame, asOfDay: number): pl.DataFrame {
+  return grouped.select(
     pl.col("customer_id"),
     pl.lit(asOfDay).sub(pl.col("__last")).cast(pl.Int64).alias("recency_days"),
     pl.col("frequency").cast(pl.Int64),

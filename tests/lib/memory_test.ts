@@ -1,6 +1,11 @@
 import { equal, ok } from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { KEEP_FREED_ABOVE_US, pageFaultCost, shouldKeepFreedMemory } from "../../src/lib/memory.ts";
+import {
+  GrowthRelease,
+  KEEP_FREED_ABOVE_US,
+  pageFaultCost,
+  shouldKeepFreedMemory,
+} from "../../src/lib/memory.ts";
 
 /** Runs the fixture in a fresh process with `--expose-gc` (as the build) and reads its figures. */
 async function run(
@@ -56,4 +61,22 @@ Deno.test("pageFaultCost and shouldKeepFreedMemory: freed memory is kept only wh
   equal(shouldKeepFreedMemory(KEEP_FREED_ABOVE_US), false);
   equal(shouldKeepFreedMemory(2), false);
   equal(shouldKeepFreedMemory(15), true);
+});
+
+Deno.test("GrowthRelease trims once the process has grown by trimGrowthMiB, and only then", async () => {
+  const touch = (mib: number) => new Uint8Array(mib << 20).fill(1);
+  const parts = new GrowthRelease(1024, 16);
+  await parts.pause();
+  equal(parts.trims, 0, "not grown yet");
+  const held = touch(48); // resident: the process grew by 48 MiB
+  equal(await parts.pause(), true);
+  equal(parts.trims, 1);
+  await parts.pause();
+  equal(parts.trims, 1, "not grown since the trim");
+  // By default a pause never trims, however much the process grew.
+  const plain = new GrowthRelease(1024);
+  const more = touch(48);
+  equal(await plain.pause(), false);
+  equal(plain.trims, 0);
+  ok(held.length + more.length > 0);
 });

@@ -21,10 +21,12 @@ import {
   ingestAndClean,
   reasonExamples,
   rfmStage,
+  rfmStageOfParts,
   type SourceFile,
 } from "../../src/pipeline/stages.ts";
 import { Progress } from "../../src/pipeline/progress.ts";
 import { streamedClean, type StreamedLines } from "../../src/pipeline/streamed.ts";
+import { CustomerMetricsInParts } from "../../src/rfm/parts.ts";
 import { STREAM_AUTO_BYTES, streamedRun } from "../../src/pipeline/run.ts";
 import { shouldKeepFreedMemory } from "../../src/lib/memory.ts";
 import {
@@ -116,14 +118,18 @@ async function assertSameStage(
     assert(streamed.kept.frameEqual(whole.kept, true), "kept lines differ");
     assert(streamed.quarantine.frameEqual(whole.quarantine, true), "quarantine differs");
   } else {
-    // Only what the customer metrics read (--until rfm: no look-back features, no quarantine).
-    assert.equal(streamed.quarantine.height, 0);
-    assert.deepEqual(streamed.quarantine.columns, whole.quarantine.columns);
-    assert.equal(streamed.kept.height, whole.kept.height);
+    // --until rfm: no line held, the customer metrics gathered file by file instead.
+    for (const k of ["kept", "quarantine"] as const) {
+      assert.equal(streamed[k].height, 0);
+      assert.deepEqual(streamed[k].columns, whole[k].columns);
+    }
+    assert(streamed.customerParts, "the customer metrics in parts");
   }
   const features = keep === "all";
   const a = rfmStage(ds, whole.kept, quiet(), whole.quarantine, { features });
-  const b = rfmStage(ds, streamed.kept, quiet(), streamed.quarantine, { features });
+  const b = streamed.customerParts
+    ? rfmStageOfParts(ds, streamed.customerParts, quiet())
+    : rfmStage(ds, streamed.kept, quiet(), streamed.quarantine, { features });
   assert(a.customers.frameEqual(b.customers, true), "customer tables differ");
   assert.equal(JSON.stringify(b.summary), JSON.stringify(a.summary));
   // The files: the same rows as the whole-table path writes.
@@ -177,6 +183,33 @@ Deno.test("streamed: a planted difference fails the comparison", () =>
         ),
       };
       await assert.rejects(() => assertSameStage(ds, whole, moved, "all"), /quarantine differs/);
+    } finally {
+      s.dispose();
+    }
+  }));
+
+Deno.test("streamed --until rfm: an analysis date inside the data, and a part left out", () =>
+  withFixture(async ({ ds, sources }) => {
+    // Lines on or after the date are left out of the metrics, with a warning, in both paths.
+    const dated = { ...ds, analysisDate: "2011-04-05" };
+    const whole = ingestAndClean(dated, sources, quiet());
+    const s = await streamedClean(dated, sources, quiet(), "rfm");
+    try {
+      await assertSameStage(dated, whole, s.stage, "rfm");
+      const a = rfmStage(dated, whole.kept, quiet(), whole.quarantine, { features: false });
+      assert.match(JSON.stringify(a.summary), /are on or after the analysis date 2011-04-05/);
+      // Planted faults: a part's first line lost; the second part, all after the date, lost.
+      const file = (f: string) => whole.kept.filter(pl.col("source_file").eq(pl.lit(f)));
+      const planted = (...parts: pl.DataFrame[]) => {
+        const p = new CustomerMetricsInParts(dated.analysisDate);
+        for (const part of parts) p.add(part);
+        return assertSameStage(dated, whole, { ...s.stage, customerParts: p }, "rfm");
+      };
+      await assert.rejects(
+        () => planted(file("a.csv").slice({ offset: 1, length: 1e9 }), file("b.csv")),
+        /customer tables/,
+      );
+      await assert.rejects(() => planted(file("a.csv")), /clean lines are on or after/);
     } finally {
       s.dispose();
     }
