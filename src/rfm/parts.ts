@@ -87,21 +87,22 @@ export class CustomerMetricsInParts {
       first: least(d.first, first),
       last: most(d.last, last),
     };
-    // The lines that count (as `linesBefore` gives them); all of them, most often, uncopied.
-    const used = Number(before ?? 0) === lines.height ? lines : lines.filter(counts);
-    this.#values.push(
-      used.select(pl.col("customer_id").cast(pl.Categorical), pl.col("line_value")),
-    );
+    // The lines that count (as `linesBefore` gives them), customers as dictionary codes (as
+    // `perCustomer` groups them).
+    const used = (Number(before ?? 0) === lines.height ? lines : lines.filter(counts))
+      .withColumns(pl.col("customer_id").cast(pl.Categorical));
+    this.#values.push(used.select("customer_id", "line_value"));
     this.#pairs.push(used.select("customer_id", "invoice").unique());
+    // In time and source row order (ties: line order), a customer's last line is the latest;
+    // the grouping keeps each group's order.
     this.#latest.push(
-      perCustomer(
-        used.withColumns(dayOf(ts).alias("__day")),
-        pl.col("__day").max().alias("__last"),
-        pl.col("__day").min().alias("__first"),
-        ...["country", "timestamp", "source_row"].map((c) =>
-          pl.col(c).sortBy([ts, pl.col("source_row")]).last().alias(`__${c}`)
-        ),
-      ).withColumns(pl.lit(this.#latest.length).cast(pl.Int32).alias("__part")),
+      used.sort({ by: ["timestamp", "source_row"], maintainOrder: true })
+        .withColumns(dayOf(ts).alias("__day"))
+        .groupBy("customer_id").agg(
+          pl.col("__day").max().alias("__last"),
+          pl.col("__day").min().alias("__first"),
+          ...["country", "timestamp", "source_row"].map((c) => pl.col(c).last().alias(`__${c}`)),
+        ).withColumns(pl.lit(this.#latest.length).cast(pl.Int32).alias("__part")),
     );
   }
 
