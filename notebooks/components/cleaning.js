@@ -44,7 +44,9 @@ export function droppedByReasonChart(rules, dropped, { width = 640, ...options }
       grid: true,
       domain: [0, max],
       nice: true,
-      ticks: narrow ? 3 : 5,
+      // (on a phone, two ticks in short form, 100k: the full numbers ran into each other)
+      ticks: narrow ? 2 : 5,
+      ...(narrow ? { tickFormat: fmtLogTick } : {}),
     },
     y: { label: null, domain: data.map((d) => d.reason) },
     marks: labelledBarsX(data, {

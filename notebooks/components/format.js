@@ -97,7 +97,10 @@ export function humanize(code) {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-/** Tick label for log axes: 0.001, 0.01 … 1, 10, 100, 1k, 10k, 1M (no "m" for milli). */
+/**
+ * Compact tick label (log axes, and linear ones on a phone): 0.001, 0.01 … 1, 10, 100, 1k, 10k, 1M
+ * (no "m" for milli).
+ */
 export function fmtLogTick(x) {
   if (!Number.isFinite(x)) return "";
   if (x >= 1e6) return `${+(x / 1e6).toPrecision(3)}M`;
