@@ -4,6 +4,7 @@
 import * as Plot from "@observablehq/plot";
 import {
   chartWidth,
+  countTicks,
   currencySymbol,
   fmtInt,
   fmtLogTick,
@@ -44,9 +45,7 @@ export function droppedByReasonChart(rules, dropped, { width = 640, ...options }
       grid: true,
       domain: [0, max],
       nice: true,
-      // (on a phone, two ticks in short form, 100k: the full numbers ran into each other)
-      ticks: narrow ? 2 : 5,
-      ...(narrow ? { tickFormat: fmtLogTick } : {}),
+      ...countTicks(width),
     },
     y: { label: null, domain: data.map((d) => d.reason) },
     marks: labelledBarsX(data, {

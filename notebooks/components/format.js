@@ -109,6 +109,17 @@ export function fmtLogTick(x) {
 }
 
 /**
+ * Tick options of a linear count axis: on a phone (a chart narrower than 520 px) two ticks in short
+ * form (100k), so that the labels do not run into each other; wider, `ticks` full numbers.
+ *
+ * @param {number} width the chart's width
+ * @param {number} ticks how many ticks on a wide chart
+ */
+export function countTicks(width, ticks = 5) {
+  return width < 520 ? { ticks: 2, tickFormat: fmtLogTick } : { ticks };
+}
+
+/**
  * Tick values for a log axis over [min, max]: the bundle's round values (`niceRawTicks`: 1, 2 and
  * 5 × powers of ten), only the powers of ten when the range spans 2.5 decades or more (so that a
  * short axis still has a few labels and a long one is not crowded). With `thin` (a narrow chart),

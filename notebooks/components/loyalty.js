@@ -3,7 +3,7 @@
 // go to Plot.plot.
 import * as Plot from "@observablehq/plot";
 import { diagonalMark, groupedBarMarks, labelledBarsX } from "./marks.js";
-import { chartWidth, fmtDate, fmtFixed, fmtInt, fmtNum, fmtPct } from "./format.js";
+import { chartWidth, countTicks, fmtDate, fmtFixed, fmtInt, fmtNum, fmtPct } from "./format.js";
 import { bandColors, levelColors, meaning, modelColors, sequentialScheme } from "./palette.js";
 import { plot } from "./plot.js";
 import { DAY_MS, isoDay } from "./generated/workspace.js";
@@ -161,7 +161,7 @@ function customerBars(
     height: rows.length * rowHeight + 50,
     marginLeft,
     marginRight: 110,
-    x: { label: "Customers →", grid: true, ticks: width < 520 ? 4 : 8 },
+    x: { label: "Customers →", grid: true, ...countTicks(width, 8) },
     y: { domain: rows.map((r) => r.name), label: null, tickSize: 0, tickFormat },
     marks: labelledBarsX(data, {
       x: "customers",
