@@ -189,15 +189,19 @@ export function crosstabHeatmap(crosstab, { segmentOrder, width = 640, ...option
     )
   );
   const narrow = width < 520;
-  const w = Math.min(width, 40 + (narrow ? 112 : 150) + clusters.length * (narrow ? 84 : 130));
+  const marginLeft = narrow ? 112 : 150;
+  const w = Math.min(width, 40 + marginLeft + clusters.length * (narrow ? 84 : 130));
+  // Cluster names are phrases ("Fairly recent one-time buyers, middling spend"): wrapped to the
+  // width of their column (lineWidth, in ems of the 11 px labels) under a taller top margin, never
+  // printed over each other (on a phone a column is about 50 px).
+  const column = (w - marginLeft - 20) / Math.max(1, clusters.length);
+  const lineWidth = Math.max(4, Math.min(10, Math.floor(column / 11)));
   return plot({
     ...options,
     width: w,
-    height: segments.length * 30 + 70,
-    marginLeft: narrow ? 112 : 150,
-    // Cluster names are phrases ("Fairly recent one-time buyers, middling spend"): wrapped to
-    // their column (lineWidth, in ems) under a taller top margin, never printed over each other.
-    marginTop: 84,
+    height: segments.length * 30 + (narrow ? 100 : 70),
+    marginLeft,
+    marginTop: narrow ? 114 : 84,
     marginBottom: 10,
     padding: 0.05,
     x: { domain: clusters, axis: null },
@@ -217,7 +221,7 @@ export function crosstabHeatmap(crosstab, { segmentOrder, width = 640, ...option
         label: "K-Means cluster",
         labelAnchor: "center",
         tickSize: 0,
-        lineWidth: narrow ? 7 : 10,
+        lineWidth,
         fontSize: 11,
       }),
       Plot.cell(cells, {
