@@ -115,9 +115,11 @@ export class CustomerMetricsInParts {
    * The customer metrics of every part given (`customerMetrics` of all their lines).
    *
    * @param asOf the analysis date: the configured one, or the default from {@link dates}
-   * @throws {Error} when `asOf` is not the date the parts were counted for
+   * @throws {Error} when no part was given, or when `asOf` is not the date the parts were
+   *   counted for
    */
   metrics(asOf: string): pl.DataFrame {
+    if (this.#values.length === 0) throw new Error("customer metrics in parts: no part given");
     const asOfDay = isoDay(asOf);
     const expected = this.#asOfDay ??
       (this.#dates.last === null ? null : isoDay(analysisDateAfter(this.#dates.last)));

@@ -90,6 +90,7 @@ Deno.test("customer metrics in parts: the purchase dates, and a date it was not 
   assert.equal(dflt.dates.before, 11);
   assert.throws(() => dflt.metrics("2011-01-06"), /counted for another analysis date/);
   assert.equal(dflt.metrics("2011-01-09").height, 4);
+  assert.throws(() => new CustomerMetricsInParts(null).metrics("2011-01-09"), /no part given/);
   // An empty part adds nothing.
   const empty = inParts([3, 9], null);
   empty.add(ROWS.head(0));
