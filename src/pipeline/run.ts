@@ -301,6 +301,15 @@ interface Staging {
 }
 
 /** The run itself, with the store open, writing into a staged set of outputs. */
+/**
+ * Whether the data stage ran in parts with `--until rfm` (it holds no line, only the customer
+ * metrics gathered file by file): the pages freed around the RFM stage then go back to the
+ * system, where a run that keeps its lines for the models leaves them.
+ */
+function leanRun(cleaned: CleanStage | null): boolean {
+  return cleaned?.customerParts !== undefined;
+}
+
 async function analyse(
   ds: DatasetConfig,
   folders: OutputFolders,
@@ -320,9 +329,6 @@ async function analyse(
   let rowsIn: Record<string, number>;
   // The run stops after the customer table (`--until rfm`): nothing only the models read.
   const rfmOnly = options.until === "rfm";
-  // A run in parts `--until rfm` writes its files from its spills: the lines it keeps in memory
-  // serve the RFM stage only, and the pages freed around that stage go back to the system.
-  let partsForRfm = false;
   // Ends keeping freed memory (see keepFreedMemory), when the data stage kept it.
   let keeping: (() => void) | null = null;
   // How the data stage ran, for the manifest (null: a customer table, no data stage here).
@@ -370,7 +376,6 @@ async function analyse(
         );
         cleanup.push(streamed.dispose);
         cleaned = streamed.stage;
-        partsForRfm = rfmOnly;
       } else {
         cleaned = await ingestAndCleanReleasing(ds, sources, progress, ahead ?? undefined, {
           trim: keeping === null,
@@ -385,12 +390,12 @@ async function analyse(
     // below the data stage's own.)
     stageLineFiles(out, ds, cleaned);
     out.start(place);
-    await releaseNative({ trim: partsForRfm });
+    await releaseNative({ trim: leanRun(cleaned) });
     rfm = cleaned.customerParts
       ? rfmStageOfParts(ds, cleaned.customerParts, progress)
       : rfmStage(ds, cleaned.kept, progress, cleaned.quarantine, { features: !rfmOnly });
   }
-  await releaseNative({ trim: partsForRfm });
+  await releaseNative({ trim: leanRun(cleaned) });
 
   const packages = await readLockedVersions(ROOT);
   let models: ModelStage | null = null;

@@ -28,6 +28,7 @@ import {
   customerMetrics,
   defaultAnalysisDate,
   type PurchaseDates,
+  purchaseDates,
   type RfmScores,
   scoreRfm,
   windowOutcome,
@@ -489,18 +490,7 @@ export function checkAnalysisDate(
   analysisDate: string,
   configured: boolean,
 ): string[] {
-  const limit = pl.lit(isoDay(analysisDate) * DAY_US).cast(pl.Datetime("us", "UTC"));
-  const [before, first, last] = kept.select(
-    pl.col("timestamp").lt(limit).sum().alias("before"),
-    pl.col("timestamp").min().cast(pl.Int64).alias("first"),
-    pl.col("timestamp").max().cast(pl.Int64).alias("last"),
-  ).row(0);
-  const time = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-  return analysisDateWarnings(
-    { lines: kept.height, before: Number(before ?? 0), first: time(first), last: time(last) },
-    analysisDate,
-    configured,
-  );
+  return analysisDateWarnings(purchaseDates(kept, isoDay(analysisDate)), analysisDate, configured);
 }
 
 /**

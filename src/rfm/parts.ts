@@ -38,13 +38,15 @@
  */
 import pl from "nodejs-polars";
 import { perCustomer } from "../lib/per_customer.ts";
-import { DAY_US, isoDay } from "../lib/time.ts";
+import { isoDay } from "../lib/time.ts";
 import {
   analysisDateAfter,
   CUSTOMER_LINE_COLUMNS,
   dayOf,
   finishedMetrics,
+  isBefore,
   type PurchaseDates,
+  purchaseDates,
 } from "./rfm.ts";
 
 /** {@link customerMetrics}, part by part (see the module documentation). */
@@ -68,28 +70,19 @@ export class CustomerMetricsInParts {
   add(kept: pl.DataFrame): void {
     const lines = kept.select(...CUSTOMER_LINE_COLUMNS);
     const ts = pl.col("timestamp");
-    const counts = this.#asOfDay === null
-      ? ts.isNotNull()
-      : ts.lt(pl.lit(this.#asOfDay * DAY_US).cast(pl.Datetime("us", "UTC")));
-    const [first, last, before] = lines.select(
-      ts.min().cast(pl.Int64),
-      ts.max().cast(pl.Int64).alias("last"),
-      counts.sum().alias("before"),
-    ).row(0);
+    const part = purchaseDates(lines, this.#asOfDay);
     const d = this.#dates;
-    const least = (a: number | null, b: unknown) =>
-      b === null || b === undefined ? a : a === null ? Number(b) : Math.min(a, Number(b));
-    const most = (a: number | null, b: unknown) =>
-      b === null || b === undefined ? a : a === null ? Number(b) : Math.max(a, Number(b));
+    const pick = (f: (a: number, b: number) => number, a: number | null, b: number | null) =>
+      a === null ? b : b === null ? a : f(a, b);
     this.#dates = {
-      lines: d.lines + lines.height,
-      before: d.before + Number(before ?? 0),
-      first: least(d.first, first),
-      last: most(d.last, last),
+      lines: d.lines + part.lines,
+      before: d.before + part.before,
+      first: pick(Math.min, d.first, part.first),
+      last: pick(Math.max, d.last, part.last),
     };
     // The lines that count (as `linesBefore` gives them), customers as dictionary codes (as
     // `perCustomer` groups them).
-    const used = (Number(before ?? 0) === lines.height ? lines : lines.filter(counts))
+    const used = (part.before === part.lines ? lines : lines.filter(isBefore(this.#asOfDay)))
       .withColumns(pl.col("customer_id").cast(pl.Categorical));
     this.#values.push(used.select("customer_id", "line_value"));
     this.#pairs.push(used.select("customer_id", "invoice").unique());

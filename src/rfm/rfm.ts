@@ -46,8 +46,7 @@ import type { RfmGuardConfig } from "../config/dataset.ts";
  * @throws {Error} when there are no transactions
  */
 export function defaultAnalysisDate(tx: pl.DataFrame): string {
-  const max = tx.select(pl.col("timestamp").max().cast(pl.Int64).alias("m")).row(0)[0];
-  return analysisDateAfter(max === null || max === undefined ? null : Number(max));
+  return analysisDateAfter(purchaseDates(tx, null).last);
 }
 
 /**
@@ -78,6 +77,47 @@ export interface PurchaseDates {
   /** The first and the last time (µs since 1970, UTC); null when no line has one. */
   first: number | null;
   last: number | null;
+}
+
+/**
+ * The purchase dates of clean lines ({@link PurchaseDates}), against the analysis date's day
+ * `asOfDay` (days since 1970), or, with null, against the default date: every line with a time
+ * is before the day after the last one.
+ *
+ * @example
+ * ```ts
+ * import pl from "nodejs-polars";
+ * import { purchaseDates } from "./rfm.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * const day = 86_400_000_000;
+ * const tx = pl.DataFrame({
+ *   timestamp: pl.Series("timestamp", [day, 3 * day, null]).cast(pl.Int64)
+ *     .cast(pl.Datetime("us", "UTC")),
+ * });
+ * deepEqual(purchaseDates(tx, 2), { lines: 3, before: 1, first: day, last: 3 * day });
+ * deepEqual(purchaseDates(tx, null), { lines: 3, before: 2, first: day, last: 3 * day });
+ * ```
+ */
+export function purchaseDates(lines: pl.DataFrame, asOfDay: number | null): PurchaseDates {
+  const ts = pl.col("timestamp");
+  const [n, first, last] = lines.select(
+    isBefore(asOfDay).sum().alias("before"),
+    ts.min().cast(pl.Int64).alias("first"),
+    ts.max().cast(pl.Int64).alias("last"),
+  ).row(0);
+  const time = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  return { lines: lines.height, before: Number(n ?? 0), first: time(first), last: time(last) };
+}
+
+/**
+ * The condition "the line is before the analysis date's day `asOfDay`" of {@link purchaseDates}
+ * (null: the default date, which every line with a time is before).
+ */
+export function isBefore(asOfDay: number | null): pl.Expr {
+  const ts = pl.col("timestamp");
+  return asOfDay === null
+    ? ts.isNotNull()
+    : ts.lt(pl.lit(asOfDay * DAY_US).cast(pl.Datetime("us", "UTC")));
 }
 
 /** The columns of the clean lines that {@link customerMetrics} reads. */
