@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { firstAtLeast } from "../lib/sorted.ts";
 
 /** One tree: internal nodes split `feature ≤ threshold` (bin index), leaves hold values. */
 export interface GbmTree {
@@ -63,14 +64,7 @@ function binEdges(values: ArrayLike<number>, bins: number): number[] {
 
 /** Bin of a value: the number of edges strictly below it. */
 function binOf(edges: readonly number[], v: number): number {
-  let lo = 0;
-  let hi = edges.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (edges[mid] < v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return firstAtLeast(edges, v);
 }
 
 /** Bin indices, row-major (n × d): each row's bins lie together, as a histogram pass reads them. */

@@ -14,6 +14,7 @@
  * @module
  */
 
+import { firstAtLeast } from "../lib/sorted.ts";
 import { median } from "../lib/stats.ts";
 import { toFlat } from "../score/scaler.ts";
 import { createRng, deriveSeed, sampleIndices } from "./random.ts";
@@ -223,14 +224,8 @@ function kMeansPlusPlus(
     }
     for (let t = 0; t < localTrials; t++) {
       const rand = random();
-      // The first index with !(rand > cumSum[idx]) (that predicate is monotone in idx).
-      let lo = 0;
-      let hi = n;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (rand > cumSum[mid]) lo = mid + 1;
-        else hi = mid;
-      }
+      // The first index with !(rand > cumSum[idx]), that is cumSum[idx] >= rand.
+      const lo = firstAtLeast(cumSum, rand);
       if (lo >= n) throw new RangeError("Row index out of range");
       candidates[t] = lo;
     }

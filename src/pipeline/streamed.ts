@@ -66,6 +66,7 @@ import { dictionaryColumns, providedColumns, sinkAsPlainText } from "../ingest/i
 import { runReleasing, type Steps, TRIM } from "../lib/memory.ts";
 import type { PrePasses } from "../ingest/ahead.ts";
 import type { Progress } from "./progress.ts";
+import { firstAtLeast } from "../lib/sorted.ts";
 import { CustomerMetricsInParts } from "../rfm/parts.ts";
 import {
   type CleanStage,
@@ -124,18 +125,6 @@ function within(positions: readonly number[], offset: number, rows: number): num
   const from = firstAtLeast(positions, offset);
   const to = firstAtLeast(positions, offset + rows);
   return positions.slice(from, to).map((p) => p - offset);
-}
-
-/** The index of the first of ascending `values` that is at least `x` (their length if none). */
-function firstAtLeast(values: readonly number[], x: number): number {
-  let lo = 0;
-  let hi = values.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (values[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** A spill file's name: numbered so that names sort in file order. */
