@@ -36,6 +36,7 @@ import type { DatasetConfig } from "../config/dataset.ts";
 import { CANONICAL_COLUMNS } from "../config/schema.ts";
 import { cleaningReport, type SetRulesOutcome, warnLoudly } from "../clean/clean.ts";
 import {
+  cancellationKeys,
   cancellationLines,
   cancellationPool,
   cancelledValues,
@@ -257,6 +258,7 @@ export function* streamedCleanSteps(
   const matchOrders = on("cancelled_order") && cancels !== null && cancels.height > 0;
   const multiplier = cfg.outliers.logValueMadMultiplier;
   const extremeOn = on("extreme_value") && multiplier !== null;
+  const cancelKeys = matchOrders ? cancellationKeys(cancels!) : null;
   const pools: pl.DataFrame[] = [];
   const logs: pl.Series[] = [];
   // The log values of the pool's lines, by position: those not cancelled join `logs` after.
@@ -264,7 +266,7 @@ export function* streamedCleanSteps(
   if (matchOrders || extremeOn) {
     for (const k of parts.keys()) {
       const df = withReasons(k, [...SET_RULE_COLUMNS]);
-      const share = matchOrders ? cancellationPool(df, cancels!) : null;
+      const share = cancelKeys ? cancellationPool(df, cancelKeys) : null;
       if (share) pools.push(share);
       if (extremeOn) {
         // The lines of the pool may be cancelled orders: their values join once that is known.
