@@ -28,6 +28,18 @@ import { InputError } from "./errors.ts";
 /** Bytes read at a time (the one read buffer of a scan). */
 export const CHUNK_BYTES = 4 * 1024 * 1024;
 
+/**
+ * Bytes read at a time by a scan that stops after a few rows (`maxRows`, the preflight's
+ * sample of a few hundred kilobytes): a fresh 4 MiB buffer costs 1,024 page faults, 12 ms where a
+ * fault costs 12 µs, twice per file (the scan and the copy of the sample), for 200 KiB of text.
+ */
+export const SAMPLE_CHUNK_BYTES = 256 * 1024;
+
+/** The read buffer of a scan with options `o`. */
+function readBuffer(o: ScanOptions): Uint8Array {
+  return new Uint8Array(o.maxRows === undefined ? CHUNK_BYTES : SAMPLE_CHUNK_BYTES);
+}
+
 /** Why a data row is quarantined by ingest. */
 export type RowIssue = "ragged_row" | "truncated_line";
 
@@ -237,7 +249,7 @@ export function scanDelimited(path: string, o: ScanOptions): TextScan {
   const delim = (o.delimiter ?? ",").charCodeAt(0);
   const found = new Findings();
   const f = Deno.openSync(path, { read: true });
-  const buf = new Uint8Array(CHUNK_BYTES);
+  const buf = readBuffer(o);
   let base = 0; // file offset of buf[0]
   // UTF-8 validation: continuation bytes still expected, the range of the next one.
   let need = 0;
@@ -519,7 +531,8 @@ export function copyWithout(src: string, dst: string, scan: TextScan): void {
   const input = Deno.openSync(src, { read: true });
   const output = Deno.openSync(dst, { write: true, create: true, truncate: true });
   try {
-    const buf = new Uint8Array(CHUNK_BYTES);
+    // (no larger than what is copied: a preflight's sample is a few hundred kilobytes)
+    const buf = new Uint8Array(Math.max(1, Math.min(CHUNK_BYTES, scan.bytes)));
     const ranges = scan.excluded;
     let r = 0;
     let base = 0;
@@ -583,8 +596,8 @@ export function whitespaceToTsv(path: string, dst: string, o: ScanOptions): Text
   const found = new Findings();
   const input = Deno.openSync(path, { read: true });
   const output = Deno.openSync(dst, { write: true, create: true, truncate: true });
-  const buf = new Uint8Array(CHUNK_BYTES);
-  const out = new Bytes(CHUNK_BYTES + 65536);
+  const buf = readBuffer(o);
+  const out = new Bytes(buf.length + 65536);
   const rec = new Bytes(4096);
   let base = 0;
   let need = 0;
@@ -642,7 +655,7 @@ export function whitespaceToTsv(path: string, dst: string, o: ScanOptions): Text
         good++;
         rec.push(10);
         out.append(rec.data.subarray(0, rec.length));
-        if (out.length >= CHUNK_BYTES) {
+        if (out.length >= buf.length) {
           writeAll(output, out.data.subarray(0, out.length));
           out.length = 0;
         }

@@ -6,7 +6,7 @@
  * paths over plain bytes (unquoted and quoted) must agree with the byte-by-byte states.
  */
 import assert from "node:assert/strict";
-import { CHUNK_BYTES, scanDelimited } from "../../src/ingest/text_scan.ts";
+import { CHUNK_BYTES, SAMPLE_CHUNK_BYTES, scanDelimited } from "../../src/ingest/text_scan.ts";
 import { withTempDir, write } from "./helpers.ts";
 
 /** Records of RFC 4180 text: for each, its first line, field count, and whether it is blank. */
@@ -44,47 +44,52 @@ function referenceRecords(text: string, delim: string) {
   return out;
 }
 
+/** Text of every kind of record (see the module notes), in order, until it passes `minBytes`. */
+function mixedText(minBytes: number): string {
+  const parts = ["id,name,note,value\n"];
+  let size = parts[0].length;
+  let i = 0;
+  // Past two read chunks, so that records and multi-byte characters straddle boundaries.
+  while (size < minBytes) {
+    let rec: string;
+    switch (i % 9) {
+      case 0:
+        rec = `${i},"Smith, John","line one\nline two",1.5\n`;
+        break;
+      case 1:
+        rec = `${i}, padded ,"say ""hi"" there",2\n`;
+        break;
+      case 2:
+        rec = `${i},Zoë Ünïcødé 😀,"quoted ünïcødé, 😀",3\n`;
+        break;
+      case 3:
+        rec = ",,,\n"; // blank: delimiters only
+        break;
+      case 4:
+        rec = `${i},Korea, Republic of,x,4\n`; // ragged: an unquoted delimiter
+        break;
+      case 5:
+        rec = `${i},"",${"long text ".repeat(20)},5\r\n`;
+        break;
+      case 6:
+        rec = "   \n"; // blank: spaces only
+        break;
+      case 7:
+        rec = `${i},a!b#c,~tilde~,6\n`;
+        break;
+      default:
+        rec = `${i},short\n`; // ragged: too few fields
+    }
+    parts.push(rec);
+    size += new TextEncoder().encode(rec).length;
+    i++;
+  }
+  return parts.join("");
+}
+
 Deno.test("text scan: a file of several chunks is accounted for as a whole-text parser sees it", async () => {
   await withTempDir((dir) => {
-    const parts = ["id,name,note,value\n"];
-    let size = parts[0].length;
-    let i = 0;
-    // Past two read chunks, so that records and multi-byte characters straddle boundaries.
-    while (size < 2 * CHUNK_BYTES + 100_000) {
-      let rec: string;
-      switch (i % 9) {
-        case 0:
-          rec = `${i},"Smith, John","line one\nline two",1.5\n`;
-          break;
-        case 1:
-          rec = `${i}, padded ,"say ""hi"" there",2\n`;
-          break;
-        case 2:
-          rec = `${i},Zoë Ünïcødé 😀,"quoted ünïcødé, 😀",3\n`;
-          break;
-        case 3:
-          rec = ",,,\n"; // blank: delimiters only
-          break;
-        case 4:
-          rec = `${i},Korea, Republic of,x,4\n`; // ragged: an unquoted delimiter
-          break;
-        case 5:
-          rec = `${i},"",${"long text ".repeat(20)},5\r\n`;
-          break;
-        case 6:
-          rec = "   \n"; // blank: spaces only
-          break;
-        case 7:
-          rec = `${i},a!b#c,~tilde~,6\n`;
-          break;
-        default:
-          rec = `${i},short\n`; // ragged: too few fields
-      }
-      parts.push(rec);
-      size += new TextEncoder().encode(rec).length;
-      i++;
-    }
-    const text = parts.join("");
+    const text = mixedText(2 * CHUNK_BYTES + 100_000);
     const path = write(dir, "big.csv", text);
     const scan = scanDelimited(path, {
       file: "big.csv",
@@ -123,5 +128,31 @@ Deno.test("text scan: a quote inside an unquoted field after plain bytes is stil
       () => scanDelimited(path, { file: "q.csv", delimiter: ",", header: true, fields: null }),
       /line 2, byte offset 17: a quote inside an unquoted field/,
     );
+  });
+});
+
+Deno.test("text scan: a sample (maxRows) is read in small chunks and accounted for as a whole scan", async () => {
+  await withTempDir((dir) => {
+    const text = mixedText(3 * SAMPLE_CHUNK_BYTES + 50_000);
+    const path = write(dir, "big.csv", text);
+    const o = { file: "big.csv", delimiter: ",", header: true, fields: null };
+    const whole = scanDelimited(path, o);
+    assert.ok(whole.bytes > 3 * SAMPLE_CHUNK_BYTES && whole.bytes < CHUNK_BYTES);
+    // Every row, in small chunks: the same findings as one chunk.
+    const all = scanDelimited(path, { ...o, maxRows: whole.rows + 1 });
+    for (const k of ["bytes", "records", "lines", "blankLines", "rows", "goodRows", "ragged"]) {
+      assert.equal(all[k as keyof typeof all], whole[k as keyof typeof whole], k);
+    }
+    assert.deepEqual(
+      Array.from(all.problemRows.subarray(0, all.problemCount)),
+      Array.from(whole.problemRows.subarray(0, whole.problemCount)),
+    );
+    // Stopped past two small chunks: the rows of the reference up to there.
+    const recs = referenceRecords(text, ",").slice(1).filter((r) => !r.blank);
+    const n = Math.floor(recs.length * 0.8);
+    const sample = scanDelimited(path, { ...o, maxRows: n });
+    assert.equal(sample.rows, n);
+    assert.ok(sample.bytes > 2 * SAMPLE_CHUNK_BYTES);
+    assert.equal(sample.ragged, recs.slice(0, n).filter((r) => r.fields !== 4).length);
   });
 });
