@@ -167,9 +167,9 @@ export function cancellationKeys(cancels: pl.DataFrame): CancellationKeys {
  * of the pool; the shares, concatenated and sorted by `__i`, are the pool of all lines.
  *
  * @param df rows from `applyRowRules` (`reason`, `__i` and the key columns)
- * @param cancels the keys of the cancellation lines of all rows ({@link cancellationKeys})
+ * @param keys the keys of the cancellation lines of all rows ({@link cancellationKeys})
  */
-export function cancellationPool(df: pl.DataFrame, cancels: CancellationKeys): pl.DataFrame {
+export function cancellationPool(df: pl.DataFrame, keys: CancellationKeys): pl.DataFrame {
   // Only purchases sharing a key with some cancellation can match: the pool is narrowed to them
   // first, by the 64-bit hash of the key (a join on one number; a join on the text keys of every
   // line costs far more, and more than linearly), then exactly by a join on the few rows left
@@ -178,12 +178,12 @@ export function cancellationPool(df: pl.DataFrame, cancels: CancellationKeys): p
   // beside the key columns (one piece per file) would join the pieces of the text columns.
   const hashes = df.select(keyHash().alias("__k")).getColumn("__k");
   // (a membership test gives the positions in order: four times faster than a join and a sort)
-  const at = (hashes.isIn(cancels.hashes).argTrue().toArray() as (number | bigint)[]).map(Number);
+  const at = (hashes.isIn(keys.hashes).argTrue().toArray() as (number | bigint)[]).map(Number);
   return pl.DataFrame(
     ["reason", ...KEYS, "timestamp", "__i"].map((c) => df.getColumn(c).gather(at)),
   )
     .filter(pl.col("reason").isNull())
-    .join(cancels.keys, { on: KEYS, how: "semi" })
+    .join(keys.keys, { on: KEYS, how: "semi" })
     .drop("reason")
     .sort("__i");
 }

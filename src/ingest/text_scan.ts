@@ -35,9 +35,17 @@ export const CHUNK_BYTES = 4 * 1024 * 1024;
  */
 export const SAMPLE_CHUNK_BYTES = 256 * 1024;
 
-/** The read buffer of a scan with options `o`. */
-function readBuffer(o: ScanOptions): Uint8Array {
-  return new Uint8Array(o.maxRows === undefined ? CHUNK_BYTES : SAMPLE_CHUNK_BYTES);
+/**
+ * The one read buffer of a pass over a file: {@link CHUNK_BYTES}, or fewer when fewer bytes are
+ * wanted (a sampled scan, {@link SAMPLE_CHUNK_BYTES}; the copy of a sample, its length).
+ */
+export function readBuffer(wanted: number = CHUNK_BYTES): Uint8Array {
+  return new Uint8Array(Math.max(1, Math.min(CHUNK_BYTES, wanted)));
+}
+
+/** The read buffer of a scan with options `o`: smaller when it stops after `maxRows`. */
+function scanBuffer(o: ScanOptions): Uint8Array {
+  return readBuffer(o.maxRows === undefined ? CHUNK_BYTES : SAMPLE_CHUNK_BYTES);
 }
 
 /** Why a data row is quarantined by ingest. */
@@ -249,7 +257,7 @@ export function scanDelimited(path: string, o: ScanOptions): TextScan {
   const delim = (o.delimiter ?? ",").charCodeAt(0);
   const found = new Findings();
   const f = Deno.openSync(path, { read: true });
-  const buf = readBuffer(o);
+  const buf = scanBuffer(o);
   let base = 0; // file offset of buf[0]
   // UTF-8 validation: continuation bytes still expected, the range of the next one.
   let need = 0;
@@ -532,7 +540,7 @@ export function copyWithout(src: string, dst: string, scan: TextScan): void {
   const output = Deno.openSync(dst, { write: true, create: true, truncate: true });
   try {
     // (no larger than what is copied: a preflight's sample is a few hundred kilobytes)
-    const buf = new Uint8Array(Math.max(1, Math.min(CHUNK_BYTES, scan.bytes)));
+    const buf = readBuffer(scan.bytes);
     const ranges = scan.excluded;
     let r = 0;
     let base = 0;
@@ -596,7 +604,7 @@ export function whitespaceToTsv(path: string, dst: string, o: ScanOptions): Text
   const found = new Findings();
   const input = Deno.openSync(path, { read: true });
   const output = Deno.openSync(dst, { write: true, create: true, truncate: true });
-  const buf = readBuffer(o);
+  const buf = scanBuffer(o);
   const out = new Bytes(buf.length + 65536);
   const rec = new Bytes(4096);
   let base = 0;

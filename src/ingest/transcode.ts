@@ -11,7 +11,7 @@
  */
 import type { TextEncoding } from "../config/dataset.ts";
 import { InputError } from "./errors.ts";
-import { CHUNK_BYTES } from "./text_scan.ts";
+import { readBuffer, SAMPLE_CHUNK_BYTES } from "./text_scan.ts";
 
 /** What {@link transcodeToUtf8} did. */
 export interface Transcoded {
@@ -66,8 +66,9 @@ export function transcodeToUtf8(
 ): Transcoded {
   const input = Deno.openSync(src, { read: true });
   const output = Deno.openSync(dst, { write: true, create: true, truncate: true });
-  const buf = new Uint8Array(CHUNK_BYTES);
-  const wide = encoding === "latin1" ? new Uint8Array(2 * CHUNK_BYTES) : null;
+  // (a sample's buffers are small: a fresh page costs a fault, and a sample is a few hundred KiB)
+  const buf = readBuffer(maxLines === undefined ? undefined : SAMPLE_CHUNK_BYTES);
+  const wide = encoding === "latin1" ? new Uint8Array(2 * buf.length) : null;
   const encoder = new TextEncoder();
   let decoder: TextDecoder | null = encoding === "windows-1252"
     ? new TextDecoder("windows-1252")

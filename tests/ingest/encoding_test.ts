@@ -7,6 +7,8 @@ import assert from "node:assert/strict";
 import { ConfigError } from "../../src/config/errors.ts";
 import { ingestFile, readSource } from "../../src/ingest/ingest.ts";
 import { preflight } from "../../src/pipeline/stages.ts";
+import { SAMPLE_CHUNK_BYTES } from "../../src/ingest/text_scan.ts";
+import { transcodeToUtf8 } from "../../src/ingest/transcode.ts";
 import { CTQP_COLUMNS, dataset, fileConfig, fileJson } from "../fixtures/configs.ts";
 import { col, inputError, latin1, utf16, withTempDir, write } from "./helpers.ts";
 
@@ -120,5 +122,43 @@ Deno.test("encoding: the preflight reads only the rows it inspects; the full ing
     assert.equal(full.rowsRead, 5000);
     assert.deepEqual(full.summary.quarantined, { ragged_row: 1, truncated_line: 0 });
     assert.equal(col(full.canonical, "description")[4000], "Müller");
+  });
+});
+
+Deno.test("encoding: a transcoded sample spanning several read chunks is the full transcoding's prefix", async () => {
+  await withTempDir((dir) => {
+    // 1.2 MB of Latin-1 text (ü and é on every line), and its UTF-16 form with a surrogate pair
+    // astride the first and third chunk boundaries; the sample stops past its third chunk.
+    const line = (i: number) => `${i},${T},1,1.0,Müller café ${"x".repeat(i % 37)}`;
+    const text = `c,t,q,p,d\n${Array.from({ length: 20_000 }, (_, i) => line(i)).join("\n")}\n`;
+    // (after the 2-byte mark, UTF-16 unit u sits at bytes 2 + 2u: a chunk ends after unit
+    // SAMPLE_CHUNK_BYTES / 2 - 2, where the pair's first half goes)
+    let emoji = text;
+    for (const chunk of [3, 1]) {
+      const at = (chunk * SAMPLE_CHUNK_BYTES) / 2 - 2;
+      emoji = emoji.slice(0, at) + "😀" + emoji.slice(at);
+    }
+    const sampleLines = 15_000;
+    for (
+      const [name, bytes, enc, want] of [
+        ["l1.csv", latin1(text), "latin1", text],
+        ["u16.csv", utf16(emoji, true), "utf-16", emoji],
+      ] as const
+    ) {
+      const src = write(dir, name, bytes);
+      assert.ok(bytes.length > 4 * SAMPLE_CHUNK_BYTES, `${name} spans more than four chunks`);
+      const full = `${dir}/${name}.full`;
+      const part = `${dir}/${name}.part`;
+      const all = transcodeToUtf8(src, full, enc, name);
+      assert.equal(all.prefix, false);
+      assert.equal(Deno.readTextFileSync(full), want);
+      const sample = transcodeToUtf8(src, part, enc, name, sampleLines);
+      assert.equal(sample.prefix, true);
+      const got = Deno.readTextFileSync(part);
+      assert.ok(want.startsWith(got), `${name}: the sample is a prefix of the file`);
+      assert.ok(got.split("\n").length > sampleLines, `${name}: the sample holds its lines`);
+      assert.ok(sample.bytesIn > 3 * SAMPLE_CHUNK_BYTES, `${name}: the sample spans 4+ chunks`);
+      assert.ok(sample.bytesIn < bytes.length, `${name}: the sample stopped early`);
+    }
   });
 });
