@@ -25,7 +25,7 @@ import {
   type SourceFile,
 } from "../../src/pipeline/stages.ts";
 import { Progress } from "../../src/pipeline/progress.ts";
-import { streamedClean, type StreamedLines } from "../../src/pipeline/streamed.ts";
+import { PART_ROWS, streamedClean, type StreamedLines } from "../../src/pipeline/streamed.ts";
 import { CustomerMetricsInParts } from "../../src/rfm/parts.ts";
 import { STREAM_AUTO_BYTES, streamedRun } from "../../src/pipeline/run.ts";
 import { shouldKeepFreedMemory } from "../../src/lib/memory.ts";
@@ -160,12 +160,20 @@ Deno.test("streamed: two files, every rule, the same stage as the whole table", 
     assert.equal(dropped.implausible_timestamp, 2);
     assert.equal(whole.report.unmatchedReturns.lines, 1);
     const before = spills();
-    for (const keep of ["all", "rfm"] as const) {
-      const s = await streamedClean(ds, sources, quiet(), keep);
-      await assertSameStage(ds, whole, s.stage, keep);
-      s.dispose();
+    // A part per file, and parts of a few lines (the rules over all lines then span parts).
+    for (const partRows of [PART_ROWS, 37]) {
+      for (const keep of ["all", "rfm"] as const) {
+        const s = await streamedClean(ds, sources, quiet(), keep, undefined, partRows);
+        await assertSameStage(ds, whole, s.stage, keep);
+        s.dispose();
+      }
     }
     assert.deepEqual(spills(), before, "the spill folders are deleted");
+    await assert.rejects(
+      () => streamedClean(ds, sources, quiet(), "rfm", undefined, 0),
+      /partRows must be a positive integer, got 0/,
+    );
+    assert.deepEqual(spills(), before, "a refused setting leaves no spill folder");
   }));
 
 Deno.test("streamed: a planted difference fails the comparison", () =>
