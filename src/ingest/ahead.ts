@@ -42,6 +42,8 @@ import type { TextScan } from "./text_scan.ts";
 export class PrePasses {
   #session: WorkerSession | null = null;
   readonly #ready = new Map<string, TextScan>();
+  /** The pre-passes queued and not yet in (or failed), by path. */
+  readonly #running = new Map<string, Promise<void>>();
   readonly #pending: Promise<void>[] = [];
   #sealed = false;
   readonly #seal: () => void;
@@ -74,13 +76,13 @@ export class PrePasses {
       const options = aheadOptions(file);
       if (!options) continue;
       this.#session ??= new WorkerSession(new URL("./text_scan.ts", import.meta.url));
-      this.#pending.push(
-        this.#session.call<TextScan>("scanDelimited", [path, options]).then(
-          (scan) => void this.#ready.set(path, scan),
-          // A failed pre-pass: the reader scans the file itself and reports the failure.
-          () => {},
-        ),
-      );
+      const done = this.#session.call<TextScan>("scanDelimited", [path, options]).then(
+        (scan) => void this.#ready.set(path, scan),
+        // A failed pre-pass: the reader scans the file itself and reports the failure.
+        () => {},
+      ).finally(() => this.#running.delete(path));
+      this.#running.set(path, done);
+      this.#pending.push(done);
     }
   }
 
@@ -88,6 +90,15 @@ export class PrePasses {
   seal(): void {
     this.#sealed = true;
     this.#seal();
+  }
+
+  /**
+   * Resolves when the pre-pass of the file at `path` is in (or has failed); undefined when it is
+   * not running (in already, or never queued). A reader about to scan the file does better to
+   * wait: the worker is that far into the file already.
+   */
+  running(path: string): Promise<void> | undefined {
+    return this.#running.get(path);
   }
 
   /** The pre-pass of the file at `path` if it is in (once: it is then forgotten). */
@@ -102,5 +113,6 @@ export class PrePasses {
     this.seal();
     this.#session?.close();
     this.#ready.clear();
+    this.#running.clear();
   }
 }

@@ -253,8 +253,15 @@ export class GrowthRelease {
  * (see {@link releaseNative}), which a synchronous stage never gives it: without the pauses every
  * intermediate frame of a stage stays allocated until the stage ends. Run it with
  * {@link runSteps} (synchronous, no release: tests and small data) or {@link runReleasing}.
+ *
+ * A step may also yield a promise (a {@link Wait}): {@link runReleasing} waits for it before the
+ * next step, {@link runSteps} cannot and goes on, so a step must give the same result either way
+ * (it waits for something that only saves work, such as a pre-pass made in a worker).
  */
-export type Steps<T> = Generator<void | typeof TRIM, T, void>;
+export type Steps<T> = Generator<void | typeof TRIM | Wait, T, void>;
+
+/** Something a step may wait for before the next ({@link Steps}). */
+export type Wait = Promise<unknown>;
 
 /**
  * Runs `steps` through without pausing.
@@ -279,7 +286,7 @@ export function runSteps<T>(steps: Steps<T>): T {
 /**
  * Runs `steps`, releasing the native memory of dropped frames at its pauses once the process has
  * grown by 32 MiB since the last release ({@link GrowthRelease}; a full collection only with
- * `--v8-flags=--expose-gc`, as the build runs).
+ * `--v8-flags=--expose-gc`, as the build runs), and waiting where a step yields a promise.
  *
  * @example
  * ```ts
@@ -302,6 +309,7 @@ export async function runReleasing<T>(
   let r = steps.next();
   while (!r.done) {
     if (r.value === TRIM) await release.trim();
+    else if (r.value instanceof Promise) await r.value;
     else await release.pause();
     r = steps.next();
   }

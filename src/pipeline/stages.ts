@@ -131,18 +131,22 @@ export function ingestCounts(): IngestCounts {
 /**
  * Reads one source file and maps it to the canonical schema: its canonical rows, with its
  * columns, rows read and summary added to `counts` and its progress line printed. Its pre-pass
- * is taken from `ahead` when it was made there.
+ * is taken from `ahead` when it was made there: a step that waits for it first when the worker
+ * is still making it (run with `runReleasing`; the first file's pre-pass is seldom in when its
+ * reading starts, and scanning the file again here cost 0.29 s of 3.1 s at 1×).
  *
  * @throws {Error} when the file's row count differs from the configuration (see
  *   {@link checkRowCount})
  */
-export function ingestOne(
+export function* ingestOne(
   ds: DatasetConfig,
   s: SourceFile,
   progress: Progress,
   counts: IngestCounts,
   ahead?: PrePasses,
-): pl.DataFrame {
+): Steps<pl.DataFrame> {
+  const prePass = ahead?.running(s.path);
+  if (prePass) yield prePass;
   const got = ingestFile(s.path, s.file, { timezone: ds.timezone }, ahead?.take(s.path));
   counts.provided[got.name] = got.provided;
   counts.rowsRead[got.name] = got.rowsRead;
@@ -165,7 +169,7 @@ export function* ingestSteps(
   const parts: pl.DataFrame[] = [];
   const counts = ingestCounts();
   for (const s of sources) {
-    parts.push(ingestOne(ds, s, progress, counts, ahead));
+    parts.push(yield* ingestOne(ds, s, progress, counts, ahead));
     yield;
   }
   const { provided, rowsRead, ingest } = counts;

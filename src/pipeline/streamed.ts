@@ -201,7 +201,7 @@ export function* streamedCleanSteps(
   // Pass 1: read; the row rules that need no other line; spill; keep the timestamps, content
   // hashes and cancellation lines.
   for (const s of sources) {
-    const tx = ingestOne(ds, s, progress, counts, ahead);
+    const tx = yield* ingestOne(ds, s, progress, counts, ahead);
     stamps.push(tx.getColumn("timestamp"));
     if (on("duplicate")) hashes.push(tx.select(rowHash().alias("h")).getColumn("h"));
     const df = applyRowRules(tx, rules, cfg, now, {

@@ -10,7 +10,9 @@ import { PrePasses } from "../../src/ingest/ahead.ts";
 import { ingestFile } from "../../src/ingest/ingest.ts";
 import { aheadOptions, openSource } from "../../src/ingest/read.ts";
 import { scanDelimited } from "../../src/ingest/text_scan.ts";
-import { CTQP_COLUMNS, fileConfig } from "../fixtures/configs.ts";
+import { ingestCounts, ingestOne } from "../../src/pipeline/stages.ts";
+import { Progress } from "../../src/pipeline/progress.ts";
+import { CTQP_COLUMNS, dataset, fileConfig, fileJson } from "../fixtures/configs.ts";
 import { inputError, withTempDir, write } from "./helpers.ts";
 
 /** A CSV of `rows` good rows, with a blank line, a ragged row and a cut-short last line. */
@@ -151,6 +153,49 @@ Deno.test("ahead: files added as they are found are pre-passed in order, until s
       assert.throws(() => ahead.add([{ path: a, file }]), /added after seal/);
     } finally {
       ahead.close();
+    }
+  });
+});
+
+Deno.test("ahead: a reader waiting for a running pre-pass gets it; ingestOne waits for it", async () => {
+  await withTempDir(async (dir) => {
+    const path = write(dir, "a.csv", messyCsv(20_000));
+    const file = fileConfig({ columns: CTQP_COLUMNS });
+    const ahead = new PrePasses();
+    try {
+      ahead.add([{ path, file }]);
+      const running = ahead.running(path);
+      assert.ok(running, "queued and not in yet");
+      assert.equal(ahead.take(path), undefined, "not in before it ends");
+      await running;
+      assert.equal(ahead.running(path), undefined, "no longer running once in");
+      assert.equal(ahead.running(`${dir}/never-queued.csv`), undefined);
+      const scan = ahead.take(path);
+      assert.ok(scan, "in once awaited");
+      assert.deepEqual(scan, scanDelimited(path, aheadOptions(file)!));
+    } finally {
+      ahead.close();
+    }
+    // The build's step: it yields the running pre-pass, so that the reader takes it.
+    const again = new PrePasses();
+    try {
+      again.add([{ path, file }]);
+      const steps = ingestOne(
+        dataset({ files: [fileJson({ name: "a.csv", path, columns: CTQP_COLUMNS })] }),
+        { file, path },
+        new Progress(() => {}),
+        ingestCounts(),
+        again,
+      );
+      const first = steps.next();
+      assert.equal(first.done, false);
+      assert.ok(first.value instanceof Promise, "the step waits for the pre-pass");
+      await first.value;
+      const last = steps.next();
+      assert.equal(last.done, true);
+      assert.equal(again.take(path), undefined, "the reader took the pre-pass");
+    } finally {
+      again.close();
     }
   });
 });

@@ -1,10 +1,13 @@
-import { equal, ok } from "node:assert/strict";
+import { deepEqual, equal, ok } from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import {
   GrowthRelease,
   KEEP_FREED_ABOVE_US,
   pageFaultCost,
+  runReleasing,
+  runSteps,
   shouldKeepFreedMemory,
+  type Steps,
 } from "../../src/lib/memory.ts";
 
 /** Runs the fixture in a fresh process with `--expose-gc` (as the build) and reads its figures. */
@@ -79,4 +82,23 @@ Deno.test("GrowthRelease trims once the process has grown by trimGrowthMiB, and 
   equal(await plain.pause(), false);
   equal(plain.trims, 0);
   ok(held.length + more.length > 0);
+});
+
+Deno.test("runReleasing waits for a promise a step yields; runSteps goes on", async () => {
+  const seen: string[] = [];
+  function* steps(wait: Promise<void>): Steps<string[]> {
+    seen.push("before");
+    yield wait;
+    seen.push("after");
+    return seen;
+  }
+  let resolve!: () => void;
+  const wait = new Promise<void>((r) => resolve = r).then(() => void seen.push("resolved"));
+  const done = runReleasing(steps(wait));
+  await new Promise((r) => setTimeout(r, 10));
+  deepEqual(seen, ["before"], "the next step waits");
+  resolve();
+  deepEqual(await done, ["before", "resolved", "after"]);
+  seen.length = 0;
+  deepEqual(runSteps(steps(new Promise(() => {}))), ["before", "after"]);
 });
