@@ -105,10 +105,14 @@ export interface StreamedStage {
  * The growth of the resident memory after which a pause of the data stage in parts also hands
  * the freed pages back ({@link runReleasing}): each file's frames are dropped after it, but the
  * allocator keeps their pages, and over the files of a pass the process grew by 700 MiB at 10×
- * (the cancelled orders' pass, the run's peak: 1,147–1,271 MiB). With this, each pass peaked at
- * 775–894 MiB, for a few tenths of a second.
+ * (the cancelled orders' pass, the run's peak: 1,147–1,271 MiB). With a trim past 256 MiB each
+ * pass peaked at 775–894 MiB. Since the lines go in parts of {@link PART_ROWS}, a pass grows
+ * less between trims, and every page handed back is faulted in again by the next part: at 10×,
+ * 4 alternating runs each, 256 → 384 MiB took 1.42–1.52 → 1.06–1.24 M page faults and
+ * 39.8–47.7 → 35.0–38.9 s, for a peak of 870–909 → 925–988 MiB (512 MiB: 1,047–1,062 MiB, too
+ * close to half the plain pandas script's 2,150–2,340 MiB).
  */
-const TRIM_GROWTH_MIB = 256;
+const TRIM_GROWTH_MIB = 384;
 
 /**
  * The most lines of one part: each file's lines are spilled in equal parts of at most this many,
