@@ -12,10 +12,11 @@
  * 2. The decisions over all lines: the limits of plausible timestamps (`timestampLimits`), and
  *    the duplicates (`repeatedHashes`, then `repeatsAmong` on the few lines whose hash repeats,
  *    read back part by part). `completeRowReason` then gives any line its row-rule reason.
- * 3. Each spilled part, a few columns of it, gives its share of the purchases a cancellation
- *    could reverse (`cancellationPool`) and the log values of its kept lines; the cancelled
- *    orders are matched over all lines (`matchCancelledOrders`), and the extreme-value bounds set
- *    from the values of the lines still kept (`extremeValueBounds`).
+ * 3. Each spilled part, a few columns of it, gives its candidates for the purchases a
+ *    cancellation could reverse (`poolCandidates`, made exact once for all: `exactPool`) and the
+ *    log values of its kept lines; the cancelled orders are matched over all lines
+ *    (`matchCancelledOrders`), and the extreme-value bounds set from the values of the lines
+ *    still kept (`extremeValueBounds`).
  * 4. Each spilled part gets its final reasons and is spilled again as clean lines and
  *    quarantine; the output files are written from these spills by polars' streaming Parquet
  *    writer. With `--until rfm` each part's clean lines give their share of the customer
@@ -40,11 +41,12 @@ import { cleaningReport, type SetRulesOutcome, warnLoudly } from "../clean/clean
 import {
   cancellationKeys,
   cancellationLines,
-  cancellationPool,
   cancelledValues,
+  exactPool,
   type LinesValue,
   matchCancelledOrders,
   noOrderMatched,
+  poolCandidates,
   SET_RULE_COLUMNS,
 } from "../clean/cancellations.ts";
 import { extremeCondition, extremeValueBounds, keptValue, logValue } from "../clean/outliers.ts";
@@ -285,17 +287,17 @@ export function* streamedCleanSteps(
   const multiplier = cfg.outliers.logValueMadMultiplier;
   const extremeOn = on("extreme_value") && multiplier !== null;
   const cancelKeys = matchOrders ? cancellationKeys(cancels!) : null;
-  const pools: pl.DataFrame[] = [];
+  const candidates: pl.DataFrame[] = [];
   const logs: pl.Series[] = [];
-  // The log values of the pool's lines, by position: those not cancelled join `logs` after.
+  // The log values of the candidates' lines, by position: those not cancelled join `logs` after.
   const poolLogs: pl.DataFrame[] = [];
   if (matchOrders || extremeOn) {
     for (const k of parts.keys()) {
       const df = withReasons(k, [...SET_RULE_COLUMNS]);
-      const share = cancelKeys ? cancellationPool(df, cancelKeys) : null;
-      if (share) pools.push(share);
+      const share = cancelKeys ? poolCandidates(df, cancelKeys) : null;
+      if (share) candidates.push(share);
       if (extremeOn) {
-        // The lines of the pool may be cancelled orders: their values join once that is known.
+        // The candidates may be cancelled orders: their values join once that is known.
         const values = df.filter(keptValue()).select("__i", logValue());
         if (share && share.height > 0) {
           const at = share.select("__i");
@@ -306,7 +308,9 @@ export function* streamedCleanSteps(
       yield;
     }
   }
-  const pool = pools.length ? pl.concat(pools, { how: "vertical" }).sort("__i") : null;
+  const pool = candidates.length
+    ? exactPool(pl.concat(candidates.splice(0), { how: "vertical" }), cancelKeys!)
+    : null;
   const match = matchOrders && pool
     ? matchCancelledOrders(cancels!, pool)
     : noOrderMatched(cancels);
@@ -314,7 +318,7 @@ export function* streamedCleanSteps(
   let bounds = null;
   if (extremeOn) {
     if (poolLogs.length) {
-      // The pool's lines that were not cancelled.
+      // The candidates' lines that were not cancelled.
       const taken = pl.DataFrame({ __i: pl.Series("__i", matched, pl.Int64) });
       logs.push(
         pl.concat(poolLogs.splice(0), { how: "vertical" })
