@@ -51,10 +51,9 @@ Deno.test("the candidates of parts, made exact once, are the whole frame's pool"
     )
     .map((r) => r.__i);
   assert.deepEqual(whole.getColumn("__i").toArray(), expected);
-  const parts = [0, 97, 250, 251, 600].slice(1).map((end, j, ends) => {
-    const from = j === 0 ? 0 : ends[j - 1];
-    return poolCandidates(df.slice(from, end - from), k);
-  });
+  // Parts cut anywhere, one of them a single line.
+  const cuts = [0, 97, 250, 251, 600];
+  const parts = cuts.slice(1).map((end, j) => poolCandidates(df.slice(cuts[j], end - cuts[j]), k));
   const inParts = exactPool(pl.concat(parts, { how: "vertical" }), k);
   assert.deepEqual(inParts.columns, whole.columns);
   assert.deepEqual(inParts.toRecords(), whole.toRecords());
