@@ -7,10 +7,12 @@
  * the plain pandas script (`pandas_rfm.py`), and the same plain script in polars alone
  * (`polars_rfm.ts`: lazy scan, streaming engine, no checks or outputs beyond the customer table:
  * the floor of the stack in time) and in chunks with each chunk's frames released
- * (`polars_chunked.ts`: the floor in memory, what a streaming data stage could reach), each in a
- * fresh process, measuring wall time and peak resident memory.
- * Prints each figure beside its target (wall ≤ 0.5× pandas, peak memory ≤ 0.5× pandas). The
- * replicas are deleted after.
+ * (`polars_chunked.ts` in chunks of {@link FLOOR_CHUNKS_MIB} MiB: the floor in memory, what a
+ * streaming data stage could reach), each in a fresh process, measuring wall time and peak
+ * resident memory.
+ * Prints each figure beside its target (wall ≤ 0.5× pandas, peak memory ≤ 0.5× pandas), and
+ * whether any run of polars alone meets both (`floor.ts`): when none does, the targets are out of
+ * this stack's reach at that scale on that machine. The replicas are deleted after.
  *
  * @module
  */
@@ -19,9 +21,15 @@ import { join } from "node:path";
 import type { DatasetConfig } from "../../src/config/dataset.ts";
 import { againstRatio, type ChildRun, measureChild, median, pythonWith } from "./child.ts";
 import { KEEP_FREED_ABOVE_US, pageFaultCost } from "../../src/lib/memory.ts";
+import { type FloorRun, floorVerdict } from "./floor.ts";
 
 /** The timestamp format the replicas are written in. */
 const TS_FORMAT = "%Y-%m-%d %H:%M:%S";
+/**
+ * Chunk sizes (MiB) of the runs of polars alone in chunks: smaller chunks hold less and take
+ * longer, so together with the lazy scan they trace the stack's trade-off between the two targets.
+ */
+export const FLOOR_CHUNKS_MIB = [1, 4, 16] as const;
 /** Customer ids of replica r are shifted by r × this (ids of the dataset are below it). */
 const ID_STEP = 1_000_000;
 /** Invoice numbers of replica r are shifted by r × this (numbers are six digits). */
@@ -196,11 +204,19 @@ export async function scaleComparison(
       duckdb: [],
       plain: [],
       polars: [],
-      chunked: [],
+      ...Object.fromEntries(FLOOR_CHUNKS_MIB.map((c) => [`chunked${c}`, []])),
       pandas: [],
     };
     for (let r = 0; r < o.runs; r++) {
-      const tags = ["all", "stream", "duckdb", "plain", "polars", "chunked", "pandas"] as const;
+      const tags = [
+        "all",
+        "stream",
+        "duckdb",
+        "plain",
+        "polars",
+        ...FLOOR_CHUNKS_MIB.map((c) => `chunked${c}`),
+        "pandas",
+      ];
       for (const tag of tags) {
         let run: ChildRun;
         if (tag === "pandas") {
@@ -213,12 +229,14 @@ export async function scaleComparison(
             join(o.root, "tests/bench/polars_rfm.ts"),
             polarsSpec,
           ], { cwd: o.root });
-        } else if (tag === "chunked") {
+        } else if (tag.startsWith("chunked")) {
           run = await measureChild(Deno.execPath(), [
             "run",
             "-A",
             "--v8-flags=--expose-gc",
             join(o.root, "tests/bench/polars_chunked.ts"),
+            "--chunk-mib",
+            tag.slice("chunked".length),
             chunkedSpec,
           ], { cwd: o.root });
         } else {
@@ -245,7 +263,7 @@ export async function scaleComparison(
         }
         runs[tag].push(run);
         o.log(
-          `  run ${r + 1} ${tag.padEnd(6)} wall ${run.wall.toFixed(2)} s, peak ${
+          `  run ${r + 1} ${tag.padEnd(9)} wall ${run.wall.toFixed(2)} s, peak ${
             run.peakMiB.toFixed(0)
           } MiB`,
         );
@@ -306,16 +324,16 @@ export async function scaleComparison(
           aloneCounts.customers ?? "?"
         } customers, ${aloneCounts.rows_kept ?? "?"} lines kept)`,
     );
-    const chunked = summary("chunked");
-    const chunkedCounts = JSON.parse(runs.chunked[0].stdout.trim().split("\n").pop() ?? "{}");
-    o.log(
-      `  polars alone, plain rules, in 4 MiB chunks (each chunk's frames released; no checks, ` +
-        `quarantine or report)  wall ${chunked.wall.toFixed(2)} s   peak ${
-          chunked.peak.toFixed(0)
-        } MiB   (${chunkedCounts.customers ?? "?"} customers, ${
-          chunkedCounts.rows_kept ?? "?"
-        } lines kept)`,
-    );
+    const chunked = FLOOR_CHUNKS_MIB.map((c) => ({ c, ...summary(`chunked${c}`) }));
+    for (const { c, wall, peak } of chunked) {
+      const counts = JSON.parse(runs[`chunked${c}`][0].stdout.trim().split("\n").pop() ?? "{}");
+      o.log(
+        `  polars alone, plain rules, in ${c} MiB chunks (each chunk's frames released; no ` +
+          `checks, quarantine or report)  wall ${wall.toFixed(2)} s   peak ${
+            peak.toFixed(0)
+          } MiB   (${counts.customers ?? "?"} customers, ${counts.rows_kept ?? "?"} lines kept)`,
+      );
+    }
     for (const tag of ["all", "stream"]) {
       const stages = runs[tag][0].stderr.split("\n").filter((l) => /^\[\s*[\d.]+ s\]/.test(l));
       o.log(
@@ -354,11 +372,18 @@ export async function scaleComparison(
         (alone.wall / pd.wall).toFixed(2)
       }×, peak ${(alone.peak / pd.peak).toFixed(2)}×`,
     );
-    o.log(
-      `  polars alone in chunks / pandas (the stack's floor in memory): wall ${
-        (chunked.wall / pd.wall).toFixed(2)
-      }×, peak ${(chunked.peak / pd.peak).toFixed(2)}×`,
-    );
+    for (const { c, wall, peak } of chunked) {
+      o.log(
+        `  polars alone in ${c} MiB chunks / pandas (the stack's floor in memory): wall ${
+          (wall / pd.wall).toFixed(2)
+        }×, peak ${(peak / pd.peak).toFixed(2)}×`,
+      );
+    }
+    const floors: FloorRun[] = [
+      { label: "the lazy scan", wall: alone.wall, peak: alone.peak },
+      ...chunked.map(({ c, wall, peak }) => ({ label: `chunks of ${c} MiB`, wall, peak })),
+    ];
+    o.log(`  within the stack's reach? ${floorVerdict(floors, pd).text}`);
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
