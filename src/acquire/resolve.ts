@@ -16,7 +16,7 @@
  * characters (`[`, `{` …).
  *
  * What is checked is what is read: every file is copied once into a private read-only folder
- * while it is hashed (`snapshot.ts`), the copy's hash is the one checked (and recorded in the
+ * and the copy is hashed (`snapshot.ts`), the copy's hash is the one checked (and recorded in the
  * manifest), and the copy is the path handed to ingest, so a file swapped after it was verified
  * is never read. Each file is used once: two configured files that are the same file (by real
  * path) are refused.
@@ -83,7 +83,7 @@ interface Context extends DownloadContext {
   copies: number;
 }
 
-/** A private copy of `source`, hashed while copied (see `snapshot.ts`). */
+/** A private read-only copy of `source` and the hash of the copy (see `snapshot.ts`). */
 async function take(ctx: Context, source: string): Promise<Snapshot> {
   ctx.folder ??= snapshotFolder();
   return snapshot(source, await ctx.folder, String(++ctx.copies).padStart(3, "0"));

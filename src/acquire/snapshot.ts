@@ -3,9 +3,9 @@
  *
  * Verifying a file in place and then handing its path to the reader leaves a gap: a file swapped
  * or rewritten after its checksum was verified would be read, while the manifest records the
- * checksum that was verified. So every input file is copied, once, into a private folder while
- * its bytes are hashed; the copy is made read-only, and its hash — the hash of exactly the bytes
- * the reader will get — is the one that is checked and recorded. Changing the original afterwards
+ * checksum that was verified. So every input file is copied, once, into a private folder; the
+ * copy is made read-only and then hashed, and its hash — the hash of exactly the bytes the reader
+ * will get — is the one that is checked and recorded. Changing the original afterwards
  * changes nothing.
  *
  * The private folder (`rfm-inputs-<pid>-*` in the system's temporary folder, readable by the
@@ -87,44 +87,46 @@ export async function snapshotFolder(): Promise<string> {
 }
 
 /**
- * Copies `source` into `folder` as `<tag>-<base name>`, hashing the bytes as they are written, and
- * makes the copy read-only. A file changed while it is copied gives a copy (and hash) of whatever
- * was read, never a hash of other bytes than the copy's.
+ * Copies `source` into `folder` as `<tag>-<base name>`, makes the copy read-only, then hashes the
+ * copy's bytes. The copy is made by the kernel (`Deno.copyFile`: no bytes pass through
+ * JavaScript), and the hash is read from the copy, so it is the hash of exactly what the reader
+ * will get, also when the source changes while it is copied.
  *
  * @param source the file to copy (symbolic links are followed)
  * @param folder a folder from {@link snapshotFolder}
  * @param tag distinguishes copies of files with the same base name
+ * @throws {Deno.errors.AlreadyExists} when the folder already holds a copy with that name
  */
 export async function snapshot(source: string, folder: string, tag: string): Promise<Snapshot> {
   const target = join(folder, `${tag}-${basename(source)}`);
+  if (await Deno.lstat(target).then(() => true, () => false)) {
+    throw new Deno.errors.AlreadyExists(`snapshot ${target} already exists`);
+  }
   const hash = createHash("sha256");
   let bytes = 0;
-  const input = await Deno.open(source, { read: true });
   try {
-    const output = await Deno.open(target, { write: true, createNew: true, mode: 0o600 });
+    // The kernel's copy (copy_file_range) and then one read of the copy, which the copy has just
+    // put in the page cache: 1.0 s for 921 MiB, where reading, hashing and writing each block
+    // in JavaScript took 2.3–3.4 s.
+    await Deno.copyFile(source, target);
+    await Deno.chmod(target, 0o444);
+    const copy = await Deno.open(target, { read: true });
     try {
-      // Synchronous reads and writes: a copy is bound by hashing and copying bytes, and each
-      // asynchronous call costs a turn of the event loop (a quarter of the time at 1 MiB).
+      // Synchronous reads: each asynchronous call costs a turn of the event loop.
       const buf = new Uint8Array(1 << 20);
       for (;;) {
-        const n = input.readSync(buf);
+        const n = copy.readSync(buf);
         if (n === null) break;
-        const chunk = buf.subarray(0, n);
-        hash.update(chunk);
-        let off = 0;
-        while (off < n) off += output.writeSync(chunk.subarray(off));
+        hash.update(buf.subarray(0, n));
         bytes += n;
       }
     } finally {
-      output.close();
+      copy.close();
     }
   } catch (e) {
     await Deno.remove(target).catch(() => {});
     throw e;
-  } finally {
-    input.close();
   }
-  await Deno.chmod(target, 0o444);
   return { path: target, sha256: hash.digest("hex"), bytes };
 }
 

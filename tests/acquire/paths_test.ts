@@ -1,8 +1,8 @@
 /**
  * Issue #9, "nothing silently wrong", in acquisition: a glob reads each file once by real path
  * (a symbolic-link loop neither repeats files nor hangs); a file name holding glob characters
- * that exists is used as is; what is verified is what is read (a private read-only copy, hashed
- * while copied, so a file swapped after verification is not read); the same file configured
+ * that exists is used as is; what is verified is what is read (a private read-only copy, whose
+ * own bytes are hashed, so a file swapped after verification is not read); the same file configured
  * twice is refused; user values in messages are quoted in at most 80 characters.
  */
 import assert from "node:assert/strict";
