@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FLOOR_LIMIT, type FloorRun, floorVerdict } from "./floor.ts";
+import { type FloorRun, floorVerdict, TARGET_RATIO } from "./floor.ts";
 
 const pandas = { wall: 2.0, peak: 300 };
 // Figures of the kind measured at 1× (stop 29): fast but fat, lean but slow.
@@ -31,7 +31,11 @@ Deno.test("floorVerdict: one run under both limits makes the targets reachable",
 });
 
 Deno.test("floorVerdict: the limits are inclusive and apply to both figures of the same run", () => {
-  const edge = { label: "edge", wall: FLOOR_LIMIT * pandas.wall, peak: FLOOR_LIMIT * pandas.peak };
+  const edge = {
+    label: "edge",
+    wall: TARGET_RATIO * pandas.wall,
+    peak: TARGET_RATIO * pandas.peak,
+  };
   assert.equal(floorVerdict([edge], pandas).reachable, true);
   // Just over on one figure: not met.
   assert.equal(floorVerdict([{ ...edge, peak: edge.peak + 0.01 }], pandas).reachable, false);
