@@ -10,7 +10,6 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { dirname } from "node:path";
 import process from "node:process";
 import { display } from "./paths.ts";
@@ -91,15 +90,35 @@ export function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   return writeFileAtomic(path, toJson(value));
 }
 
-/** The sha256 of a file, as lowercase hex, read as a stream. */
-export function sha256File(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash("sha256");
-    createReadStream(path)
-      .on("data", (chunk) => hash.update(chunk))
-      .on("error", reject)
-      .on("end", () => resolve(hash.digest("hex")));
-  });
+/**
+ * The sha256 of a file, as lowercase hex, read in blocks of 1 MiB.
+ *
+ * @example
+ * ```ts
+ * import { sha256, sha256File } from "./files.ts";
+ * import { equal } from "node:assert/strict";
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, "abc");
+ * equal(await sha256File(path), sha256("abc"));
+ * await Deno.remove(path);
+ * ```
+ */
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  const file = await Deno.open(path, { read: true });
+  try {
+    // Synchronous reads: each asynchronous read costs a turn of the event loop (over the 921 MiB
+    // of the 10× inputs, in the page cache, a stream of 64 KiB chunks took 2.4–6.5 s, this 0.8 s).
+    const buf = new Uint8Array(1 << 20);
+    for (;;) {
+      const n = file.readSync(buf);
+      if (n === null) break;
+      hash.update(buf.subarray(0, n));
+    }
+  } finally {
+    file.close();
+  }
+  return hash.digest("hex");
 }
 
 /** The sha256 of bytes or text, as lowercase hex. */
